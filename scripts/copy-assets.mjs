@@ -1,0 +1,21 @@
+// tsc emits only JavaScript; the Lua scripts, YAML and static files the runtime reads sit beside the
+// compiled modules so that `dist/` alone (what the Dockerfile copies) is complete.
+import { cpSync, readdirSync, statSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+
+const ASSET_EXTENSIONS = ['.lua', '.yml', '.yaml', '.html', '.css', '.js.txt', '.svg'];
+const srcRoot = 'src';
+const distRoot = 'dist';
+
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (ASSET_EXTENSIONS.some((ext) => name.endsWith(ext))) {
+      const target = join(distRoot, relative(srcRoot, path));
+      mkdirSync(dirname(target), { recursive: true });
+      cpSync(path, target);
+    }
+  }
+}
+walk(srcRoot);

@@ -1,6 +1,6 @@
 // tsc emits only JavaScript; the Lua scripts, YAML and static files the runtime reads sit beside the
 // compiled modules so that `dist/` alone (what the Dockerfile copies) is complete.
-import { cpSync, readdirSync, statSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 const ASSET_EXTENSIONS = ['.lua', '.yml', '.yaml', '.html', '.css', '.js.txt', '.svg'];

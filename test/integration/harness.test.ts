@@ -1,5 +1,5 @@
-import { inject, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { expect, inject, it } from 'vitest';
 
 it('has a private redis-server to talk to', async () => {
   const redis = new Redis(inject('redisUrl'));

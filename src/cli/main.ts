@@ -1,0 +1,55 @@
+import type { CliCommand, CliIo } from './io.js';
+import { EXIT_COULD_NOT_RUN } from './io.js';
+
+/**
+ * Sub-commands, loaded lazily so `ecs-exec exec` does not pay for Bolt and `serve` does not pay for the sandbox.
+ * The help text lists exactly these, so it never advertises something that does not work.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  serve: { summary: 'run the Slack bot', load: async () => (await import('./commands/serve.js')).serveCommand },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
+  return `Usage: ecs-exec <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "ecs-exec <command> --help" for a command's options.\n`;
+}
+
+/** Runs the CLI with the given arguments and I/O; returns the exit code instead of exiting, for tests. */
+export async function runCli(args: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout.write(usage());
+    return name === undefined ? EXIT_COULD_NOT_RUN : 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr.write(`ecs-exec: unknown command "${name}".\n\n${usage()}`);
+    return EXIT_COULD_NOT_RUN;
+  }
+  const command = await entry.load();
+  return await command(rest, io);
+}
+
+/** Process entry point used by bin/ecs-exec.js. */
+export async function main(argv: string[]): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts += 1;
+    // A second Ctrl-C means "stop waiting for the remote side": leave at once.
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
+  try {
+    const code = await runCli(argv, io);
+    // `serve` keeps running on its own; every other command ends here with its code.
+    if (argv[0] !== 'serve') process.exitCode = code;
+  } catch (error) {
+    process.stderr.write(`ecs-exec: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_COULD_NOT_RUN;
+  }
+}

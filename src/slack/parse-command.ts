@@ -1,0 +1,338 @@
+import { parseDuration } from '../shared/duration.js';
+
+/** Where a command should run, as the user wrote it (before the config resolves aliases and tasks). */
+export type TargetSpec =
+  | { kind: 'service'; cluster: string; service: string; container?: string }
+  | { kind: 'task'; cluster: string; taskId: string; container?: string }
+  | {
+      kind: 'task-arn';
+      taskArn: string;
+      cluster: string;
+      taskId: string;
+      region: string;
+      account: string;
+      container?: string;
+    };
+
+export interface RunOptions {
+  reason?: string;
+  timeoutMs?: number;
+  breakGlass: boolean;
+  noWrap: boolean;
+}
+
+/** Every sub-command of `/ecs-exec`; anything that is not a sub-command is an `exec` request. */
+export type SlashCommand =
+  | { kind: 'help' }
+  | ({ kind: 'exec'; target: TargetSpec; command: string } & RunOptions)
+  | ({ kind: 'run'; runbook: string; params: Record<string, string> } & RunOptions)
+  | { kind: 'runbooks' }
+  | { kind: 'explain'; target: TargetSpec; command: string }
+  | { kind: 'status'; requestId: string }
+  | { kind: 'cancel'; requestId: string }
+  | { kind: 'history'; limit: number }
+  | { kind: 'doctor'; target: TargetSpec };
+
+export type ParseResult = { ok: true; value: SlashCommand } | { ok: false; error: string; hint: string };
+
+export const USAGE = [
+  '*Usage*',
+  '`/ecs-exec <cluster>/<service>[:<container>] [--reason "..."] [--timeout 5m] [--break-glass] -- <command ...>`',
+  '`/ecs-exec <cluster>/<task-id>[:<container>] ... -- <command ...>`  (32-hex task id)',
+  '`/ecs-exec <task-arn>[:<container>] ... -- <command ...>`',
+  '`/ecs-exec run <runbook> [name=value ...] [--reason "..."]`',
+  '`/ecs-exec runbooks`  the runbooks you may run here',
+  '`/ecs-exec explain <target> -- <command ...>`  the policy decision; nothing runs',
+  '`/ecs-exec status <request-id>`  |  `/ecs-exec cancel <request-id>`  |  `/ecs-exec history [n]`',
+  '`/ecs-exec doctor <cluster>/<service>`  why exec would fail, in plain words',
+  '`/ecs-exec help`',
+].join('\n');
+
+const TASK_ID = /^[0-9a-f]{32}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+const REQUEST_ID = /^r-[a-z0-9]{4,32}$/;
+const RUNBOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const PARAM = /^([A-Za-z_][A-Za-z0-9_]{0,63})=(.*)$/s;
+const TASK_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):task\/([A-Za-z0-9_-]+)\/([0-9a-f]{32})$/;
+const MAX_HISTORY = 50;
+
+/**
+ * Undoes what Slack does to typed text before it reaches us: auto-links (`<http://x|x>`, `<mailto:a@b|a@b>`),
+ * HTML entities, and the smart quotes that desktop clients substitute. `&amp;` is decoded last so `&amp;lt;`
+ * stays the literal text `&lt;` the user typed.
+ */
+export function normalizeSlackText(text: string): string {
+  return text
+    .replace(/<((?:https?|mailto|ftp):[^|>]*)\|([^>]*)>/g, '$2')
+    .replace(/<((?:https?|mailto|ftp):[^>]*)>/g, (_, url: string) => url.replace(/^mailto:/, ''))
+    .replace(/[\u201C\u201D\u201E\u201F\u2033]/g, '"')
+    .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\u00A0/g, ' ');
+}
+
+interface Token {
+  text: string;
+  /** Index in the source just past the token, so the raw command after `--` can be cut out verbatim. */
+  end: number;
+  quoted: boolean;
+}
+
+/** Shell-like split of the part before `--`: whitespace separates, quotes group, backslash escapes in `"`. */
+function tokenize(source: string): { tokens: Token[] } | { error: string } {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < source.length) {
+    while (i < source.length && /\s/.test(source[i] as string)) i += 1;
+    if (i >= source.length) break;
+    let text = '';
+    let quoted = false;
+    while (i < source.length && !/\s/.test(source[i] as string)) {
+      const char = source[i] as string;
+      if (char === "'" || char === '"') {
+        quoted = true;
+        const close = char;
+        i += 1;
+        let closed = false;
+        while (i < source.length) {
+          const inner = source[i] as string;
+          if (inner === close) {
+            closed = true;
+            i += 1;
+            break;
+          }
+          if (close === '"' && inner === '\\' && (source[i + 1] === '"' || source[i + 1] === '\\')) {
+            text += source[i + 1];
+            i += 2;
+            continue;
+          }
+          text += inner;
+          i += 1;
+        }
+        if (!closed) return { error: `the quote ${close} is never closed` };
+      } else {
+        text += char;
+        i += 1;
+      }
+    }
+    tokens.push({ text, end: i, quoted });
+    // A bare `--` ends option parsing: what follows is the command, kept exactly as typed.
+    if (text === '--' && !quoted) break;
+  }
+  return { tokens };
+}
+
+const fail = (error: string, hint: string): ParseResult => ({ ok: false, error, hint });
+
+/** Parses a target: `cluster/service[:container]`, `cluster/<32-hex task id>[:container]` or a task ARN. */
+export function parseTarget(text: string): { ok: true; value: TargetSpec } | { ok: false; error: string } {
+  if (text.startsWith('arn:')) {
+    // A task ARN has five colons of its own; a sixth one introduces the container.
+    const parts = text.split(':');
+    const container = parts.length === 7 ? parts.pop() : undefined;
+    const arn = parts.join(':');
+    const match = TASK_ARN.exec(arn);
+    if (!match || (container !== undefined && !NAME.test(container))) {
+      return {
+        ok: false,
+        error: `"${text}" is not a task ARN (arn:aws:ecs:<region>:<account>:task/<cluster>/<task-id>)`,
+      };
+    }
+    const [, , region, account, cluster, taskId] = match as unknown as [string, string, string, string, string, string];
+    return {
+      ok: true,
+      value: { kind: 'task-arn', taskArn: arn, cluster, taskId, region, account, ...(container ? { container } : {}) },
+    };
+  }
+  const slash = text.indexOf('/');
+  if (slash <= 0 || slash === text.length - 1) {
+    return { ok: false, error: `"${text}" is not a target; write it as <cluster>/<service>[:<container>]` };
+  }
+  const cluster = text.slice(0, slash);
+  const rest = text.slice(slash + 1);
+  const colon = rest.indexOf(':');
+  const name = colon === -1 ? rest : rest.slice(0, colon);
+  const container = colon === -1 ? undefined : rest.slice(colon + 1);
+  if (!NAME.test(cluster)) return { ok: false, error: `"${cluster}" is not a valid cluster name` };
+  if (!NAME.test(name) || name.includes('/'))
+    return { ok: false, error: `"${name}" is not a valid service or task id` };
+  if (container !== undefined && !NAME.test(container)) {
+    return { ok: false, error: `"${container}" is not a valid container name (after the ":")` };
+  }
+  const withContainer = container ? { container } : {};
+  if (TASK_ID.test(name)) return { ok: true, value: { kind: 'task', cluster, taskId: name, ...withContainer } };
+  return { ok: true, value: { kind: 'service', cluster, service: name, ...withContainer } };
+}
+
+interface Flags extends RunOptions {
+  positional: string[];
+}
+
+/** Reads the flags a run request accepts; every other `--x` is an error rather than silently ignored. */
+function readFlags(tokens: Token[]): { ok: true; flags: Flags } | { ok: false; error: string; hint: string } {
+  const flags: Flags = { positional: [], breakGlass: false, noWrap: false };
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i] as Token;
+    if (token.quoted || !token.text.startsWith('--')) {
+      flags.positional.push(token.text);
+      continue;
+    }
+    const [flag, inlineValue] = token.text.includes('=')
+      ? [token.text.slice(0, token.text.indexOf('=')), token.text.slice(token.text.indexOf('=') + 1)]
+      : [token.text, undefined];
+    const takeValue = (): string | undefined => {
+      if (inlineValue !== undefined) return inlineValue;
+      const next = tokens[i + 1];
+      if (!next || (!next.quoted && next.text.startsWith('--'))) return undefined;
+      i += 1;
+      return next.text;
+    };
+    switch (flag) {
+      case '--reason': {
+        const value = takeValue();
+        if (!value?.trim()) return { ok: false, error: '--reason needs a text', hint: '--reason "why this must run"' };
+        flags.reason = value.trim();
+        break;
+      }
+      case '--timeout': {
+        const value = takeValue();
+        const ms = value === undefined ? undefined : parseDuration(value);
+        if (ms === undefined || ms <= 0) {
+          return {
+            ok: false,
+            error: `--timeout needs a duration, got "${value ?? ''}"`,
+            hint: '--timeout 90s, 5m or 1h',
+          };
+        }
+        flags.timeoutMs = ms;
+        break;
+      }
+      case '--break-glass':
+        flags.breakGlass = true;
+        break;
+      case '--no-wrap':
+        flags.noWrap = true;
+        break;
+      default:
+        return {
+          ok: false,
+          error: `unknown option "${flag}"`,
+          hint: 'the options are --reason "...", --timeout 5m, --break-glass and --no-wrap; put the command after --',
+        };
+    }
+  }
+  return { ok: true, flags };
+}
+
+function runOptions(flags: Flags): RunOptions {
+  return {
+    breakGlass: flags.breakGlass,
+    noWrap: flags.noWrap,
+    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+    ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
+  };
+}
+
+/** Parses the text of `/ecs-exec ...` (what Slack puts in the `text` field) into a command, or says how to fix it. */
+export function parseSlashCommand(rawText: string): ParseResult {
+  const text = normalizeSlackText(rawText).trim();
+  if (text === '' || text === 'help' || text === '--help' || text === '-h')
+    return { ok: true, value: { kind: 'help' } };
+
+  const tokenized = tokenize(text);
+  if ('error' in tokenized) return fail(tokenized.error, 'close every quote, e.g. --reason "disk is full"');
+  const { tokens } = tokenized;
+  const separatorIndex = tokens.findIndex((token) => token.text === '--' && !token.quoted);
+  const before = separatorIndex === -1 ? tokens : tokens.slice(0, separatorIndex);
+  const separator = separatorIndex === -1 ? undefined : tokens[separatorIndex];
+  const command = separator ? text.slice(separator.end).trim() : undefined;
+  const [head, ...args] = before;
+  if (!head) return fail('a target is missing before --', 'write /ecs-exec <cluster>/<service> -- <command>');
+
+  const noCommandAllowed = (name: string): ParseResult | undefined =>
+    separator ? fail(`"${name}" takes no command after --`, `write /ecs-exec ${name} ...`) : undefined;
+
+  switch (head.quoted ? '' : head.text) {
+    case 'help':
+      return { ok: true, value: { kind: 'help' } };
+    case 'runbooks': {
+      if (args.length > 0) return fail('"runbooks" takes no arguments', 'write /ecs-exec runbooks');
+      return noCommandAllowed('runbooks') ?? { ok: true, value: { kind: 'runbooks' } };
+    }
+    case 'status':
+    case 'cancel': {
+      const name = head.text as 'status' | 'cancel';
+      const id = args[0]?.text;
+      if (args.length !== 1 || !id || !REQUEST_ID.test(id)) {
+        return fail(
+          `"${name}" needs one request id`,
+          `write /ecs-exec ${name} r-abc123 (the id is on the request card)`,
+        );
+      }
+      return noCommandAllowed(name) ?? { ok: true, value: { kind: name, requestId: id } };
+    }
+    case 'history': {
+      if (args.length > 1) return fail('"history" takes at most one number', 'write /ecs-exec history 10');
+      const limit = args[0] ? Number(args[0].text) : 10;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY) {
+        return fail(`"${args[0]?.text}" is not a count from 1 to ${MAX_HISTORY}`, 'write /ecs-exec history 10');
+      }
+      return noCommandAllowed('history') ?? { ok: true, value: { kind: 'history', limit } };
+    }
+    case 'doctor': {
+      const target = args.length === 1 && args[0] ? parseTarget(args[0].text) : undefined;
+      if (!target) return fail('"doctor" needs one target', 'write /ecs-exec doctor <cluster>/<service>');
+      if (!target.ok) return fail(target.error, 'write /ecs-exec doctor <cluster>/<service>');
+      return noCommandAllowed('doctor') ?? { ok: true, value: { kind: 'doctor', target: target.value } };
+    }
+    case 'run': {
+      const flags = readFlags(args);
+      if (!flags.ok) return fail(flags.error, flags.hint);
+      if (separator) return fail('a runbook takes name=value parameters, not a command after --', runHint);
+      const [name, ...paramTokens] = flags.flags.positional;
+      if (!name || !RUNBOOK_NAME.test(name)) return fail('"run" needs a runbook name', runHint);
+      const params: Record<string, string> = {};
+      for (const param of paramTokens) {
+        const match = PARAM.exec(param);
+        if (!match) return fail(`"${param}" is not a name=value parameter`, runHint);
+        const [, key, value] = match as unknown as [string, string, string];
+        if (key in params) return fail(`the parameter "${key}" is given twice`, runHint);
+        params[key] = value;
+      }
+      return { ok: true, value: { kind: 'run', runbook: name, params, ...runOptions(flags.flags) } };
+    }
+    case 'explain': {
+      const target = args[0] && args.length === 1 ? parseTarget(args[0].text) : undefined;
+      const hint = 'write /ecs-exec explain <cluster>/<service> -- <command>';
+      if (!target) return fail('"explain" needs one target and a command after --', hint);
+      if (!target.ok) return fail(target.error, hint);
+      if (!command) return fail('the command after -- is missing', hint);
+      return { ok: true, value: { kind: 'explain', target: target.value, command } };
+    }
+    default: {
+      const flags = readFlags(before);
+      if (!flags.ok) return fail(flags.error, flags.hint);
+      const [targetText, ...extra] = flags.flags.positional;
+      const hint = 'write /ecs-exec <cluster>/<service> -- <command>, e.g. /ecs-exec prod/api -- uptime';
+      if (!targetText) return fail('a target is missing before --', hint);
+      const target = parseTarget(targetText);
+      if (!target.ok) {
+        const isWord = /^[a-z]+$/.test(targetText) && !separator;
+        return fail(
+          isWord ? `unknown sub-command "${targetText}"` : target.error,
+          isWord ? 'see /ecs-exec help' : hint,
+        );
+      }
+      if (extra.length > 0) {
+        return fail(`unexpected "${extra.join(' ')}" before --`, 'put the whole command after --: ... -- ls -la /tmp');
+      }
+      if (!separator) return fail('the command must come after --', hint);
+      if (!command) return fail('the command after -- is empty', hint);
+      return { ok: true, value: { kind: 'exec', target: target.value, command, ...runOptions(flags.flags) } };
+    }
+  }
+}
+
+const runHint = 'write /ecs-exec run <runbook> name=value ..., e.g. /ecs-exec run tail-log lines=100';

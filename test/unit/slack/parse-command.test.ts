@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeSlackText, parseSlashCommand, parseTarget } from '../../../src/slack/parse-command.js';
+
+const TASK = '0123456789abcdef0123456789abcdef';
+
+describe('parseSlashCommand: run requests', () => {
+  it.each([
+    ['prod/api -- uptime', { target: { kind: 'service', cluster: 'prod', service: 'api' }, command: 'uptime' }],
+    [
+      "prod/api:app -- rails runner 'puts User.count'",
+      {
+        target: { kind: 'service', cluster: 'prod', service: 'api', container: 'app' },
+        command: "rails runner 'puts User.count'",
+      },
+    ],
+    [`prod/${TASK} -- ls`, { target: { kind: 'task', cluster: 'prod', taskId: TASK }, command: 'ls' }],
+    [
+      `prod/${TASK}:web -- ls`,
+      { target: { kind: 'task', cluster: 'prod', taskId: TASK, container: 'web' }, command: 'ls' },
+    ],
+    [
+      `arn:aws:ecs:eu-west-1:111122223333:task/prod/${TASK}:app -- ls`,
+      {
+        target: {
+          kind: 'task-arn',
+          taskArn: `arn:aws:ecs:eu-west-1:111122223333:task/prod/${TASK}`,
+          cluster: 'prod',
+          taskId: TASK,
+          region: 'eu-west-1',
+          account: '111122223333',
+          container: 'app',
+        },
+        command: 'ls',
+      },
+    ],
+    // The command is kept verbatim, including a second "--" and quotes.
+    ['prod/api -- grep -- "--x" file', { command: 'grep -- "--x" file' }],
+    [
+      'prod/api --reason "disk full" --timeout 5m -- df -h',
+      { reason: 'disk full', timeoutMs: 300_000, command: 'df -h' },
+    ],
+    ['--timeout=90s prod/api -- df', { timeoutMs: 90_000 }],
+    ['prod/api --break-glass --reason outage -- df', { breakGlass: true, reason: 'outage' }],
+    ['prod/api --no-wrap -- df', { noWrap: true, breakGlass: false }],
+    // Slack's quirks are undone: entities, smart quotes, auto-links.
+    ['prod/api -- echo a &amp;&amp; echo b &gt; /tmp/x', { command: 'echo a && echo b > /tmp/x' }],
+    ['prod/api --reason \u201Cdisk full\u201D -- df', { reason: 'disk full' }],
+    ['prod/api -- curl <http://example.com|example.com>', { command: 'curl example.com' }],
+    ['prod/api -- curl <https://example.com/a?b=1>', { command: 'curl https://example.com/a?b=1' }],
+    ['prod/api -- mail <mailto:a@b.io|a@b.io>', { command: 'mail a@b.io' }],
+    ['prod/api -- echo \u2018hi\u2019', { command: "echo 'hi'" }],
+    ['prod/api -- echo &amp;lt;', { command: 'echo &lt;' }],
+  ])('%s', (text, expected) => {
+    const result = parseSlashCommand(text);
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.value).toMatchObject({ kind: 'exec', ...expected });
+  });
+});
+
+describe('parseSlashCommand: sub-commands', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['  help  ', { kind: 'help' }],
+    ['runbooks', { kind: 'runbooks' }],
+    ['status r-7f3k2m', { kind: 'status', requestId: 'r-7f3k2m' }],
+    ['cancel r-7f3k2m', { kind: 'cancel', requestId: 'r-7f3k2m' }],
+    ['history', { kind: 'history', limit: 10 }],
+    ['history 25', { kind: 'history', limit: 25 }],
+    ['doctor prod/api', { kind: 'doctor', target: { kind: 'service', cluster: 'prod', service: 'api' } }],
+    ['explain prod/api -- rm -rf /', { kind: 'explain', command: 'rm -rf /' }],
+    ['run restart-worker', { kind: 'run', runbook: 'restart-worker', params: {} }],
+    [
+      'run tail-log cluster=prod service=api lines=100 --reason "slow"',
+      { kind: 'run', runbook: 'tail-log', params: { cluster: 'prod', service: 'api', lines: '100' }, reason: 'slow' },
+    ],
+    ['run greet name="Jane Doe"', { kind: 'run', params: { name: 'Jane Doe' } }],
+    ['run greet msg=a=b', { kind: 'run', params: { msg: 'a=b' } }],
+    ['run greet empty=', { kind: 'run', params: { empty: '' } }],
+  ])('%j', (text, expected) => {
+    const result = parseSlashCommand(text);
+    expect(result).toMatchObject({ ok: true, value: expected });
+  });
+});
+
+describe('parseSlashCommand: mistakes get an explanation and a way to write it right', () => {
+  it.each([
+    ['prod/api', 'the command must come after --'],
+    ['prod/api --', 'the command after -- is empty'],
+    ['prod/api --    ', 'the command after -- is empty'],
+    ['prod -- ls', 'is not a target'],
+    ['/api -- ls', 'is not a target'],
+    ['prod/ -- ls', 'is not a target'],
+    ['prod/api: -- ls', 'not a valid container'],
+    ['prod/api --force -- ls', 'unknown option "--force"'],
+    ['prod/api --timeout 5 -- ls', '--timeout needs a duration'],
+    ['prod/api --timeout -- ls', '--timeout needs a duration'],
+    ['prod/api --reason -- ls', '--reason needs a text'],
+    ['prod/api ls -la', 'unexpected "ls -la" before --'],
+    ['prod/api --reason "oops -- ls', 'never closed'],
+    ['-- ls', 'a target is missing'],
+    ['deploy', 'unknown sub-command "deploy"'],
+    ['status', '"status" needs one request id'],
+    ['status 123', '"status" needs one request id'],
+    ['cancel r-1 r-2', '"cancel" needs one request id'],
+    ['history 0', 'not a count from 1 to 50'],
+    ['history lots', 'not a count'],
+    ['doctor', '"doctor" needs one target'],
+    ['doctor prod', 'is not a target'],
+    ['explain prod/api', 'the command after -- is missing'],
+    ['run', '"run" needs a runbook name'],
+    ['run tail lines', '"lines" is not a name=value parameter'],
+    ['run tail a=1 a=2', 'given twice'],
+    ['run tail -- ls', 'not a command after --'],
+    ['runbooks all', 'takes no arguments'],
+    ['arn:aws:ecs:eu-west-1:1:task/prod/xyz -- ls', 'is not a task ARN'],
+  ])('%j', (text, error) => {
+    const result = parseSlashCommand(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error).toContain(error);
+      expect(result.hint.length).toBeGreaterThan(5);
+    }
+  });
+});
+
+describe('normalizeSlackText', () => {
+  it('decodes entities once, so an escaped entity stays literal', () => {
+    expect(normalizeSlackText('a &amp;amp; b &lt;!channel&gt;')).toBe('a &amp; b <!channel>');
+  });
+});
+
+describe('parseTarget', () => {
+  it('tells a 32-hex task id from a service name', () => {
+    expect(parseTarget(`c/${TASK}`)).toMatchObject({ ok: true, value: { kind: 'task' } });
+    expect(parseTarget(`c/${TASK}0`)).toMatchObject({ ok: true, value: { kind: 'service' } });
+    expect(parseTarget(`c/${TASK.toUpperCase()}`)).toMatchObject({ ok: true, value: { kind: 'service' } });
+  });
+});

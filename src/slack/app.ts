@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import bolt, { type App as BoltApp, type HTTPReceiver as BoltHttpReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import type { Logger } from '../shared/logger.js';
+import { registerListeners, type SlackHandlers } from './listeners/index.js';
+
+const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
+
+/** The Slack side of the settings, already validated by loadConfig. */
+export interface SlackSettings {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  /** Web API base URL (`https://slack.com/api/` in production, a stand-in in tests and the playground). */
+  apiUrl?: string;
+}
+
+export interface SlackApp {
+  app: BoltApp;
+  mode: 'http' | 'socket';
+  /** HTTP mode only: handles `/slack/events` with the raw-body signature check. */
+  handleSlackRequest?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Socket Mode only: opens the WebSocket (HTTP mode needs no start: requests arrive through our server). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Slack's replay window, applied in both directions (Bolt itself only refuses timestamps in the past). */
+const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+
+/** Bolt's logger interface over our pino logger, so Bolt's own lines are JSON and redacted like ours. */
+function toBoltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const write =
+    (method: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]): void =>
+      logger[method]({ source: 'bolt' }, msg.map((part) => (typeof part === 'string' ? part : String(part))).join(' '));
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/**
+ * Builds the Bolt app with the receiver the settings call for: Socket Mode when an app token is set, otherwise
+ * HTTP with Slack's signature check on the raw bytes. No environment is read here; main.ts passes everything in.
+ */
+export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers, logger: Logger): SlackApp {
+  const boltLogger = toBoltLogger(logger);
+  // Retries of Slack writes are decided by the code that makes them (post once, then update by ts); the SDK's
+  // default of ten retries over thirty minutes would post duplicates after a timeout.
+  const clientOptions = {
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+  };
+
+  if (settings.appToken) {
+    const receiver = new SocketModeReceiver({
+      appToken: settings.appToken,
+      logger: boltLogger,
+      installerOptions: { clientOptions: settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {} },
+    });
+    const app = new App({
+      token: settings.botToken,
+      receiver,
+      logger: boltLogger,
+      clientOptions,
+      tokenVerificationEnabled: false,
+    });
+    registerListeners(app, handlers, logger);
+    return {
+      app,
+      mode: 'socket',
+      start: async () => {
+        await receiver.start();
+      },
+      stop: async () => {
+        await receiver.stop();
+      },
+    };
+  }
+
+  if (!settings.signingSecret) throw new Error('HTTP mode needs a signing secret');
+  const receiver: BoltHttpReceiver = new HTTPReceiver({
+    signingSecret: settings.signingSecret,
+    endpoints: '/slack/events',
+    logger: boltLogger,
+    // Acknowledge as soon as the listener calls ack(); the work continues after the response.
+    processBeforeResponse: false,
+    unhandledRequestTimeoutMillis: 2_900,
+  });
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    logger: boltLogger,
+    clientOptions,
+    tokenVerificationEnabled: false,
+  });
+  registerListeners(app, handlers, logger);
+
+  const handleSlackRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    const skew = Math.abs(Date.now() / 1_000 - timestamp);
+    if (!Number.isFinite(timestamp) || skew > MAX_CLOCK_SKEW_SECONDS || !req.headers['x-slack-signature']) {
+      logger.warn({ path: req.url, skewSeconds: Number.isFinite(skew) ? Math.round(skew) : null }, 'refused unsigned or stale Slack request');
+      req.resume();
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid signature\n');
+      return;
+    }
+    receiver.requestListener(req, res);
+  };
+  return { app, mode: 'http', handleSlackRequest, start: async () => {}, stop: async () => {} };
+}

@@ -1,0 +1,140 @@
+import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { toUserMessage } from '../../errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { ACTION_IDS, type ActionId, CALLBACK_IDS, type CallbackId, COMMAND } from '../ids.js';
+import { parseSlashCommand, type SlashCommand, USAGE } from '../parse-command.js';
+
+/** An ephemeral reply to the person who typed or clicked, through the request's response_url. */
+export type Respond = (message: { text: string; blocks?: KnownBlock[] }) => Promise<void>;
+
+/** Who asked, where, and how to answer them; what every handler gets from the signed Slack payload. */
+export interface InteractionContext {
+  userId: string;
+  userName: string;
+  channelId: string;
+  teamId: string;
+  triggerId: string;
+  respond: Respond;
+  client: WebClient;
+}
+
+export interface ActionContext extends InteractionContext {
+  /** The message the button sits on, as Slack says it is; checked against what we stored. */
+  messageTs: string | undefined;
+}
+
+/** What the product does with each kind of Slack input; the flow implements it, tests may pass their own. */
+export interface SlackHandlers {
+  command(command: Exclude<SlashCommand, { kind: 'help' }>, context: InteractionContext): Promise<void>;
+  action(actionId: ActionId, value: string, context: ActionContext): Promise<void>;
+  viewSubmission(
+    callbackId: CallbackId,
+    submission: { privateMetadata: string; values: Record<string, string | undefined> },
+    context: InteractionContext,
+  ): Promise<{ errors?: Record<string, string> } | undefined>;
+}
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+
+/** Flattens Slack's nested view state into block_id → value (text inputs, selects, checkboxes). */
+function viewValues(view: SlackViewAction['view']): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {};
+  for (const [blockId, actions] of Object.entries(view.state.values)) {
+    for (const action of Object.values(actions)) {
+      values[blockId] =
+        action.value ??
+        action.selected_option?.value ??
+        (action.selected_options ? action.selected_options.map((o) => o.value).join(',') : undefined) ??
+        undefined;
+    }
+  }
+  return values;
+}
+
+/**
+ * Registers the one slash command, the buttons and the modals. Every listener acknowledges first (Slack's 3-second
+ * deadline), and every failure reaches the user as an ephemeral message instead of vanishing into a log.
+ */
+export function registerListeners(app: App, handlers: SlackHandlers, logger: Logger): void {
+  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+    const parsed = parseSlashCommand(command.text);
+    if (!parsed.ok) {
+      await ack(ephemeral(`:warning: ${parsed.error}.\nTry: ${parsed.hint}\n\n${USAGE}`));
+      return;
+    }
+    if (parsed.value.kind === 'help') {
+      await ack(ephemeral(USAGE));
+      return;
+    }
+    await ack();
+    const context: InteractionContext = {
+      userId: command.user_id,
+      userName: command.user_name,
+      channelId: command.channel_id,
+      teamId: command.team_id,
+      triggerId: command.trigger_id,
+      client,
+      respond: async (message) => {
+        await respond({ response_type: 'ephemeral', ...message });
+      },
+    };
+    try {
+      await handlers.command(parsed.value, context);
+    } catch (error) {
+      logger.error({ err: error, command: parsed.value.kind }, 'slash command failed');
+      await context.respond({ text: `:x: ${toUserMessage(error)}` }).catch(() => {});
+    }
+  });
+
+  for (const actionId of Object.values(ACTION_IDS)) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const context: ActionContext = {
+        userId: body.user.id,
+        userName: body.user.name ?? body.user.username ?? body.user.id,
+        channelId: body.channel?.id ?? String(body.container?.['channel_id'] ?? ''),
+        teamId: body.team?.id ?? '',
+        triggerId: body.trigger_id,
+        messageTs: body.message?.ts ?? (body.container?.['message_ts'] as string | undefined),
+        client,
+        respond: async (message) => {
+          await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+        },
+      };
+      try {
+        await handlers.action(actionId, action.value ?? '', context);
+      } catch (error) {
+        logger.error({ err: error, actionId }, 'button action failed');
+        await context.respond({ text: `:x: ${toUserMessage(error)}` }).catch(() => {});
+      }
+    });
+  }
+
+  for (const callbackId of Object.values(CALLBACK_IDS)) {
+    app.view<SlackViewAction>(callbackId, async ({ ack, body, view, client }) => {
+      const context: InteractionContext = {
+        userId: body.user.id,
+        userName: body.user.name,
+        channelId: '',
+        teamId: body.team?.id ?? '',
+        triggerId: 'trigger_id' in body ? String(body.trigger_id) : '',
+        client,
+        respond: async () => {},
+      };
+      try {
+        const outcome = await handlers.viewSubmission(
+          callbackId,
+          { privateMetadata: view.private_metadata, values: viewValues(view) },
+          context,
+        );
+        if (outcome?.errors) await ack({ response_action: 'errors', errors: outcome.errors });
+        else await ack();
+      } catch (error) {
+        logger.error({ err: error, callbackId }, 'modal submission failed');
+        await ack({ response_action: 'errors', errors: { _: toUserMessage(error) } }).catch(() => {});
+      }
+    });
+  }
+}

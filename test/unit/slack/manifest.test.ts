@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ACTION_IDS, BOT_SCOPES, CALLBACK_IDS, COMMAND } from '../../../src/slack/ids.js';
+import { USAGE } from '../../../src/slack/parse-command.js';
+
+interface Manifest {
+  features: { slash_commands: { command: string; usage_hint: string; url: string }[] };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
+}
+
+const manifest = parse(readFileSync('manifest.yml', 'utf8')) as Manifest;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('manifest.yml and the code agree', () => {
+  it('declares exactly the one slash command the bot listens to, with a usage hint', () => {
+    expect(manifest.features.slash_commands.map((c) => c.command)).toEqual([COMMAND]);
+    expect(manifest.features.slash_commands[0]?.usage_hint).toMatch(/--/);
+    expect(manifest.features.slash_commands[0]?.url).toMatch(/\/slack\/events$/);
+  });
+
+  it('asks for exactly the bot scopes the bot needs', () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...BOT_SCOPES].sort());
+  });
+
+  it('turns interactivity on (buttons and modals) and states the Socket Mode setting', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+    expect(typeof manifest.settings.socket_mode_enabled).toBe('boolean');
+  });
+
+  it('uses no action or callback id in the source that ids.ts does not declare', () => {
+    const declared = new Set<string>([...Object.values(ACTION_IDS), ...Object.values(CALLBACK_IDS)]);
+    const used = new Set<string>();
+    for (const file of sourceFiles('src')) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/['"`](ecs_exec_[a-z_]+)['"`]/g)) used.add(match[1] as string);
+    }
+    expect([...used].filter((id) => !declared.has(id))).toEqual([]);
+  });
+
+  it('documents the command in the usage text under the same name', () => {
+    expect(USAGE).toContain(`${COMMAND} `);
+  });
+});

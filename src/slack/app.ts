@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import bolt, { type App as BoltApp, type HTTPReceiver as BoltHttpReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import bolt, {
+  type App as BoltApp,
+  type HTTPReceiver as BoltHttpReceiver,
+  type Logger as BoltLogger,
+} from '@slack/bolt';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
 
@@ -58,6 +62,7 @@ export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers,
   const clientOptions = {
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
     retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
   };
 
   if (settings.appToken) {
@@ -108,7 +113,10 @@ export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers,
     const timestamp = Number(req.headers['x-slack-request-timestamp']);
     const skew = Math.abs(Date.now() / 1_000 - timestamp);
     if (!Number.isFinite(timestamp) || skew > MAX_CLOCK_SKEW_SECONDS || !req.headers['x-slack-signature']) {
-      logger.warn({ path: req.url, skewSeconds: Number.isFinite(skew) ? Math.round(skew) : null }, 'refused unsigned or stale Slack request');
+      logger.warn(
+        { path: req.url, skewSeconds: Number.isFinite(skew) ? Math.round(skew) : null },
+        'refused unsigned or stale Slack request',
+      );
       req.resume();
       res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid signature\n');
       return;

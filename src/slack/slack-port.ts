@@ -1,0 +1,26 @@
+import type { KnownBlock, View } from '@slack/types';
+
+/** A message as the bot writes it: fallback text for notifications plus Block Kit for the layout. */
+export interface SlackMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+/**
+ * Every Slack write the product makes. Posting is done once per message and later changes go through
+ * `updateMessage` on the recorded `ts`, so a retried call can never show the same message twice.
+ */
+export interface SlackNotifier {
+  postMessage(channel: string, message: SlackMessage, threadTs?: string): Promise<{ ts: string }>;
+  updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void>;
+  uploadFile(input: {
+    channel: string;
+    threadTs: string;
+    filename: string;
+    title: string;
+    content: Uint8Array;
+    comment?: string;
+  }): Promise<void>;
+  openModal(triggerId: string, view: View): Promise<void>;
+}

@@ -273,3 +273,14 @@ export class AssumeRoleFailedError extends EcsError {
 
 /** Every ECS-side error, for exhaustive handling. */
 export type AnyEcsError = EcsError;
+
+/** The task began stopping while a command ran in it; the run ends with this as its reason. */
+export class TaskStoppingError extends EcsError {
+  readonly code = 'ecs.task_stopping';
+  override readonly noSessionExists = false;
+  constructor(taskId: string, detail: string) {
+    super(`task ${taskId} is stopping: ${detail}`, {
+      userMessage: `The task ${taskId} started stopping while the command ran (${detail}); the command may not have finished.`,
+    });
+  }
+}

@@ -1,0 +1,237 @@
+import type { AuditEntry } from '../audit/audit-entry.js';
+
+/** Every state of product.md §3, as the Lua scripts spell them. */
+export const RequestState = {
+  Requested: 'requested',
+  Rejected: 'rejected',
+  PendingApproval: 'pending_approval',
+  Approved: 'approved',
+  Dispatched: 'dispatched',
+  Running: 'running',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  TimedOut: 'timed_out',
+  Cancelled: 'cancelled',
+  Interrupted: 'interrupted',
+  Denied: 'denied',
+  Expired: 'expired',
+  Error: 'error',
+} as const;
+export type RequestState = (typeof RequestState)[keyof typeof RequestState];
+
+/** States a request never leaves. */
+export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
+  'rejected',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+  'denied',
+  'expired',
+  'error',
+]);
+
+/** True when nothing can happen to the request any more (the card loses its buttons). */
+export function isTerminal(state: RequestState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+/** How a run ends once it was dispatched: `finish()` accepts only these. */
+export type FinishState = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'interrupted' | 'error';
+
+/** The container a request runs in, as resolved before anyone approves it. */
+export interface ResolvedTarget {
+  /** Cluster alias from the config (what users type). */
+  clusterAlias: string;
+  /** Full cluster ARN or name passed to ECS. */
+  cluster: string;
+  taskArn: string;
+  container: string;
+}
+
+/** What an approval must look like, copied from the matching rule when the request is made. */
+export interface ApprovalRequirement {
+  /** Policy group names whose members may approve (shown as "1 of @sre"). */
+  approverGroups: readonly string[];
+  /** Distinct eligible approvers needed; 0 means the rule needs no approval. */
+  count: number;
+  /** Whether the requester may count as one of the approvers. */
+  selfApproval: boolean;
+  /** Whether the rule lets the requester skip approval with `--break-glass` and a reason. */
+  breakGlassAllowed: boolean;
+}
+
+/** One approver's click that was counted. */
+export interface Approval {
+  userId: string;
+  atMs: number;
+}
+
+/** What the run produced, stored with the terminal state and written to the audit log. */
+export interface RunResult {
+  exitCode?: number;
+  /** Output bytes captured (after reassembly, before truncation). */
+  bytes: number;
+  /** SHA-256 (hex) of the captured output. */
+  sha256: string;
+  /** How many secrets were redacted from what was shown or uploaded. */
+  redactions: number;
+  durationMs?: number;
+  /** Why the run ended that way, in plain words (timeout, lost session, ECS refusal). */
+  detail?: string;
+}
+
+/** A request as stored: immutable facts from creation plus the mutable lifecycle fields. */
+export interface ApprovalRecord {
+  /** Short, human-typable id such as `r-7f3k2m`. */
+  id: string;
+  state: RequestState;
+  /** Increases by one on every stored change; callers may CAS on it. */
+  version: number;
+  requester: string;
+  channel: string;
+  /** `ts` of the request card message; empty until the card is posted. */
+  cardMessageTs: string;
+  target: ResolvedTarget;
+  /** The exact command that will run, as shown on the card. */
+  command: string;
+  runbook?: string;
+  params: Readonly<Record<string, string>>;
+  reason: string;
+  ruleName: string;
+  policyVersion: string;
+  approval: ApprovalRequirement;
+  approvals: readonly Approval[];
+  breakGlass: boolean;
+  breakGlassReason?: string;
+  deniedBy?: string;
+  denyReason?: string;
+  cancelledBy?: string;
+  sessionId?: string;
+  result?: RunResult;
+  createdAtMs: number;
+  expiresAtMs: number;
+  updatedAtMs: number;
+  /** SHA-256 over the canonical binding (see `bindingDigest`); an approval is only good for this exact run. */
+  digest: string;
+}
+
+/** What a caller supplies to create a request; the store assigns id, state, version and timestamps. */
+export interface CreateRequestInput {
+  requester: string;
+  channel: string;
+  target: ResolvedTarget;
+  command: string;
+  runbook?: string;
+  params?: Readonly<Record<string, string>>;
+  reason: string;
+  ruleName: string;
+  policyVersion: string;
+  approval: ApprovalRequirement;
+  /** How long approvers have; the request expires (by the store's clock) after this. */
+  ttlMs: number;
+  /** Set by a retried slash command or Slack event so the same request is not created twice. */
+  idempotencyKey?: string;
+}
+
+/** Where a button was clicked; must match the stored card or the click is refused. */
+export interface ClickContext {
+  channel: string;
+  messageTs: string;
+}
+
+/** Fields every decision call shares. */
+export interface DecisionInput {
+  id: string;
+  userId: string;
+  /** Refuse unless the record is still at this version (optimistic concurrency from a card the user saw). */
+  expectedVersion?: number;
+  /** Refuse unless the request is still bound to this digest. */
+  expectedDigest?: string;
+  context?: ClickContext;
+  /** Unique per user action (e.g. Slack action ts + user); a repeat with the same key returns the first answer. */
+  idempotencyKey?: string;
+}
+
+/** An approve click. `eligibleApprovers` is resolved from the approver groups at click time (see ApproverDirectory). */
+export interface ApproveInput extends DecisionInput {
+  eligibleApprovers: readonly string[];
+}
+
+/** A deny click; eligibility is checked like approvals, so only someone who could approve can deny. */
+export interface DenyInput extends DecisionInput {
+  eligibleApprovers: readonly string[];
+  reason?: string;
+}
+
+/** A cancel by the requester, or by an eligible approver. */
+export interface CancelInput extends DecisionInput {
+  eligibleApprovers: readonly string[];
+}
+
+/** The requester skipping approval where the rule allows it. */
+export interface BreakGlassInput extends DecisionInput {
+  reason: string;
+}
+
+/** The executor claiming a request; `expectedDigest` is recomputed from what is about to run. */
+export interface DispatchInput {
+  id: string;
+  /** Replica or worker id, recorded in the audit entry. */
+  dispatcher: string;
+  expectedDigest: string;
+  idempotencyKey?: string;
+}
+
+/** A policy or parse rejection: nothing is stored but an audit entry. */
+export interface RejectionInput {
+  requester: string;
+  channel: string;
+  /** What was asked, as typed (it may be hostile; it is only stored, never run). */
+  requestText: string;
+  why: string;
+  ruleName?: string;
+}
+
+/** Outcome of a store call that changed (or deliberately refused to change) a request. */
+export interface TransitionResult {
+  record: ApprovalRecord;
+  /** The audit entry written by the same atomic step. */
+  audit: AuditEntry;
+}
+
+/**
+ * Resolves who may approve at the moment of a click (group membership changes; the cache is at most 60 s old).
+ * `'*'` in the answer means "any user".
+ */
+export interface ApproverDirectory {
+  eligibleApprovers(requirement: ApprovalRequirement): Promise<readonly string[]>;
+}
+
+/**
+ * The approval state machine's storage. Every mutating call is one atomic compare-and-set plus one audit entry;
+ * refusals throw an `ApprovalError` subclass (which carries the record when there is one) and are audited too.
+ */
+export interface ApprovalStore {
+  /** Stores a new request: `pending_approval`, or `approved` at once when the rule needs no approval. */
+  create(input: CreateRequestInput): Promise<TransitionResult>;
+  get(id: string): Promise<ApprovalRecord | undefined>;
+  /** Records where the request card was posted, so later clicks can be checked against it. */
+  attachCard(id: string, context: ClickContext): Promise<TransitionResult>;
+  approve(input: ApproveInput): Promise<TransitionResult>;
+  deny(input: DenyInput): Promise<TransitionResult>;
+  cancel(input: CancelInput): Promise<TransitionResult>;
+  breakGlass(input: BreakGlassInput): Promise<TransitionResult>;
+  /** Moves every request whose expiry passed (store clock) to `expired`; returns those it moved. */
+  expireDue(limit?: number): Promise<TransitionResult[]>;
+  /** `approved -> dispatched`: exactly one caller wins; everyone else gets `WrongStateError`. */
+  dispatch(input: DispatchInput): Promise<TransitionResult>;
+  markRunning(id: string, sessionId: string): Promise<TransitionResult>;
+  finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult>;
+  recordRejection(input: RejectionInput): Promise<AuditEntry>;
+  /** Newest first. */
+  listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]>;
+  /** Newest first, all requesters. */
+  recent(limit: number): Promise<ApprovalRecord[]>;
+}

@@ -1,0 +1,402 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { type AuditEntry, fieldsFromFlat, type RawAuditEntry, toAuditEntry } from '../audit/audit-entry.js';
+import type { AuditReader, AuditSink } from '../audit/audit-port.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import type {
+  Approval,
+  ApprovalRecord,
+  ApprovalStore,
+  ApproveInput,
+  BreakGlassInput,
+  CancelInput,
+  ClickContext,
+  CreateRequestInput,
+  DecisionInput,
+  DenyInput,
+  DispatchInput,
+  FinishState,
+  RejectionInput,
+  RequestState,
+  RunResult,
+  TransitionResult,
+} from './approval-port.js';
+import {
+  assertCreateInput,
+  createAuditDetail,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  initialRecord,
+  rejectionAuditDetail,
+} from './create-request.js';
+import { ApprovalErrorCode, toApprovalError } from './errors.js';
+import { type ApprovalKeys, DEFAULT_KEY_PREFIX, keys } from './keys.js';
+import { newRequestId } from './request-id.js';
+import { type ApprovalScript, defineApprovalCommands } from './scripts/index.js';
+
+/** Options for the Redis-backed store. */
+export interface RedisApprovalStoreOptions {
+  /** Key prefix; default `ecs-exec:`. */
+  prefix?: string;
+  clock?: Clock;
+  /** Who is acting when no user is (dispatcher, sweeper), recorded in audit entries. */
+  replicaId?: string;
+  idempotencyTtlMs?: number;
+  /** Receives every audit entry the store writes (JSON log lines, audit channel). */
+  auditSink?: AuditSink;
+  /** Makes request ids; tests pass a fixed sequence to force clashes. */
+  newId?: () => string;
+}
+
+interface ScriptReply {
+  code: number;
+  record: ApprovalRecord | undefined;
+  audit: AuditEntry | undefined;
+}
+
+type ScriptArg = string | number;
+
+/** Redis adapter for `ApprovalStore`: every transition is one Lua script (compare-and-set + audit entry). */
+export class RedisApprovalStore implements ApprovalStore {
+  private readonly keys: ApprovalKeys;
+  private readonly clock: Clock;
+  private readonly replicaId: string;
+  private readonly idempotencyTtlMs: number;
+  private readonly auditSink: AuditSink | undefined;
+  private readonly newId: () => string;
+  private readonly scripts: ReadonlyMap<string, ApprovalScript>;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisApprovalStoreOptions = {},
+  ) {
+    this.keys = keys(options.prefix ?? DEFAULT_KEY_PREFIX);
+    this.clock = options.clock ?? systemClock;
+    this.replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
+    this.idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    this.auditSink = options.auditSink;
+    this.newId = options.newId ?? newRequestId;
+    this.scripts = defineApprovalCommands(redis);
+  }
+
+  /** Reads this store's audit chain (for `verifyAuditChain` and export). */
+  auditReader(): AuditReader {
+    return createRedisAuditReader(this.redis, this.keys);
+  }
+
+  async create(input: CreateRequestInput): Promise<TransitionResult> {
+    assertCreateInput(input);
+    const idempotencyKey = input.idempotencyKey ?? randomUUID();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const now = this.clock.now();
+      const record = initialRecord(this.newId(), input, now);
+      const reply = await this.run(
+        'create',
+        [
+          this.keys.request(record.id),
+          this.keys.idempotency('create', 'new', idempotencyKey),
+          this.keys.auditStream,
+          this.keys.auditHead,
+          this.keys.expiryIndex,
+          this.keys.byRequester(record.requester),
+          this.keys.recentIndex,
+        ],
+        [
+          now,
+          this.idempotencyTtlMs,
+          record.id,
+          record.requester,
+          JSON.stringify(toStoredFields(record)),
+          JSON.stringify(createAuditDetail(record)),
+        ],
+      );
+      if (reply.code === ApprovalErrorCode.IdTaken) continue;
+      return this.result(reply, record.id, 'be created');
+    }
+    throw toApprovalError(ApprovalErrorCode.IdTaken, { id: 'r-?', action: 'be created' });
+  }
+
+  async get(id: string): Promise<ApprovalRecord | undefined> {
+    const fields = await this.redis.hgetall(this.keys.request(id));
+    return Object.keys(fields).length > 0 ? fromStoredFields(fields) : undefined;
+  }
+
+  async attachCard(id: string, context: ClickContext): Promise<TransitionResult> {
+    const reply = await this.run('attach-card', this.transitionKeys('card', id, randomUUID()), [
+      this.clock.now(),
+      this.idempotencyTtlMs,
+      id,
+      this.replicaId,
+      context.channel,
+      context.messageTs,
+    ]);
+    return this.result(reply, id, 'take a card');
+  }
+
+  async approve(input: ApproveInput): Promise<TransitionResult> {
+    const reply = await this.click('approve', input, [JSON.stringify(input.eligibleApprovers)]);
+    return this.result(reply, input.id, 'be approved');
+  }
+
+  async deny(input: DenyInput): Promise<TransitionResult> {
+    const reply = await this.click('deny', input, [JSON.stringify(input.eligibleApprovers), input.reason ?? '']);
+    return this.result(reply, input.id, 'be denied');
+  }
+
+  async cancel(input: CancelInput): Promise<TransitionResult> {
+    const reply = await this.click('cancel', input, [JSON.stringify(input.eligibleApprovers)]);
+    return this.result(reply, input.id, 'be cancelled');
+  }
+
+  async breakGlass(input: BreakGlassInput): Promise<TransitionResult> {
+    const reply = await this.click('break-glass', input, [input.reason]);
+    return this.result(reply, input.id, 'use break-glass');
+  }
+
+  async expireDue(limit = 100): Promise<TransitionResult[]> {
+    const now = this.clock.now();
+    const due = await this.redis.zrangebyscore(this.keys.expiryIndex, '-inf', now, 'LIMIT', 0, limit);
+    const expired: TransitionResult[] = [];
+    for (const id of due) {
+      const reply = await this.run('expire', this.transitionKeys('expire', id, randomUUID(), true), [
+        now,
+        this.idempotencyTtlMs,
+        id,
+        this.replicaId,
+      ]);
+      if (reply.code === 0 && reply.record && reply.audit) expired.push({ record: reply.record, audit: reply.audit });
+    }
+    return expired;
+  }
+
+  async dispatch(input: DispatchInput): Promise<TransitionResult> {
+    const reply = await this.run(
+      'dispatch',
+      this.transitionKeys('dispatch', input.id, input.idempotencyKey ?? randomUUID(), true),
+      [this.clock.now(), this.idempotencyTtlMs, input.id, input.dispatcher, input.expectedDigest],
+    );
+    return this.result(reply, input.id, 'be dispatched');
+  }
+
+  async markRunning(id: string, sessionId: string): Promise<TransitionResult> {
+    const reply = await this.run('mark-running', this.transitionKeys('running', id, randomUUID()), [
+      this.clock.now(),
+      this.idempotencyTtlMs,
+      id,
+      this.replicaId,
+      sessionId,
+    ]);
+    return this.result(reply, id, 'start running');
+  }
+
+  async finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult> {
+    const reply = await this.run('finish', this.transitionKeys('finish', id, randomUUID()), [
+      this.clock.now(),
+      this.idempotencyTtlMs,
+      id,
+      this.replicaId,
+      state,
+      JSON.stringify(result),
+    ]);
+    return this.result(reply, id, `end as ${state}`);
+  }
+
+  async recordRejection(input: RejectionInput): Promise<AuditEntry> {
+    const sha256 = createHash('sha256').update(input.requestText, 'utf8').digest('hex');
+    const reply = await this.run(
+      'reject',
+      [this.keys.idempotency('reject', 'new', randomUUID()), this.keys.auditStream, this.keys.auditHead],
+      [this.clock.now(), this.idempotencyTtlMs, input.requester, JSON.stringify(rejectionAuditDetail(input, sha256))],
+    );
+    if (!reply.audit) throw new Error('reject script returned no audit entry');
+    this.auditSink?.(reply.audit);
+    return reply.audit;
+  }
+
+  async listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]> {
+    return await this.loadMany(await this.redis.zrevrange(this.keys.byRequester(requester), 0, limit - 1));
+  }
+
+  async recent(limit: number): Promise<ApprovalRecord[]> {
+    return await this.loadMany(await this.redis.zrevrange(this.keys.recentIndex, 0, limit - 1));
+  }
+
+  private async loadMany(ids: string[]): Promise<ApprovalRecord[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.request(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const records: ApprovalRecord[] = [];
+    for (const [error, fields] of replies) {
+      if (error) throw error;
+      const map = fields as Record<string, string>;
+      if (Object.keys(map).length > 0) records.push(fromStoredFields(map));
+    }
+    return records;
+  }
+
+  private async click(verb: string, input: DecisionInput, extra: ScriptArg[]): Promise<ScriptReply> {
+    return await this.run(verb, this.transitionKeys(verb, input.id, input.idempotencyKey ?? randomUUID(), true), [
+      this.clock.now(),
+      this.idempotencyTtlMs,
+      input.id,
+      input.userId,
+      input.expectedVersion ?? '',
+      input.expectedDigest ?? '',
+      input.context?.channel ?? '',
+      input.context?.messageTs ?? '',
+      ...extra,
+    ]);
+  }
+
+  private transitionKeys(verb: string, id: string, idempotencyKey: string, withExpiryIndex = false): string[] {
+    const list = [
+      this.keys.request(id),
+      this.keys.idempotency(verb, id, idempotencyKey),
+      this.keys.auditStream,
+      this.keys.auditHead,
+    ];
+    if (withExpiryIndex) list.push(this.keys.expiryIndex);
+    return list;
+  }
+
+  private result(reply: ScriptReply, id: string, action: string): TransitionResult {
+    if (reply.audit) this.auditSink?.(reply.audit);
+    if (reply.code < 0) throw toApprovalError(reply.code, { id, record: reply.record, action });
+    if (!reply.record || !reply.audit) throw new Error(`script for ${id} returned no record or audit entry`);
+    return { record: reply.record, audit: reply.audit };
+  }
+
+  /**
+   * Runs one registered script. `defineCommand` adds methods ioredis cannot type, so this is the single place the
+   * client is viewed as a bag of functions and the raw reply is narrowed.
+   */
+  private async run(verb: string, keyList: string[], args: ScriptArg[]): Promise<ScriptReply> {
+    const script = this.scripts.get(verb);
+    if (!script) throw new Error(`no approval script for ${verb}`);
+    const commands = this.redis as unknown as Record<string, (...values: ScriptArg[]) => Promise<unknown>>;
+    const command = commands[script.commandName];
+    if (!command) throw new Error(`approval script ${script.commandName} is not registered`);
+    const raw = await command.call(this.redis, ...keyList, ...args);
+    return parseReply(raw);
+  }
+}
+
+function parseReply(raw: unknown): ScriptReply {
+  if (!Array.isArray(raw) || typeof raw[0] !== 'number') throw new Error('unexpected approval script reply');
+  const recordFlat = Array.isArray(raw[1]) ? (raw[1] as string[]) : [];
+  const auditFlat = Array.isArray(raw[2]) ? (raw[2] as string[]) : [];
+  const recordFields = fieldsFromFlat(recordFlat);
+  return {
+    code: raw[0],
+    record: Object.keys(recordFields).length > 0 ? fromStoredFields(recordFields) : undefined,
+    audit: auditFlat.length > 0 ? toAuditEntry(rawEntryFromFlat(auditFlat)) : undefined,
+  };
+}
+
+function rawEntryFromFlat(flat: readonly string[]): RawAuditEntry {
+  const { streamId, ...fields } = fieldsFromFlat(flat);
+  return streamId === undefined ? { fields } : { fields, streamId };
+}
+
+const flag = (value: boolean): string => (value ? '1' : '0');
+
+/** The request as the scripts see it: a flat hash of strings. */
+function toStoredFields(record: ApprovalRecord): Record<string, string> {
+  return {
+    id: record.id,
+    state: record.state,
+    requester: record.requester,
+    channel: record.channel,
+    cardTs: record.cardMessageTs,
+    clusterAlias: record.target.clusterAlias,
+    cluster: record.target.cluster,
+    taskArn: record.target.taskArn,
+    container: record.target.container,
+    command: record.command,
+    runbook: record.runbook ?? '',
+    params: JSON.stringify(record.params),
+    reason: record.reason,
+    rule: record.ruleName,
+    policyVersion: record.policyVersion,
+    approverGroups: JSON.stringify(record.approval.approverGroups),
+    requiredCount: String(record.approval.count),
+    selfApproval: flag(record.approval.selfApproval),
+    breakGlassAllowed: flag(record.approval.breakGlassAllowed),
+    approvals: '[]',
+    breakGlass: '0',
+    expiresAt: String(record.expiresAtMs),
+    digest: record.digest,
+  };
+}
+
+function fromStoredFields(fields: Record<string, string>): ApprovalRecord {
+  const text = (name: string): string => fields[name] ?? '';
+  const json = <T>(name: string, fallback: T): T => {
+    const value = fields[name];
+    return value ? (JSON.parse(value) as T) : fallback;
+  };
+  // cjson writes an empty Lua table as `{}`; an approvals list is an array either way.
+  const approvals = json<Approval[] | Record<string, never>>('approvals', []);
+  const record: ApprovalRecord = {
+    id: text('id'),
+    state: text('state') as RequestState,
+    version: Number(text('version')),
+    requester: text('requester'),
+    channel: text('channel'),
+    cardMessageTs: text('cardTs'),
+    target: {
+      clusterAlias: text('clusterAlias'),
+      cluster: text('cluster'),
+      taskArn: text('taskArn'),
+      container: text('container'),
+    },
+    command: text('command'),
+    params: json<Record<string, string>>('params', {}),
+    reason: text('reason'),
+    ruleName: text('rule'),
+    policyVersion: text('policyVersion'),
+    approval: {
+      approverGroups: json<string[]>('approverGroups', []),
+      count: Number(text('requiredCount')),
+      selfApproval: text('selfApproval') === '1',
+      breakGlassAllowed: text('breakGlassAllowed') === '1',
+    },
+    approvals: Array.isArray(approvals) ? approvals.map(({ userId, atMs }) => ({ userId, atMs: Number(atMs) })) : [],
+    breakGlass: text('breakGlass') === '1',
+    createdAtMs: Number(text('createdAt')),
+    expiresAtMs: Number(text('expiresAt')),
+    updatedAtMs: Number(text('updatedAt')),
+    digest: text('digest'),
+  };
+  if (fields['runbook']) record.runbook = text('runbook');
+  if (fields['breakGlassReason']) record.breakGlassReason = text('breakGlassReason');
+  if (fields['deniedBy']) record.deniedBy = text('deniedBy');
+  if (fields['denyReason']) record.denyReason = text('denyReason');
+  if (fields['cancelledBy']) record.cancelledBy = text('cancelledBy');
+  if (fields['sessionId']) record.sessionId = text('sessionId');
+  if (fields['result']) record.result = json<RunResult>('result', { bytes: 0, sha256: '', redactions: 0 });
+  return record;
+}
+
+/** Reads an audit chain stored by the scripts: the stream in pages, and the chain head hash. */
+export function createRedisAuditReader(
+  redis: Redis,
+  keySet: Pick<ApprovalKeys, 'auditStream' | 'auditHead'>,
+): AuditReader {
+  return {
+    async *entries() {
+      let start = '-';
+      for (;;) {
+        const page = await redis.xrange(keySet.auditStream, start, '+', 'COUNT', 500);
+        for (const [streamId, flat] of page) yield { streamId, fields: fieldsFromFlat(flat) };
+        if (page.length < 500) return;
+        start = `(${page[page.length - 1]?.[0]}`;
+      }
+    },
+    async head() {
+      const head = await redis.hgetall(keySet.auditHead);
+      if (!head['seq']) return undefined;
+      return { seq: Number(head['seq']), hash: head['hash'] ?? '' };
+    },
+  };
+}

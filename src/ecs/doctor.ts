@@ -158,7 +158,8 @@ function taskChecks(facts: DoctorFacts): DoctorCheck[] {
           `aws ecs update-service --cluster <cluster> --service ${facts.service} --enable-execute-command --force-new-deployment`,
         ),
   );
-  for (const container of task.containers) {
+  // Without exec enabled no container has an agent; one ✗ with one fix says it all.
+  for (const container of task.enableExecuteCommand ? task.containers : []) {
     const agent = container.execAgent;
     const title = `Exec agent in ${container.name}`;
     if (agent?.lastStatus === 'RUNNING') checks.push(pass(`agent:${container.name}`, title, 'RUNNING'));

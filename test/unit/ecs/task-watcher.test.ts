@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EcsGateway, EcsTask } from '../../../src/ecs/ecs-port.js';
+import { TaskStoppingError } from '../../../src/ecs/errors.js';
+import { stoppingReason, watchTask } from '../../../src/ecs/task-watcher.js';
+import { container, task } from './fixtures.js';
+
+function gatewayReturning(state: { task: EcsTask | undefined; fail?: boolean; calls: number }): EcsGateway {
+  const never = async (): Promise<never> => {
+    throw new Error('not used');
+  };
+  return {
+    listTasks: never,
+    describeTasks: async () => {
+      state.calls += 1;
+      if (state.fail) throw new Error('throttled');
+      return { tasks: state.task ? [state.task] : [], missing: [] };
+    },
+    describeCluster: never,
+    describeTaskDefinition: never,
+    describeContainerInstance: never,
+    executeCommand: never,
+  };
+}
+
+describe('watchTask', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('aborts with the stopped reason once the task starts stopping', async () => {
+    const state = { task: task() as EcsTask | undefined, calls: 0 };
+    const watch = watchTask({
+      gateway: gatewayReturning(state),
+      cluster: 'prod',
+      taskArn: task().taskArn,
+      intervalMs: 1000,
+    });
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(watch.signal.aborted).toBe(false);
+    state.task = task({ desiredStatus: 'STOPPED', stoppedReason: 'Scaling activity initiated by deployment' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(watch.signal.aborted).toBe(true);
+    expect(watch.signal.reason).toBeInstanceOf(TaskStoppingError);
+    expect((watch.signal.reason as TaskStoppingError).userMessage).toContain(
+      'stopping: Scaling activity initiated by deployment',
+    );
+    watch.stop();
+  });
+
+  it('does not end a healthy run because a poll failed', async () => {
+    const state = { task: task() as EcsTask | undefined, fail: true, calls: 0 };
+    const watch = watchTask({
+      gateway: gatewayReturning(state),
+      cluster: 'prod',
+      taskArn: task().taskArn,
+      intervalMs: 1000,
+    });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(state.calls).toBe(5);
+    expect(watch.signal.aborted).toBe(false);
+    watch.stop();
+  });
+
+  it('stops polling when stopped', async () => {
+    const state = { task: task() as EcsTask | undefined, calls: 0 };
+    const watch = watchTask({
+      gateway: gatewayReturning(state),
+      cluster: 'prod',
+      taskArn: task().taskArn,
+      intervalMs: 1000,
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    watch.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(state.calls).toBe(1);
+  });
+});
+
+describe('stoppingReason', () => {
+  it('sees a vanished task, a stopping task and a stopped target container', () => {
+    expect(stoppingReason(undefined)).toBe('the task is gone');
+    expect(stoppingReason(task({ lastStatus: 'DEACTIVATING', desiredStatus: 'STOPPED' }))).toBe('deactivating');
+    expect(stoppingReason(task({ containers: [container('app', 'STOPPED', 'STOPPED')] }), 'app')).toBe(
+      'container app stopped',
+    );
+    expect(stoppingReason(task(), 'app')).toBeUndefined();
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The two pattern languages of the policy file.
+ *
+ * Commands: a glob (`*` any run of ordinary characters, `**` anything at all, `?` one ordinary character) matched
+ * against the whole command, or `/regex/flags` searched anywhere in it. "Ordinary" excludes the characters that let
+ * a shell start a second command (`; & | $ ( ) < >`, backquote, newline), so `ls *` does not also allow
+ * `ls; rm -rf /`. The lone pattern `*` means "any command".
+ *
+ * Targets: `cluster/service[:container]`, each part a glob where `*` never crosses `/` or `:`; no container part
+ * means any container; the lone `*` means every target.
+ */
+
+const REGEX_PATTERN = /^\/(.+)\/([a-z]*)$/s;
+const ALLOWED_REGEX_FLAGS = /^[imsu]*$/;
+const ORDINARY = '[^;&|`$()<>\\n\\r]';
+/** Where a shell may start another command; deny rules look at each piece on its own as well as the whole. */
+const COMMAND_SEPARATORS = /\|\||&&|[;&|\n\r`()]|\$\(/;
+
+/** A pattern that failed to compile, with a message fit for a config error. */
+export class PatternSyntaxError extends Error {}
+
+/** Whether a command pattern is written as `/regex/flags`. */
+export function isRegexPattern(pattern: string): boolean {
+  return REGEX_PATTERN.test(pattern);
+}
+
+/** Trims and collapses runs of spaces and tabs, so `ls  -l` and `ls -l` are the same command to every rule. */
+export function normalizeCommand(command: string): string {
+  return command.trim().replace(/[ \t]+/g, ' ');
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** A compiled command pattern; `matches` takes an already normalised command. */
+export interface CommandMatcher {
+  readonly source: string;
+  matches(normalizedCommand: string, options?: { anySegment?: boolean }): boolean;
+}
+
+function globToRegexSource(glob: string): string {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i] as string;
+    const trailingWildcard = char === ' ' && /^ \*{1,2}$/.test(glob.slice(i));
+    if (trailingWildcard) {
+      // `rm -rf *` should also catch a bare `rm -rf`, which has no trailing space to match.
+      const star = glob.slice(i + 1) === '**' ? '[\\s\\S]*' : `${ORDINARY}*`;
+      return `${out}(?: ${star})?`;
+    }
+    if (char === '*') {
+      if (glob[i + 1] === '*') {
+        out += '[\\s\\S]*';
+        i++;
+      } else out += `${ORDINARY}*`;
+    } else if (char === '?') out += ORDINARY;
+    else out += escapeRegex(char);
+  }
+  return out;
+}
+
+/** Compiles a command glob or `/regex/flags`; throws PatternSyntaxError for a regex that does not compile. */
+export function compileCommandPattern(pattern: string): CommandMatcher {
+  const regexMatch = REGEX_PATTERN.exec(pattern);
+  if (regexMatch) {
+    const [, body, flags] = regexMatch as unknown as [string, string, string];
+    if (!ALLOWED_REGEX_FLAGS.test(flags)) {
+      throw new PatternSyntaxError(`regex flags "${flags}" are not supported (use i, m, s, u)`);
+    }
+    let regex: RegExp;
+    try {
+      regex = new RegExp(body, flags);
+    } catch (error) {
+      throw new PatternSyntaxError(`invalid regex ${pattern}: ${(error as Error).message}`);
+    }
+    return { source: pattern, matches: (command) => regex.test(command) };
+  }
+  const glob = normalizeCommand(pattern);
+  if (glob === '') throw new PatternSyntaxError('an empty command pattern matches nothing; write "*" for any command');
+  if (glob === '*' || glob === '**') return { source: pattern, matches: () => true };
+  const regex = new RegExp(`^${globToRegexSource(glob)}$`);
+  return {
+    source: pattern,
+    matches(command, options) {
+      if (regex.test(command)) return true;
+      if (!options?.anySegment) return false;
+      return command
+        .split(COMMAND_SEPARATORS)
+        .map((part) => part.trim())
+        .some((part) => part !== '' && regex.test(part));
+    },
+  };
+}
+
+/** A target as the policy sees it: a cluster alias, a service or task id, and a container when known. */
+export interface TargetSubject {
+  clusterAlias: string;
+  /** Service name, or the task id when no service is known. */
+  name: string;
+  container: string | undefined;
+}
+
+/** A compiled target pattern. */
+export interface TargetMatcher {
+  readonly source: string;
+  /** The cluster part as written, e.g. `prod` or `pr*`. */
+  readonly clusterGlob: string;
+  /** Whether the cluster part matches an alias. */
+  matchesCluster(alias: string): boolean;
+  /**
+   * `unknownContainer` says how to treat a target whose container is not known yet: `'no'` for allow rules (a
+   * rule about one container must not allow an unnamed one), `'yes'` for deny rules (fail closed).
+   */
+  matches(subject: TargetSubject, unknownContainer: 'yes' | 'no'): boolean;
+}
+
+const SEGMENT = /^[A-Za-z0-9_.*?-]+$/;
+
+function segmentRegex(glob: string): RegExp {
+  let out = '';
+  for (const char of glob) {
+    if (char === '*') out += '[^/:]*';
+    else if (char === '?') out += '[^/:]';
+    else out += escapeRegex(char);
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/** Compiles `cluster/service[:container]` (or the lone `*`); throws PatternSyntaxError when malformed. */
+export function compileTargetPattern(pattern: string): TargetMatcher {
+  if (pattern === '*') {
+    return { source: pattern, clusterGlob: '*', matchesCluster: () => true, matches: () => true };
+  }
+  const slash = pattern.indexOf('/');
+  if (slash === -1) {
+    throw new PatternSyntaxError(`target "${pattern}" needs a service part: write "${pattern}/*" for every service`);
+  }
+  const clusterGlob = pattern.slice(0, slash);
+  const rest = pattern.slice(slash + 1);
+  const colon = rest.indexOf(':');
+  const nameGlob = colon === -1 ? rest : rest.slice(0, colon);
+  const containerGlob = colon === -1 ? undefined : rest.slice(colon + 1);
+  for (const part of [clusterGlob, nameGlob, ...(containerGlob === undefined ? [] : [containerGlob])]) {
+    if (!SEGMENT.test(part)) {
+      throw new PatternSyntaxError(`target "${pattern}" is not <cluster>/<service>[:<container>] (globs * and ?)`);
+    }
+  }
+  const cluster = segmentRegex(clusterGlob);
+  const name = segmentRegex(nameGlob);
+  const container = containerGlob === undefined || containerGlob === '*' ? undefined : segmentRegex(containerGlob);
+  return {
+    source: pattern,
+    clusterGlob,
+    matchesCluster: (alias) => cluster.test(alias),
+    matches(subject, unknownContainer) {
+      if (!cluster.test(subject.clusterAlias) || !name.test(subject.name)) return false;
+      if (!container) return true;
+      if (subject.container === undefined) return unknownContainer === 'yes';
+      return container.test(subject.container);
+    },
+  };
+}
+
+/** Whether a glob part contains wildcards. */
+export function hasWildcard(text: string): boolean {
+  return text.includes('*') || text.includes('?');
+}

@@ -1,0 +1,32 @@
+export { SLACK_LIMITS } from './block-limits.js';
+export { SlackStandInError } from './errors.js';
+export {
+  type BlockActionsInput,
+  blockActionsPayload,
+  type ViewSubmissionInput,
+  viewSubmissionPayload,
+} from './payloads.js';
+export { RESPONSE_URL_LIMITS } from './response-urls.js';
+export {
+  type BotResponse,
+  interactionBody,
+  type PostToBotOptions,
+  postToBot,
+  randomTriggerId,
+  type SlackSignatureHeaders,
+  type SlashCommandFields,
+  signSlackRequest,
+  slashCommandBody,
+} from './sign.js';
+export type { EnvelopeOptions } from './socket-mode.js';
+export {
+  BOT_SCOPES,
+  type FileSummary,
+  type MessageSnapshot,
+  SlackStandIn,
+  type SlackStandInOptions,
+  startSlackStandIn,
+  type WorkspaceSnapshot,
+} from './stand-in.js';
+export type * from './types.js';
+export { DEFAULT_IDENTITY, type StandInIdentity } from './workspace.js';

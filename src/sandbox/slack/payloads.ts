@@ -1,0 +1,152 @@
+import { isJsonObject } from './http-body.js';
+import type { JsonObject } from './types.js';
+
+interface TeamFields {
+  teamId?: string;
+  teamDomain?: string;
+  apiAppId?: string;
+  /** The deprecated verification token Slack still sends. */
+  token?: string;
+}
+
+/** A button click on a message, as the playground or a test describes it. */
+export interface BlockActionsInput extends TeamFields {
+  user: { id: string; name?: string };
+  channel: { id: string; name?: string };
+  /** The message the button sits on (a stored message works); its blocks supply the button's text and block id. */
+  message: { ts: string; thread_ts?: string; text?: string; blocks?: unknown[] } & JsonObject;
+  /** Ephemeral messages are not echoed back in the payload, only their ts in `container`. */
+  isEphemeral?: boolean;
+  action: { action_id: string; value?: string; block_id?: string; type?: string };
+  responseUrl: string;
+  triggerId: string;
+  state?: JsonObject;
+  actionTs?: string;
+}
+
+/** A `block_actions` payload for a button click, shaped like Slack's. */
+export function blockActionsPayload(input: BlockActionsInput): JsonObject {
+  const teamId = input.teamId ?? 'T0SANDBOX';
+  const found = findElement(input.message.blocks, input.action.action_id);
+  const action: JsonObject = {
+    action_id: input.action.action_id,
+    block_id: input.action.block_id ?? found?.blockId ?? 'block',
+    type: input.action.type ?? (typeof found?.element['type'] === 'string' ? found.element['type'] : 'button'),
+    action_ts: input.actionTs ?? (Date.now() / 1000).toFixed(6),
+  };
+  if (found?.element['text'] !== undefined) action['text'] = found.element['text'];
+  const value =
+    input.action.value ?? (typeof found?.element['value'] === 'string' ? found.element['value'] : undefined);
+  if (value !== undefined) action['value'] = value;
+  if (found?.element['style'] !== undefined) action['style'] = found.element['style'];
+
+  const container: JsonObject = {
+    type: 'message',
+    message_ts: input.message.ts,
+    channel_id: input.channel.id,
+    is_ephemeral: input.isEphemeral ?? false,
+  };
+  if (input.message.thread_ts !== undefined) container['thread_ts'] = input.message.thread_ts;
+
+  const payload: JsonObject = {
+    type: 'block_actions',
+    user: userObject(input.user, teamId),
+    api_app_id: input.apiAppId ?? 'A0ECSEXEC',
+    token: input.token ?? 'sandbox-verification-token',
+    container,
+    trigger_id: input.triggerId,
+    team: { id: teamId, domain: input.teamDomain ?? 'sandbox' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: input.channel.id, name: input.channel.name ?? input.channel.id.toLowerCase() },
+    state: input.state ?? { values: {} },
+    response_url: input.responseUrl,
+    actions: [action],
+  };
+  if (!input.isEphemeral) {
+    const { source: _source, channel: _channel, ...message } = input.message;
+    payload['message'] = { type: 'message', ...message };
+  }
+  return payload;
+}
+
+/** A modal submission, as the playground or a test describes it. */
+export interface ViewSubmissionInput extends TeamFields {
+  user: { id: string; name?: string };
+  /** The view as `views.open` returned it (id, hash, callback_id, private_metadata, blocks). */
+  view: JsonObject;
+  /**
+   * Input values by block id and action id: a string (typed text or chosen option value) or Slack's full state
+   * object for that element.
+   */
+  values: Record<string, Record<string, string | JsonObject>>;
+  triggerId: string;
+  responseUrls?: JsonObject[];
+}
+
+/** A `view_submission` payload, with `view.state.values` in Slack's per-element shape. */
+export function viewSubmissionPayload(input: ViewSubmissionInput): JsonObject {
+  const teamId = input.teamId ?? 'T0SANDBOX';
+  const blocks = Array.isArray(input.view['blocks']) ? input.view['blocks'] : [];
+  const values: Record<string, Record<string, JsonObject>> = {};
+  for (const [blockId, byAction] of Object.entries(input.values)) {
+    const block = blocks.find((candidate) => isJsonObject(candidate) && candidate['block_id'] === blockId);
+    const element = isJsonObject(block) && isJsonObject(block['element']) ? block['element'] : undefined;
+    values[blockId] = {};
+    for (const [actionId, value] of Object.entries(byAction)) {
+      (values[blockId] as Record<string, JsonObject>)[actionId] =
+        typeof value === 'string' ? elementState(element, value) : value;
+    }
+  }
+  return {
+    type: 'view_submission',
+    team: { id: teamId, domain: input.teamDomain ?? 'sandbox' },
+    user: userObject(input.user, teamId),
+    api_app_id: input.apiAppId ?? 'A0ECSEXEC',
+    token: input.token ?? 'sandbox-verification-token',
+    trigger_id: input.triggerId,
+    view: { ...input.view, state: { values } },
+    response_urls: input.responseUrls ?? [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+function elementState(element: JsonObject | undefined, value: string): JsonObject {
+  const type = typeof element?.['type'] === 'string' ? element['type'] : 'plain_text_input';
+  if (type === 'static_select' || type === 'radio_buttons') {
+    const options = Array.isArray(element?.['options']) ? element['options'] : [];
+    const option = options.find((candidate) => isJsonObject(candidate) && candidate['value'] === value);
+    return {
+      type,
+      selected_option: isJsonObject(option) ? option : { text: { type: 'plain_text', text: value }, value },
+    };
+  }
+  if (type === 'number_input') return { type, value };
+  return { type: 'plain_text_input', value };
+}
+
+function userObject(user: { id: string; name?: string }, teamId: string): JsonObject {
+  const name = user.name ?? user.id.toLowerCase();
+  return { id: user.id, username: name, name, team_id: teamId };
+}
+
+function findElement(
+  blocks: unknown[] | undefined,
+  actionId: string,
+): { blockId: string | undefined; element: JsonObject } | undefined {
+  for (const block of blocks ?? []) {
+    if (!isJsonObject(block)) continue;
+    const elements = Array.isArray(block['elements'])
+      ? block['elements']
+      : isJsonObject(block['accessory'])
+        ? [block['accessory']]
+        : [];
+    for (const element of elements) {
+      if (isJsonObject(element) && element['action_id'] === actionId) {
+        return { blockId: typeof block['block_id'] === 'string' ? block['block_id'] : undefined, element };
+      }
+    }
+  }
+  return undefined;
+}

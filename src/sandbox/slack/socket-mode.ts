@@ -1,0 +1,250 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { SlackStandInError } from './errors.js';
+import { isJsonObject } from './http-body.js';
+import type { JsonObject, SocketAck, SocketDisconnectReason, SocketEnvelopeType } from './types.js';
+
+/** Path prefix of the WebSocket URLs `apps.connections.open` hands out. */
+export const SOCKET_MODE_PATH = '/socket-mode/link/';
+
+export interface SocketModeServerOptions {
+  appId: string;
+  /** Slack pings its Socket Mode clients; the SDK drops a connection that stays silent too long (30 s). */
+  pingIntervalMs: number;
+  /** How long `sendEnvelope` waits for the app's ack (Slack: 3 s). */
+  ackTimeoutMs: number;
+  /** How long `sendEnvelope` waits for a connection when none is open (covers a reconnect in progress). */
+  connectionWaitMs: number;
+}
+
+/** Extra envelope fields; Slack sets them per delivery. */
+export interface EnvelopeOptions {
+  acceptsResponsePayload?: boolean;
+  retryAttempt?: number;
+  retryReason?: string;
+  ackTimeoutMs?: number;
+}
+
+interface Connection {
+  id: number;
+  socket: WebSocket;
+  pingTimer: NodeJS.Timeout;
+}
+
+interface PendingAck {
+  resolve: (ack: SocketAck) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Slack's Socket Mode side: single-use connection tickets, `hello`, envelopes, acks and `disconnect` frames. */
+export class SocketModeServer {
+  private readonly server = new WebSocketServer({ noServer: true });
+  private readonly tickets = new Set<string>();
+  private readonly connections: Connection[] = [];
+  private readonly pendingAcks = new Map<string, PendingAck>();
+  private readonly events = new EventEmitter();
+  private nextConnectionId = 0;
+  /** Every frame the app sent, in order (acks and anything unexpected). */
+  readonly received: JsonObject[] = [];
+  /** How many connections have completed the `hello` so far (a reconnect makes it grow). */
+  helloCount = 0;
+
+  constructor(private readonly options: SocketModeServerOptions) {}
+
+  /** A fresh single-use URL, as `apps.connections.open` returns. */
+  issueUrl(wsBaseUrl: string): string {
+    const ticket = randomUUID();
+    this.tickets.add(ticket);
+    return `${wsBaseUrl}${SOCKET_MODE_PATH}?ticket=${ticket}&app_id=${this.options.appId}`;
+  }
+
+  /** Takes over an HTTP upgrade for a Socket Mode URL; returns false when the path is not ours. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== SOCKET_MODE_PATH) return false;
+    const ticket = url.searchParams.get('ticket') ?? '';
+    if (!this.tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
+    this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    return true;
+  }
+
+  /** Open connections that have received `hello`. */
+  get connectionCount(): number {
+    return this.connections.length;
+  }
+
+  /** Resolves once at least one connection is open (or rejects after `timeoutMs`). */
+  async waitForConnection(timeoutMs: number): Promise<void> {
+    if (this.connections.length > 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.events.off('connected', onConnected);
+        reject(
+          new SlackStandInError(
+            'sandbox.slack.no_socket_connection',
+            `No Socket Mode connection within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      const onConnected = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.events.once('connected', onConnected);
+    });
+  }
+
+  /** Resolves when the `count`-th `hello` has been sent (counting from the server's start). */
+  async waitForHello(count: number, timeoutMs: number): Promise<void> {
+    if (this.helloCount >= count) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.events.off('connected', onConnected);
+        reject(
+          new SlackStandInError('sandbox.slack.no_socket_connection', `Connection #${count} did not open in time`),
+        );
+      }, timeoutMs);
+      const onConnected = (): void => {
+        if (this.helloCount < count) return;
+        clearTimeout(timer);
+        this.events.off('connected', onConnected);
+        resolve();
+      };
+      this.events.on('connected', onConnected);
+    });
+  }
+
+  /** Delivers an envelope to the newest connection and resolves with the app's ack. */
+  async sendEnvelope(type: SocketEnvelopeType, payload: JsonObject, options: EnvelopeOptions = {}): Promise<SocketAck> {
+    await this.waitForConnection(this.options.connectionWaitMs);
+    const connection = this.connections[this.connections.length - 1];
+    if (!connection) throw new SlackStandInError('sandbox.slack.no_socket_connection', 'No Socket Mode connection');
+    const envelopeId = randomUUID();
+    const frame: JsonObject = {
+      envelope_id: envelopeId,
+      type,
+      payload,
+      accepts_response_payload: options.acceptsResponsePayload ?? type !== 'events_api',
+    };
+    if (type === 'events_api') {
+      frame['retry_attempt'] = options.retryAttempt ?? 0;
+      frame['retry_reason'] = options.retryReason ?? '';
+    }
+    const timeoutMs = options.ackTimeoutMs ?? this.options.ackTimeoutMs;
+    const acked = new Promise<SocketAck>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingAcks.delete(envelopeId);
+        reject(
+          new SlackStandInError(
+            'sandbox.slack.ack_timeout',
+            `The app did not acknowledge envelope ${envelopeId} (${type}) within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.pendingAcks.set(envelopeId, { resolve, reject, timer });
+    });
+    connection.socket.send(JSON.stringify(frame));
+    return await acked;
+  }
+
+  /**
+   * Sends a `disconnect` frame to every connection, as Slack does before recycling a link. With `closeAfterMs`
+   * the server also closes the socket afterwards, for a client that ignores the frame.
+   */
+  sendDisconnect(reason: SocketDisconnectReason, closeAfterMs?: number): number {
+    const targets = [...this.connections];
+    for (const connection of targets) {
+      connection.socket.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-sandbox-1' } }));
+      if (closeAfterMs !== undefined) {
+        setTimeout(() => {
+          if (connection.socket.readyState === WebSocket.OPEN) connection.socket.close(1001, reason);
+        }, closeAfterMs).unref();
+      }
+    }
+    return targets.length;
+  }
+
+  /** Cuts every connection without a close frame, like a network failure. */
+  dropConnections(): number {
+    const targets = [...this.connections];
+    for (const connection of targets) connection.socket.terminate();
+    return targets.length;
+  }
+
+  async close(): Promise<void> {
+    for (const pending of this.pendingAcks.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new SlackStandInError('sandbox.slack.closed', 'The Slack stand-in was closed'));
+    }
+    this.pendingAcks.clear();
+    for (const connection of [...this.connections]) connection.socket.terminate();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket): void {
+    this.nextConnectionId += 1;
+    const connection: Connection = {
+      id: this.nextConnectionId,
+      socket,
+      pingTimer: setInterval(() => {
+        if (socket.readyState === WebSocket.OPEN) socket.ping(Buffer.from(randomBytes(4).toString('hex')));
+      }, this.options.pingIntervalMs),
+    };
+    connection.pingTimer.unref();
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (!isBinary) this.onFrame(rawToString(data));
+    });
+    socket.on('close', () => {
+      clearInterval(connection.pingTimer);
+      const index = this.connections.indexOf(connection);
+      if (index !== -1) this.connections.splice(index, 1);
+      this.events.emit('disconnected');
+    });
+    socket.on('error', () => {
+      // A reset from the client ends in `close`; nothing else to do.
+    });
+    this.connections.push(connection);
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.connections.length,
+        debug_info: { host: 'applink-sandbox-1', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: this.options.appId },
+      }),
+    );
+    this.helloCount += 1;
+    this.events.emit('connected');
+  }
+
+  private onFrame(text: string): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (!isJsonObject(frame)) return;
+    this.received.push(frame);
+    const envelopeId = frame['envelope_id'];
+    if (typeof envelopeId !== 'string') return;
+    const pending = this.pendingAcks.get(envelopeId);
+    if (!pending) return;
+    this.pendingAcks.delete(envelopeId);
+    clearTimeout(pending.timer);
+    const payload = frame['payload'];
+    pending.resolve({ envelope_id: envelopeId, payload: isJsonObject(payload) ? payload : {} });
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

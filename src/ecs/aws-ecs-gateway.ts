@@ -348,6 +348,7 @@ export function toEcsTask(raw: Task): EcsTask | undefined {
     ...(raw.group ? { group: raw.group } : {}),
     ...(raw.taskDefinitionArn ? { taskDefinitionArn: raw.taskDefinitionArn } : {}),
     ...(raw.containerInstanceArn ? { containerInstanceArn: raw.containerInstanceArn } : {}),
+    ...agentVersionOf(raw),
     containers: (raw.containers ?? []).map((c) => {
       const agent = c.managedAgents?.find((a) => a.name === 'ExecuteCommandAgent');
       return {
@@ -365,6 +366,11 @@ export function toEcsTask(raw: Task): EcsTask | undefined {
       };
     }),
   };
+}
+
+function agentVersionOf(raw: Task): { agentVersion?: string } {
+  const value = raw.attributes?.find((a) => a.name === 'ecs.agent-version')?.value;
+  return value ? { agentVersion: value } : {};
 }
 
 interface SdkErrorShape {

@@ -292,7 +292,8 @@ export async function gatherDoctorFacts(
       facts.taskDefinition = { error: errorText(error) };
     }
   }
-  if (newest && newest.launchType !== 'FARGATE' && newest.containerInstanceArn) {
+  if (newest?.agentVersion) facts.agentVersion = newest.agentVersion;
+  else if (newest && newest.launchType !== 'FARGATE' && newest.containerInstanceArn) {
     try {
       const instance = await gateway.describeContainerInstance(cluster.cluster, newest.containerInstanceArn);
       if (instance?.agentVersion) facts.agentVersion = instance.agentVersion;

@@ -1,0 +1,441 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  AUDIT_FIELDS,
+  type AuditEntry,
+  auditLinkHash,
+  GENESIS_HASH,
+  type RawAuditEntry,
+  toAuditEntry,
+} from '../audit/audit-entry.js';
+import type { AuditReader, AuditSink } from '../audit/audit-port.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import type {
+  ApprovalRecord,
+  ApprovalStore,
+  ApproveInput,
+  BreakGlassInput,
+  CancelInput,
+  ClickContext,
+  CreateRequestInput,
+  DecisionInput,
+  DenyInput,
+  DispatchInput,
+  FinishState,
+  RejectionInput,
+  RequestState,
+  RunResult,
+  TransitionResult,
+} from './approval-port.js';
+import {
+  assertCreateInput,
+  createAuditDetail,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  initialRecord,
+  rejectionAuditDetail,
+} from './create-request.js';
+import { ApprovalErrorCode, OUTCOME_BY_CODE, toApprovalError } from './errors.js';
+import { newRequestId } from './request-id.js';
+
+/** Options for the in-process store. */
+export interface MemoryApprovalStoreOptions {
+  clock?: Clock;
+  replicaId?: string;
+  idempotencyTtlMs?: number;
+  auditSink?: AuditSink;
+  newId?: () => string;
+}
+
+interface Reply {
+  code: number;
+  record: ApprovalRecord | undefined;
+  audit: AuditEntry | undefined;
+}
+
+interface CallContext {
+  id: string;
+  actor: string;
+  action: AuditEntry['action'];
+  now: number;
+}
+
+const FINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
+  'rejected',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+  'denied',
+  'expired',
+  'error',
+]);
+
+const ENDINGS: Readonly<Partial<Record<RequestState, ReadonlySet<FinishState>>>> = {
+  dispatched: new Set<FinishState>(['error', 'interrupted', 'cancelled']),
+  running: new Set<FinishState>(['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted']),
+};
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+/**
+ * The embedded store used when `REDIS_URL` is unset: the same state machine, guards, idempotency and audit chain
+ * as the Lua scripts, kept in this process. Suitable for a single replica only; state is lost on restart.
+ * Every method does its work synchronously before its first `await`, which is what makes each call atomic here.
+ */
+export class MemoryApprovalStore implements ApprovalStore {
+  private readonly records = new Map<string, ApprovalRecord>();
+  private readonly replies = new Map<string, { reply: Reply; expiresAtMs: number }>();
+  private readonly chain: RawAuditEntry[] = [];
+  private chainHead: { seq: number; hash: string } | undefined;
+  private readonly clock: Clock;
+  private readonly replicaId: string;
+  private readonly idempotencyTtlMs: number;
+  private readonly auditSink: AuditSink | undefined;
+  private readonly newId: () => string;
+
+  constructor(options: MemoryApprovalStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
+    this.idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    this.auditSink = options.auditSink;
+    this.newId = options.newId ?? newRequestId;
+  }
+
+  /** Reads this store's audit chain. */
+  auditReader(): AuditReader {
+    const chain = this.chain;
+    return {
+      async *entries() {
+        for (const entry of [...chain]) yield { fields: { ...entry.fields } };
+      },
+      head: async () => (this.chainHead ? { ...this.chainHead } : undefined),
+    };
+  }
+
+  async create(input: CreateRequestInput): Promise<TransitionResult> {
+    assertCreateInput(input);
+    const idempotencyKey = `create:new:${input.idempotencyKey ?? randomUUID()}`;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const now = this.clock.now();
+      const previous = this.replayed(idempotencyKey, now);
+      if (previous) return this.result(previous, previous.record?.id ?? '', 'be created');
+      const record = initialRecord(this.newId(), input, now);
+      if (this.records.has(record.id)) continue;
+      this.records.set(record.id, record);
+      const audit = this.appendAudit(
+        { id: record.id, actor: record.requester, action: 'create', now },
+        { from: 'requested', to: record.state, version: 1, outcome: 'ok', detail: createAuditDetail(record) },
+      );
+      return this.result(this.remember(idempotencyKey, now, { code: 0, record, audit }), record.id, 'be created');
+    }
+    throw toApprovalError(ApprovalErrorCode.IdTaken, { id: 'r-?', action: 'be created' });
+  }
+
+  async get(id: string): Promise<ApprovalRecord | undefined> {
+    const record = this.records.get(id);
+    return record ? clone(record) : undefined;
+  }
+
+  async attachCard(id: string, context: ClickContext): Promise<TransitionResult> {
+    const ctx = this.context(id, this.replicaId, 'card');
+    const key = `card:${id}:${randomUUID()}`;
+    const record = this.records.get(id);
+    let reply: Reply;
+    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    else if (FINAL_STATES.has(record.state)) reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
+    else if (context.channel !== record.channel) {
+      reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { channel: context.channel });
+    } else {
+      record.cardMessageTs = context.messageTs;
+      record.version += 1;
+      record.updatedAtMs = ctx.now;
+      const audit = this.appendAudit(ctx, {
+        from: record.state,
+        to: record.state,
+        version: record.version,
+        outcome: 'ok',
+        detail: { channel: context.channel, messageTs: context.messageTs },
+      });
+      reply = { code: 0, record, audit };
+    }
+    return this.result(this.remember(key, ctx.now, reply), id, 'take a card');
+  }
+
+  async approve(input: ApproveInput): Promise<TransitionResult> {
+    const reply = this.click('approve', input, new Set(['pending_approval']), (ctx, record) => {
+      if (ctx.actor === record.requester && !record.approval.selfApproval) {
+        return this.refuse(ctx, record, ApprovalErrorCode.SelfApproval, true);
+      }
+      if (!isEligible(input.eligibleApprovers, ctx.actor)) {
+        return this.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
+      }
+      if (record.approvals.some((approval) => approval.userId === ctx.actor)) {
+        return this.refuse(ctx, record, ApprovalErrorCode.AlreadyApproved, true);
+      }
+      const approvals = [...record.approvals, { userId: ctx.actor, atMs: ctx.now }];
+      const reached = approvals.length >= record.approval.count;
+      const detail = { approvers: approvals.map((approval) => approval.userId), needed: record.approval.count };
+      return this.commit(
+        ctx,
+        record,
+        reached ? 'approved' : 'pending_approval',
+        { approvals },
+        detail,
+        reached ? 0 : 1,
+      );
+    });
+    return this.result(reply, input.id, 'be approved');
+  }
+
+  async deny(input: DenyInput): Promise<TransitionResult> {
+    const reply = this.click('deny', input, new Set(['pending_approval']), (ctx, record) => {
+      if (!isEligible(input.eligibleApprovers, ctx.actor)) {
+        return this.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
+      }
+      const reason = input.reason ?? '';
+      const changes: Partial<ApprovalRecord> = { deniedBy: ctx.actor };
+      if (reason) changes.denyReason = reason;
+      return this.commit(ctx, record, 'denied', changes, { reason }, 0);
+    });
+    return this.result(reply, input.id, 'be denied');
+  }
+
+  async cancel(input: CancelInput): Promise<TransitionResult> {
+    const reply = this.click('cancel', input, new Set(['pending_approval', 'approved']), (ctx, record) => {
+      if (ctx.actor !== record.requester && !isEligible(input.eligibleApprovers, ctx.actor)) {
+        return this.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
+      }
+      return this.commit(ctx, record, 'cancelled', { cancelledBy: ctx.actor }, {}, 0);
+    });
+    return this.result(reply, input.id, 'be cancelled');
+  }
+
+  async breakGlass(input: BreakGlassInput): Promise<TransitionResult> {
+    const reply = this.click('break_glass', input, new Set(['pending_approval']), (ctx, record) => {
+      if (ctx.actor !== record.requester || !record.approval.breakGlassAllowed) {
+        return this.refuse(ctx, record, ApprovalErrorCode.BreakGlassNotAllowed, true);
+      }
+      const reason = input.reason.trim();
+      if (!reason) return this.refuse(ctx, record, ApprovalErrorCode.ReasonRequired, true);
+      return this.commit(
+        ctx,
+        record,
+        'approved',
+        { breakGlass: true, breakGlassReason: reason },
+        { breakGlass: true, reason },
+        0,
+      );
+    });
+    return this.result(reply, input.id, 'use break-glass');
+  }
+
+  async expireDue(limit = 100): Promise<TransitionResult[]> {
+    const now = this.clock.now();
+    const due = [...this.records.values()]
+      .filter(
+        (record) => (record.state === 'pending_approval' || record.state === 'approved') && now >= record.expiresAtMs,
+      )
+      .sort((a, b) => a.expiresAtMs - b.expiresAtMs)
+      .slice(0, limit);
+    return due.map((record) => {
+      const ctx: CallContext = { id: record.id, actor: this.replicaId, action: 'expire', now };
+      const reply = this.commit(ctx, record, 'expired', {}, {}, 0);
+      return this.result(reply, record.id, 'expire');
+    });
+  }
+
+  async dispatch(input: DispatchInput): Promise<TransitionResult> {
+    const ctx = this.context(input.id, input.dispatcher, 'dispatch');
+    const key = `dispatch:${input.id}:${input.idempotencyKey ?? randomUUID()}`;
+    const previous = this.replayed(key, ctx.now);
+    if (previous) return this.result(previous, input.id, 'be dispatched');
+    const record = this.records.get(input.id);
+    let reply: Reply;
+    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    else if (record.state !== 'approved') reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
+    else if (input.expectedDigest !== record.digest) {
+      reply = this.refuse(ctx, record, ApprovalErrorCode.DigestMismatch, true, { presented: input.expectedDigest });
+    } else if (ctx.now >= record.expiresAtMs) reply = this.expireNow(ctx, record);
+    else {
+      const detail: Record<string, unknown> = { digest: record.digest, breakGlass: record.breakGlass };
+      if (record.approvals.length > 0) detail['approvers'] = record.approvals.map((approval) => approval.userId);
+      reply = this.commit(ctx, record, 'dispatched', {}, detail, 0);
+    }
+    return this.result(this.remember(key, ctx.now, reply), input.id, 'be dispatched');
+  }
+
+  async markRunning(id: string, sessionId: string): Promise<TransitionResult> {
+    const ctx = this.context(id, this.replicaId, 'running');
+    const record = this.records.get(id);
+    let reply: Reply;
+    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    else if (record.state !== 'dispatched') reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true);
+    else reply = this.commit(ctx, record, 'running', { sessionId }, { sessionId }, 0);
+    return this.result(reply, id, 'start running');
+  }
+
+  async finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult> {
+    const ctx = this.context(id, this.replicaId, 'finish');
+    const record = this.records.get(id);
+    let reply: Reply;
+    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    else if (!ENDINGS[record.state]?.has(state)) {
+      reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true, { wanted: state });
+    } else reply = this.commit(ctx, record, state, { result: clone(result) }, { ...result }, 0);
+    return this.result(reply, id, `end as ${state}`);
+  }
+
+  async recordRejection(input: RejectionInput): Promise<AuditEntry> {
+    const sha256 = createHash('sha256').update(input.requestText, 'utf8').digest('hex');
+    const audit = this.appendAudit(
+      { id: '', actor: input.requester, action: 'reject', now: this.clock.now() },
+      { from: 'requested', to: 'rejected', version: 0, outcome: 'ok', detail: rejectionAuditDetail(input, sha256) },
+    );
+    this.auditSink?.(audit);
+    return audit;
+  }
+
+  async listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]> {
+    return this.newestFirst((record) => record.requester === requester, limit);
+  }
+
+  async recent(limit: number): Promise<ApprovalRecord[]> {
+    return this.newestFirst(() => true, limit);
+  }
+
+  private newestFirst(keep: (record: ApprovalRecord) => boolean, limit: number): ApprovalRecord[] {
+    return [...this.records.values()]
+      .filter(keep)
+      .sort((a, b) => b.createdAtMs - a.createdAtMs)
+      .slice(0, Math.max(0, limit))
+      .map(clone);
+  }
+
+  private context(id: string, actor: string, action: AuditEntry['action']): CallContext {
+    return { id, actor, action, now: this.clock.now() };
+  }
+
+  /** The guards every click shares, in the same order as `clickGuards` in the Lua include. */
+  private click(
+    action: AuditEntry['action'],
+    input: DecisionInput,
+    allowedStates: ReadonlySet<RequestState>,
+    decide: (ctx: CallContext, record: ApprovalRecord) => Reply,
+  ): Reply {
+    const ctx = this.context(input.id, input.userId, action);
+    const key = `${action}:${input.id}:${input.idempotencyKey ?? randomUUID()}`;
+    const previous = this.replayed(key, ctx.now);
+    if (previous) return previous;
+    const record = this.records.get(input.id);
+    let reply: Reply;
+    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, true);
+    else if (!allowedStates.has(record.state)) reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true);
+    else if (input.expectedVersion !== undefined && input.expectedVersion !== record.version) {
+      reply = this.refuse(ctx, record, ApprovalErrorCode.VersionConflict, true);
+    } else if (
+      input.context &&
+      (input.context.channel !== record.channel || input.context.messageTs !== record.cardMessageTs)
+    ) {
+      reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { ...input.context });
+    } else if (input.expectedDigest !== undefined && input.expectedDigest !== record.digest) {
+      reply = this.refuse(ctx, record, ApprovalErrorCode.DigestMismatch, true, { presented: input.expectedDigest });
+    } else if (ctx.now >= record.expiresAtMs) reply = this.expireNow(ctx, record);
+    else reply = decide(ctx, record);
+    return this.remember(key, ctx.now, reply);
+  }
+
+  private expireNow(ctx: CallContext, record: ApprovalRecord): Reply {
+    return this.commit(ctx, record, 'expired', {}, {}, ApprovalErrorCode.Expired, 'expired');
+  }
+
+  private commit(
+    ctx: CallContext,
+    record: ApprovalRecord,
+    to: RequestState,
+    changes: Partial<ApprovalRecord>,
+    detail: Record<string, unknown>,
+    code: number,
+    outcome = 'ok',
+  ): Reply {
+    const from = record.state;
+    Object.assign(record, changes, { state: to, version: record.version + 1, updatedAtMs: ctx.now });
+    const audit = this.appendAudit(ctx, { from, to, version: record.version, outcome, detail });
+    return { code, record, audit };
+  }
+
+  private refuse(
+    ctx: CallContext,
+    record: ApprovalRecord | undefined,
+    code: number,
+    audited: boolean,
+    detail: Record<string, unknown> = {},
+  ): Reply {
+    const outcome = OUTCOME_BY_CODE[code as keyof typeof OUTCOME_BY_CODE] ?? 'refused';
+    const audit = audited
+      ? this.appendAudit(ctx, {
+          from: record?.state ?? '',
+          to: record?.state ?? '',
+          version: record?.version ?? 0,
+          outcome,
+          detail,
+        })
+      : undefined;
+    return { code, record, audit };
+  }
+
+  private appendAudit(
+    ctx: CallContext,
+    change: { from: string; to: string; version: number; outcome: string; detail: Record<string, unknown> },
+  ): AuditEntry {
+    const seq = (this.chainHead?.seq ?? 0) + 1;
+    const values: Record<string, string> = {
+      seq: String(seq),
+      prev: this.chainHead?.hash ?? GENESIS_HASH,
+      at: String(ctx.now),
+      requestId: ctx.id,
+      action: ctx.action,
+      actor: ctx.actor,
+      from: change.from,
+      to: change.to,
+      version: String(change.version),
+      outcome: change.outcome,
+      detail: JSON.stringify(change.detail),
+    };
+    const fields: Record<string, string> = {};
+    for (const name of AUDIT_FIELDS) fields[name] = values[name] ?? '';
+    fields['hash'] = auditLinkHash(fields);
+    this.chain.push({ fields });
+    this.chainHead = { seq, hash: fields['hash'] };
+    return toAuditEntry({ fields });
+  }
+
+  private replayed(key: string, now: number): Reply | undefined {
+    const stored = this.replies.get(key);
+    if (stored && stored.expiresAtMs > now) return stored.reply;
+    if (stored) this.replies.delete(key);
+    return undefined;
+  }
+
+  /** Keeps a snapshot of the reply, so a replay answers as the first call did even after later changes. */
+  private remember(key: string, now: number, reply: Reply): Reply {
+    const snapshot: Reply = { code: reply.code, record: reply.record && clone(reply.record), audit: reply.audit };
+    this.replies.set(key, { reply: snapshot, expiresAtMs: now + this.idempotencyTtlMs });
+    if (this.replies.size > 10_000) this.dropExpiredReplies(now);
+    return snapshot;
+  }
+
+  private dropExpiredReplies(now: number): void {
+    for (const [key, stored] of this.replies) if (stored.expiresAtMs <= now) this.replies.delete(key);
+  }
+
+  private result(reply: Reply, id: string, action: string): TransitionResult {
+    if (reply.audit) this.auditSink?.(reply.audit);
+    if (reply.code < 0) throw toApprovalError(reply.code, { id, record: reply.record && clone(reply.record), action });
+    if (!reply.record || !reply.audit) throw new Error(`no record or audit entry for ${id}`);
+    return { record: clone(reply.record), audit: reply.audit };
+  }
+}
+
+function isEligible(eligible: readonly string[], userId: string): boolean {
+  return eligible.includes(userId) || eligible.includes('*');
+}

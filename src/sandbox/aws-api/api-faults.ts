@@ -1,0 +1,69 @@
+import { statusForErrorType } from './aws-error.js';
+
+/** An error the sandbox answers instead of doing the operation. */
+export interface ApiErrorFault {
+  /** AWS error name, e.g. `ThrottlingException`, `AccessDeniedException`, `ServerException`. */
+  error: string;
+  message?: string;
+  status?: number;
+  /** How many calls get the error before the operation works again; unlimited when omitted. */
+  times?: number;
+}
+
+interface ArmedFault {
+  error?: ApiErrorFault & { remaining: number };
+  delayMs?: number;
+}
+
+/**
+ * Injected failures of the AWS API, keyed by `service:Operation` (`ecs:ExecuteCommand`) or a bare operation name
+ * that matches it in any service. Lets every error path of the product be exercised against a real SDK client.
+ */
+export class ApiFaults {
+  private readonly armed = new Map<string, ArmedFault>();
+
+  /** Makes `operation` fail with `fault` (for `fault.times` calls, or until cleared). */
+  inject(operation: string, fault: ApiErrorFault): void {
+    const entry = this.armed.get(operation) ?? {};
+    entry.error = { ...fault, remaining: fault.times ?? Number.POSITIVE_INFINITY };
+    this.armed.set(operation, entry);
+  }
+
+  /** Shorthand for the throttling AWS answers when an account's API rate is exceeded. */
+  throttle(operation: string, times?: number): void {
+    this.inject(operation, { error: 'ThrottlingException', message: 'Rate exceeded', ...(times ? { times } : {}) });
+  }
+
+  /** Makes `operation` answer only after `delayMs`. */
+  delay(operation: string, delayMs: number): void {
+    const entry = this.armed.get(operation) ?? {};
+    entry.delayMs = delayMs;
+    this.armed.set(operation, entry);
+  }
+
+  /** Removes the faults of one operation, or all of them. */
+  clear(operation?: string): void {
+    if (operation === undefined) this.armed.clear();
+    else this.armed.delete(operation);
+  }
+
+  /** What to do for one call: consumes one use of an injected error. */
+  take(
+    service: string,
+    operation: string,
+  ): { error?: { type: string; message: string; status: number }; delayMs?: number } {
+    const entry = this.armed.get(`${service}:${operation}`) ?? this.armed.get(operation);
+    if (!entry) return {};
+    const result: { error?: { type: string; message: string; status: number }; delayMs?: number } = {};
+    if (entry.delayMs !== undefined) result.delayMs = entry.delayMs;
+    if (entry.error && entry.error.remaining > 0) {
+      entry.error.remaining -= 1;
+      result.error = {
+        type: entry.error.error,
+        message: entry.error.message ?? `Injected ${entry.error.error}`,
+        status: entry.error.status ?? statusForErrorType(entry.error.error),
+      };
+    }
+    return result;
+  }
+}

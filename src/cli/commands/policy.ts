@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, formatConfigIssue } from '../../config/errors.js';
+import { loadConfigFile } from '../../config/load-config.js';
+import type { PolicyConfig } from '../../config/schema.js';
+import { clusterAliasFor, describeApproval, evaluatePolicy, type PolicyTarget } from '../../policy/evaluate.js';
+import { isGroupMember } from '../../policy/groups.js';
+import { policyVersion } from '../../policy/policy-version.js';
+import { prepareRunbook } from '../../policy/runbooks.js';
+import { formatDuration } from '../../shared/duration.js';
+import { parseTarget } from '../../slack/parse-command.js';
+import { type CliCommand, type CliIo, EXIT_COULD_NOT_RUN } from '../io.js';
+
+/** Exit code of `policy check` for an invalid file, and of `policy explain` for a denied request. */
+export const EXIT_POLICY_FAILED = 1;
+
+const USAGE = `Usage:
+  ecs-exec policy check [FILE]
+      Validates a config file (default: $ECS_EXEC_CONFIG or ./ecs-exec.yml) and lists every problem.
+      Exit 0 when valid, 1 when not.
+
+  ecs-exec policy explain --user U [--group G ...] [--channel C] [--file FILE] <target> -- CMD ...
+  ecs-exec policy explain --user U [--group G ...] [--channel C] [--file FILE] --runbook NAME [name=value ...]
+      Shows the decision for a request and the rule that made it; nothing runs.
+      <target> is <cluster>/<service>[:<container>], <cluster>/<task-id>[:<container>] or a task ARN.
+      --group takes a Slack user group ID (S...) the user is in, or a group name from the config file.
+      Exit 0 when allowed, 1 when denied.
+`;
+
+function configPath(io: CliIo, file: string | undefined): string {
+  return file ?? io.env['ECS_EXEC_CONFIG'] ?? './ecs-exec.yml';
+}
+
+function readPolicy(io: CliIo, path: string): PolicyConfig | ConfigError {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    return new ConfigError([{ path: '', message: `cannot read "${path}": ${why}`, file: path }]);
+  }
+  try {
+    const region = io.env['AWS_REGION'];
+    return loadConfigFile(text, path, region ? { defaultRegion: region } : {});
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+}
+
+function printIssues(io: CliIo, error: ConfigError): void {
+  const count = error.issues.length === 1 ? '1 problem' : `${error.issues.length} problems`;
+  io.stderr.write(`${count}:\n${error.issues.map((issue) => `  ${formatConfigIssue(issue)}`).join('\n')}\n`);
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+async function check(args: string[], io: CliIo): Promise<number> {
+  if (args.length > 1 || args.some((arg) => arg.startsWith('-'))) {
+    io.stderr.write(`ecs-exec policy check: expected at most one FILE\n\n${USAGE}`);
+    return EXIT_COULD_NOT_RUN;
+  }
+  const path = configPath(io, args[0]);
+  const policy = readPolicy(io, path);
+  if (policy instanceof ConfigError) {
+    printIssues(io, policy);
+    return EXIT_POLICY_FAILED;
+  }
+  const clusters = Object.keys(policy.clusters).length;
+  const runbooks = Object.keys(policy.runbooks).length;
+  io.stdout.write(
+    `OK: ${plural(clusters, 'cluster')}, ${plural(policy.rules.length, 'rule')}, ${plural(runbooks, 'runbook')} (${path})\n`,
+  );
+  return 0;
+}
+
+interface ExplainOptions {
+  user?: string;
+  groups: string[];
+  channel?: string;
+  file?: string;
+  runbook?: string;
+  positional: string[];
+  command: string[] | undefined;
+}
+
+function parseExplainArgs(args: string[]): ExplainOptions | string {
+  const options: ExplainOptions = { groups: [], positional: [], command: undefined };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') {
+      options.command = args.slice(i + 1);
+      break;
+    }
+    const flag = /^--(user|group|channel|file|runbook)(?:=(.*))?$/.exec(arg);
+    if (flag) {
+      const value = flag[2] ?? args[++i];
+      if (value === undefined || value === '') return `--${flag[1]} needs a value`;
+      if (flag[1] === 'group') options.groups.push(value);
+      else options[flag[1] as 'user' | 'channel' | 'file' | 'runbook'] = value;
+    } else if (arg.startsWith('-')) return `unknown option "${arg}"`;
+    else options.positional.push(arg);
+  }
+  if (!options.user) return '--user is required (a Slack user ID such as U0123ABCD)';
+  return options;
+}
+
+function targetFrom(policy: PolicyConfig, text: string): PolicyTarget | string {
+  const parsed = parseTarget(text);
+  if (!parsed.ok) return parsed.error;
+  const spec = parsed.value;
+  const container = spec.container === undefined ? {} : { container: spec.container };
+  if (spec.kind === 'service') return { clusterAlias: spec.cluster, service: spec.service, ...container };
+  if (spec.kind === 'task') return { clusterAlias: spec.cluster, taskId: spec.taskId, ...container };
+  const alias = clusterAliasFor(policy, spec.cluster, spec.region);
+  if (!alias) return `no configured cluster is "${spec.cluster}" in ${spec.region}`;
+  return { clusterAlias: alias, taskId: spec.taskId, ...container };
+}
+
+async function explain(args: string[], io: CliIo): Promise<number> {
+  const options = parseExplainArgs(args);
+  const usageError = (message: string): number => {
+    io.stderr.write(`ecs-exec policy explain: ${message}\n\n${USAGE}`);
+    return EXIT_COULD_NOT_RUN;
+  };
+  if (typeof options === 'string') return usageError(options);
+  const path = configPath(io, options.file);
+  const policy = readPolicy(io, path);
+  if (policy instanceof ConfigError) {
+    printIssues(io, policy);
+    return EXIT_COULD_NOT_RUN;
+  }
+
+  const userGroupIds: string[] = [];
+  for (const group of options.groups) {
+    if (/^S[A-Z0-9]+$/.test(group)) userGroupIds.push(group);
+    else if (policy.groups[group]?.usergroups.length) userGroupIds.push(...(policy.groups[group]?.usergroups ?? []));
+    else if (policy.groups[group]) {
+      return usageError(`group "${group}" has no Slack user groups; pass one of its users as --user instead`);
+    } else return usageError(`"${group}" is neither a Slack user group ID (S...) nor a group of ${path}`);
+  }
+
+  let target: PolicyTarget | string;
+  let command: string;
+  let runbook: string | undefined;
+  if (options.runbook !== undefined) {
+    if (options.command !== undefined) return usageError('--runbook takes name=value pairs, not a command after --');
+    const given: Record<string, string> = {};
+    for (const pair of options.positional) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) return usageError(`"${pair}" is not name=value`);
+      given[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    const prepared = prepareRunbook(policy, options.runbook, given);
+    if (!prepared.ok) {
+      const lines = [
+        ...prepared.missing.map((name) => `${name}: missing (required)`),
+        ...prepared.problems.map((problem) => `${problem.param ? `${problem.param}: ` : ''}${problem.message}`),
+      ];
+      return usageError(`runbook "${options.runbook}":\n  ${lines.join('\n  ')}`);
+    }
+    target = prepared.run.target;
+    command = prepared.run.command;
+    runbook = options.runbook;
+  } else {
+    const [targetText, ...extra] = options.positional;
+    if (!targetText || extra.length > 0) return usageError('expected one <target> before --');
+    if (!options.command || options.command.length === 0) return usageError('the command is missing after --');
+    target = targetFrom(policy, targetText);
+    command = options.command.join(' ');
+  }
+  if (typeof target === 'string') return usageError(target);
+
+  const user = { userId: options.user as string, userGroupIds };
+  const decision = evaluatePolicy(policy, {
+    ...user,
+    channelId: options.channel ?? '',
+    target,
+    command,
+    ...(runbook === undefined ? {} : { runbook }),
+  });
+  const memberOf = Object.keys(policy.groups).filter((name) => isGroupMember(policy, name, user));
+  const lines = [
+    `${decision.effect === 'allow' ? 'ALLOW' : 'DENY'} by ${decision.rule === 'default-deny' ? 'default-deny (no rule allows it)' : `rule "${decision.rule}"`}`,
+    `  target:      ${decision.targetLabel}`,
+    `  command:     ${command}`,
+    `  user:        ${user.userId} (member of: ${memberOf.join(', ') || 'no group'})`,
+    `  channel:     ${options.channel ?? '(none given: rules limited to channels do not apply)'}`,
+  ];
+  if (decision.effect === 'allow') {
+    lines.push(
+      `  approval:    ${describeApproval(decision.approval)}`,
+      `  break-glass: ${decision.breakGlassAllowed ? 'allowed (with a reason)' : 'not allowed'}`,
+      `  timeout:     ${formatDuration(decision.timeoutMs)}`,
+    );
+  }
+  lines.push(`  reason:      ${decision.reason}`, `  policy:      ${policyVersion(policy)}`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return decision.effect === 'allow' ? 0 : EXIT_POLICY_FAILED;
+}
+
+/** `ecs-exec policy check | explain`: the policy file, checked and explained without running anything. */
+export const policyCommand: CliCommand = async (args, io) => {
+  const [sub, ...rest] = args;
+  if (sub === 'check') return await check(rest, io);
+  if (sub === 'explain') return await explain(rest, io);
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    io.stdout.write(USAGE);
+    return sub === undefined ? EXIT_COULD_NOT_RUN : 0;
+  }
+  io.stderr.write(`ecs-exec policy: unknown sub-command "${sub}"\n\n${USAGE}`);
+  return EXIT_COULD_NOT_RUN;
+};

@@ -1,0 +1,252 @@
+import type { ApprovalConfig, PolicyConfig, RuleConfig, RunbookConfig } from '../config/schema.js';
+import { formatDuration } from '../shared/duration.js';
+import { type ApprovalRequirement, isMemberOfAny, type PolicyUser } from './groups.js';
+import {
+  type CommandMatcher,
+  compileCommandPattern,
+  compileTargetPattern,
+  normalizeCommand,
+  type TargetMatcher,
+  type TargetSubject,
+} from './patterns.js';
+
+/** Where a request wants to run, already split by the caller (the Slack parser or the CLI). */
+export interface PolicyTarget {
+  clusterAlias: string;
+  service?: string;
+  /** For a target given by task id; pass `service` too when the task's service is known. */
+  taskId?: string;
+  container?: string;
+}
+
+/** What the policy decides about. `userGroupIds` are the Slack user groups the caller resolved for the user. */
+export interface PolicyRequest extends PolicyUser {
+  channelId: string;
+  target: PolicyTarget;
+  /** The exact command (for a runbook: the rendered one). */
+  command: string;
+  /** Set when the command comes from this runbook; its own who/approval/timeout then apply. */
+  runbook?: string;
+  /** `--timeout`; the decision never exceeds the rule's or the limit. */
+  requestedTimeoutMs?: number;
+}
+
+/** Name of the implicit rule that refuses whatever no allow rule permits. */
+export const DEFAULT_DENY = 'default-deny';
+
+/** The policy's answer: whether, under which rule, with what approval, for how long. */
+export interface PolicyDecision {
+  effect: 'allow' | 'deny';
+  /** The rule that decided: a rule name, `runbook:<name>`, or `default-deny`. */
+  rule: string;
+  approval: ApprovalRequirement | null;
+  /** Whether `--break-glass` may skip the approval (never on a deny). */
+  breakGlassAllowed: boolean;
+  timeoutMs: number;
+  /** One sentence for people: why this decision. */
+  reason: string;
+  /** `cluster/service:container` as matched, the container filled from the config when it names one. */
+  targetLabel: string;
+}
+
+interface CompiledRule {
+  rule: RuleConfig;
+  targets: TargetMatcher[] | undefined;
+  commands: CommandMatcher[] | undefined;
+}
+
+const compiledRules = new WeakMap<PolicyConfig, CompiledRule[]>();
+
+/** Patterns are compiled once per loaded policy; the config object is immutable after loading. */
+function rulesOf(policy: PolicyConfig): CompiledRule[] {
+  let compiled = compiledRules.get(policy);
+  if (!compiled) {
+    compiled = policy.rules.map((rule) => ({
+      rule,
+      targets: rule.targets?.map(compileTargetPattern),
+      commands: rule.commands?.map(compileCommandPattern),
+    }));
+    compiledRules.set(policy, compiled);
+  }
+  return compiled;
+}
+
+type Criterion = 'who' | 'channel' | 'target' | 'command';
+
+/** Which of a rule's conditions the request fails; empty means the rule applies. */
+function failedCriteria(
+  policy: PolicyConfig,
+  compiled: CompiledRule,
+  request: PolicyRequest,
+  subject: TargetSubject,
+  command: string,
+): Criterion[] {
+  const { rule } = compiled;
+  const deny = rule.effect === 'deny';
+  const failed: Criterion[] = [];
+  if (rule.who && !isMemberOfAny(policy, rule.who, request)) failed.push('who');
+  if (rule.channels && !rule.channels.includes(request.channelId)) failed.push('channel');
+  if (compiled.targets && !compiled.targets.some((target) => target.matches(subject, deny ? 'yes' : 'no'))) {
+    failed.push('target');
+  }
+  if (compiled.commands && !compiled.commands.some((pattern) => pattern.matches(command, { anySegment: deny }))) {
+    failed.push('command');
+  }
+  return failed;
+}
+
+function toRequirement(approval: ApprovalConfig): ApprovalRequirement {
+  return {
+    approverGroups: [...approval.approvers],
+    count: approval.count,
+    selfApproval: approval.selfApproval,
+    ttlMs: approval.ttlMs,
+  };
+}
+
+/** Human text for an approval requirement: `1 approval from sre (not the requester), within 30m`. */
+export function describeApproval(requirement: ApprovalRequirement | null): string {
+  if (!requirement) return 'no approval needed';
+  const plural = requirement.count === 1 ? 'approval' : 'approvals';
+  const self = requirement.selfApproval ? 'the requester may approve' : 'not the requester';
+  return `${requirement.count} ${plural} from ${requirement.approverGroups.join(' or ')} (${self}), within ${formatDuration(requirement.ttlMs)}`;
+}
+
+function targetLabel(subject: TargetSubject): string {
+  return `${subject.clusterAlias}/${subject.name}${subject.container ? `:${subject.container}` : ''}`;
+}
+
+function timeoutFor(policy: PolicyConfig, request: PolicyRequest, ...candidates: (number | undefined)[]): number {
+  const chosen = candidates.find((value) => value !== undefined) ?? policy.limits.timeoutMs;
+  return Math.min(chosen, policy.limits.timeoutMs, request.requestedTimeoutMs ?? Number.POSITIVE_INFINITY);
+}
+
+const CRITERION_TEXT: Record<Criterion, string> = {
+  who: 'you are not in its groups',
+  channel: 'not in this channel',
+  target: 'not for this target',
+  command: 'not for this command',
+};
+
+/** The allow rule that came closest, to tell the user what would have to change. */
+function nearMiss(misses: { rule: RuleConfig; failed: Criterion[] }[]): string {
+  const closest = [...misses].sort((a, b) => a.failed.length - b.failed.length)[0];
+  if (!closest) return 'no rule allows anything yet';
+  const detail = closest.failed.map((criterion) => {
+    if (criterion === 'who' && closest.rule.who) return `it is for ${closest.rule.who.join(', ')}`;
+    return CRITERION_TEXT[criterion];
+  });
+  return `closest rule "${closest.rule.name}": ${detail.join('; ')}`;
+}
+
+function deny(rule: string, reason: string, subject: TargetSubject, timeoutMs: number): PolicyDecision {
+  return {
+    effect: 'deny',
+    rule,
+    approval: null,
+    breakGlassAllowed: false,
+    timeoutMs,
+    reason,
+    targetLabel: targetLabel(subject),
+  };
+}
+
+/**
+ * Decides a request: a matching deny rule always wins; then a runbook with its own `who` decides for itself; then
+ * the first matching allow rule; otherwise `default-deny`. Pure and synchronous: group membership comes in the
+ * request (`userGroupIds`), resolved by the caller.
+ */
+export function evaluatePolicy(policy: PolicyConfig, request: PolicyRequest): PolicyDecision {
+  const { target } = request;
+  const cluster = policy.clusters[target.clusterAlias];
+  const name = target.service ?? target.taskId ?? '';
+  const container = target.container ?? (target.service ? cluster?.containers[target.service] : undefined);
+  const subject: TargetSubject = { clusterAlias: target.clusterAlias, name, container };
+  const limit = policy.limits.timeoutMs;
+  if (!cluster) {
+    const known = Object.keys(policy.clusters).join(', ');
+    return deny(DEFAULT_DENY, `unknown cluster "${target.clusterAlias}" (clusters: ${known})`, subject, limit);
+  }
+  if (name === '') return deny(DEFAULT_DENY, 'the target names no service or task', subject, limit);
+  const command = normalizeCommand(request.command);
+  if (command === '') return deny(DEFAULT_DENY, 'the command is empty', subject, limit);
+
+  let runbook: RunbookConfig | undefined;
+  if (request.runbook !== undefined) {
+    runbook = policy.runbooks[request.runbook];
+    if (!runbook) return deny(DEFAULT_DENY, `unknown runbook "${request.runbook}"`, subject, limit);
+  }
+
+  const compiled = rulesOf(policy);
+  for (const entry of compiled) {
+    if (entry.rule.effect !== 'deny') continue;
+    if (failedCriteria(policy, entry, request, subject, command).length === 0) {
+      return deny(entry.rule.name, `denied by rule "${entry.rule.name}"`, subject, limit);
+    }
+  }
+
+  if (runbook && request.runbook !== undefined) {
+    const label = `runbook:${request.runbook}`;
+    if (runbook.channels && !runbook.channels.includes(request.channelId)) {
+      return deny(label, `runbook "${request.runbook}" cannot be run in this channel`, subject, limit);
+    }
+    if (runbook.who) {
+      if (!isMemberOfAny(policy, runbook.who, request)) {
+        return deny(label, `runbook "${request.runbook}" is for ${runbook.who.join(', ')}`, subject, limit);
+      }
+      const approval =
+        runbook.approval === undefined || runbook.approval === 'none' ? null : toRequirement(runbook.approval);
+      return {
+        effect: 'allow',
+        rule: label,
+        approval,
+        breakGlassAllowed: false,
+        timeoutMs: timeoutFor(policy, request, runbook.timeoutMs),
+        reason: `allowed by runbook "${request.runbook}"; ${describeApproval(approval)}`,
+        targetLabel: targetLabel(subject),
+      };
+    }
+  }
+
+  const misses: { rule: RuleConfig; failed: Criterion[] }[] = [];
+  for (const entry of compiled) {
+    if (entry.rule.effect !== 'allow') continue;
+    const failed = failedCriteria(policy, entry, request, subject, command);
+    if (failed.length > 0) {
+      misses.push({ rule: entry.rule, failed });
+      continue;
+    }
+    const { rule } = entry;
+    // A runbook's own approval replaces the rule's: the file checks it can only be set where the rules govern.
+    const runbookApproval =
+      runbook?.approval !== undefined && runbook.approval !== 'none' ? runbook.approval : undefined;
+    const chosen = runbookApproval ?? rule.approval;
+    const approval = chosen ? toRequirement(chosen) : null;
+    return {
+      effect: 'allow',
+      rule: rule.name,
+      approval,
+      breakGlassAllowed: approval !== null && rule.breakGlass,
+      timeoutMs: timeoutFor(policy, request, runbook?.timeoutMs, rule.timeoutMs),
+      reason: `allowed by rule "${rule.name}"; ${describeApproval(approval)}`,
+      targetLabel: targetLabel(subject),
+    };
+  }
+  const unknownContainer =
+    subject.container === undefined && misses.some((miss) => miss.failed.length === 1 && miss.failed[0] === 'target')
+      ? ' (name the container: a rule may allow only some containers)'
+      : '';
+  return deny(DEFAULT_DENY, `no rule allows this; ${nearMiss(misses)}${unknownContainer}`, subject, limit);
+}
+
+/** The alias of the configured cluster with this name or ARN (a task ARN names the real cluster, not the alias). */
+export function clusterAliasFor(policy: PolicyConfig, clusterNameOrArn: string, region?: string): string | undefined {
+  for (const [alias, cluster] of Object.entries(policy.clusters)) {
+    const name = cluster.cluster.startsWith('arn:')
+      ? cluster.cluster.slice(cluster.cluster.lastIndexOf('/') + 1)
+      : cluster.cluster;
+    const sameName = cluster.cluster === clusterNameOrArn || name === clusterNameOrArn;
+    if (sameName && (region === undefined || cluster.region === region)) return alias;
+  }
+  return undefined;
+}

@@ -1,13 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import bolt, {
-  type App as BoltApp,
-  type HTTPReceiver as BoltHttpReceiver,
-  type Logger as BoltLogger,
-} from '@slack/bolt';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
-
-const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
 
 /** The Slack side of the settings, already validated by loadConfig. */
 export interface SlackSettings {
@@ -19,7 +13,7 @@ export interface SlackSettings {
 }
 
 export interface SlackApp {
-  app: BoltApp;
+  app: App;
   mode: 'http' | 'socket';
   /** HTTP mode only: handles `/slack/events` with the raw-body signature check. */
   handleSlackRequest?: (req: IncomingMessage, res: ServerResponse) => void;
@@ -92,7 +86,7 @@ export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers,
   }
 
   if (!settings.signingSecret) throw new Error('HTTP mode needs a signing secret');
-  const receiver: BoltHttpReceiver = new HTTPReceiver({
+  const receiver = new HTTPReceiver({
     signingSecret: settings.signingSecret,
     endpoints: '/slack/events',
     logger: boltLogger,

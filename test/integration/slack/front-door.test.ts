@@ -1,0 +1,157 @@
+import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
+import { type PostToBotOptions, postToBot, slashCommandBody } from '../../../src/sandbox/slack/sign.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { createSlackApp } from '../../../src/slack/app.js';
+import { type BotHttpServer, startBotHttpServer } from '../../../src/slack/http-server.js';
+import type { SlackHandlers } from '../../../src/slack/listeners/index.js';
+
+const SIGNING_SECRET = 'front-door-signing-secret-0123456789';
+const BOT_TOKEN = 'xoxb-111-222-frontdoortokenvalue';
+
+let server: BotHttpServer;
+let slackStandIn: SlackStandIn;
+let handled: { kind: string; userId: string }[];
+let logLines: string[];
+
+beforeEach(async () => {
+  slackStandIn = await startSlackStandIn({ botToken: BOT_TOKEN });
+  handled = [];
+  logLines = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _encoding, callback) {
+        logLines.push(String(chunk));
+        callback();
+      },
+    }),
+  });
+  const handlers: SlackHandlers = {
+    command: async (command, context) => {
+      handled.push({ kind: command.kind, userId: context.userId });
+    },
+    action: async () => {},
+    viewSubmission: async () => undefined,
+  };
+  const slack = createSlackApp(
+    { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slackStandIn.apiUrl },
+    handlers,
+    logger,
+  );
+  server = await startBotHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    handleSlackRequest: slack.handleSlackRequest,
+    readiness: [],
+    metrics: new Registry(),
+    logger,
+  });
+});
+
+afterEach(async () => {
+  await server.close();
+  await slackStandIn.close();
+});
+
+const events = () => `${server.url}/slack/events`;
+const command = (text: string) => slashCommandBody({ channel_id: 'C0OPS', user_id: 'U0ALICE', text });
+
+describe('the Slack front door (HTTP receiver)', () => {
+  it('answers a signed /ecs-exec help with the usage, privately', async () => {
+    const response = await postToBot(events(), SIGNING_SECRET, command('help'));
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ response_type: 'ephemeral' });
+    expect((response.json as { text: string }).text).toContain('/ecs-exec <cluster>/<service>');
+    expect(handled).toEqual([]);
+  });
+
+  it('explains a malformed command privately and says how to write it', async () => {
+    const response = await postToBot(events(), SIGNING_SECRET, command('prod/api --force -- ls'));
+    expect(response.status).toBe(200);
+    const body = response.json as { response_type: string; text: string };
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain('unknown option "--force"');
+    expect(body.text).toContain('Try:');
+    expect(handled).toEqual([]);
+  });
+
+  it('hands a well-formed request to the product after acknowledging it', async () => {
+    const started = Date.now();
+    const response = await postToBot(events(), SIGNING_SECRET, command('prod/api -- uptime'));
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect.poll(() => handled).toEqual([{ kind: 'exec', userId: 'U0ALICE' }]);
+  });
+
+  it.each<[string, PostToBotOptions & { offsetSeconds?: number }]>([
+    ['unsigned', { unsigned: true }],
+    [
+      'signed with another secret',
+      { signature: 'v0=0000000000000000000000000000000000000000000000000000000000000000' },
+    ],
+    ['a v1 signature', { signature: 'v1=abc' }],
+    ['stale by 301 s', { offsetSeconds: -301 }],
+    ['301 s in the future', { offsetSeconds: 302 }],
+    [
+      'with a non-numeric timestamp',
+      { unsigned: true, headers: { 'x-slack-request-timestamp': 'yesterday', 'x-slack-signature': 'v0=00' } },
+    ],
+    [
+      'with only a timestamp',
+      { unsigned: true, headers: { 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)) } },
+    ],
+  ])('refuses a request %s with 401 and does nothing', async (_name, { offsetSeconds, ...options }) => {
+    // Timestamps are computed at request time: the table is built long before the request is sent.
+    const timestamp =
+      offsetSeconds === undefined ? {} : { timestampSeconds: Math.floor(Date.now() / 1000) + offsetSeconds };
+    const response = await postToBot(events(), SIGNING_SECRET, command('prod/api -- uptime'), {
+      ...options,
+      ...timestamp,
+    });
+    expect(response.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(handled).toEqual([]);
+  });
+
+  it('refuses a body changed after signing (one flipped byte)', async () => {
+    const body = command('prod/api -- uptime');
+    const { signSlackRequest } = await import('../../../src/sandbox/slack/sign.js');
+    const signature = signSlackRequest(SIGNING_SECRET, body)['x-slack-signature'];
+    const tampered = body.replace('uptime', 'uptimf');
+    const response = await postToBot(events(), SIGNING_SECRET, tampered, { signature });
+    expect(response.status).toBe(401);
+    expect(handled).toEqual([]);
+  });
+
+  it('accepts timestamps just inside the window on both sides', async () => {
+    for (const offset of [-290, 290]) {
+      const response = await postToBot(events(), SIGNING_SECRET, command('help'), {
+        timestampSeconds: Math.floor(Date.now() / 1000) + offset,
+      });
+      expect(response.status).toBe(200);
+    }
+  });
+
+  it('verifies the raw bytes: +, %2B, emoji and CRLF survive', async () => {
+    const response = await postToBot(events(), SIGNING_SECRET, command('prod/api -- echo a+b %2B 🚀\r\nx'));
+    expect(response.status).toBe(200);
+    await expect.poll(() => handled.length).toBe(1);
+  });
+
+  it('serves liveness and readiness probes', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+
+  it('never writes the signing secret or the bot token to the logs', async () => {
+    await postToBot(events(), SIGNING_SECRET, command('prod/api -- uptime'), { unsigned: true });
+    await postToBot(events(), SIGNING_SECRET, command('help'));
+    const logs = logLines.join('');
+    expect(logs).not.toContain(SIGNING_SECRET);
+    expect(logs).not.toContain(BOT_TOKEN);
+  });
+});

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { SsmError } from './errors.js';
+
+/**
+ * ECS Exec reports no exit code, so the command runs inside `<shell> -c` with an EXIT trap that prints a per-run
+ * marker and `$?` on a line of its own. The marker is printed from two halves, so the text that ends up in the
+ * output never appears whole in the command line (a `ps` listing cannot fake it).
+ */
+
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes one word for the agent's shell-like splitter (and a POSIX shell): `'…'`, with `'` written as `'\''`. */
+export function quoteWord(word: string): string {
+  if (word.length > 0 && SAFE_WORD.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Wraps `command` so the run reports its exit code: `<shell> -c '<trap printing the marker>⏎<command>'`.
+ * The command keeps its own quoting: it is the script the shell runs, not re-split by us.
+ * @throws SsmError `ssm.exit_code.no_shell` for shell `none` (use {@link prepareCommand}).
+ */
+export function wrapCommand(command: string, shell: string): { command: string; marker: string } {
+  if (shell === 'none' || shell.trim() === '') {
+    throw new SsmError('ssm.exit_code.no_shell', 'cannot wrap a command without a shell');
+  }
+  const head = `__ECSEXEC_${randomBytes(6).toString('hex')}`;
+  const tail = `${randomBytes(6).toString('hex')}__`;
+  // A newline, not `;`, separates the trap from the command, so a trailing `# comment` cannot swallow anything.
+  const script = `trap 'printf "\\n%s%s:%d\\n" ${head} ${tail} "$?"' EXIT\n${command}`;
+  return { command: `${quoteWord(shell)} -c ${quoteWord(script)}`, marker: `${head}${tail}` };
+}
+
+/** Wraps with the shell, or for shell `none` runs the command as given with no marker (the exit code stays unknown). */
+export function prepareCommand(command: string, shell: string): { command: string; marker: string | null } {
+  if (shell === 'none') return { command, marker: null };
+  return wrapCommand(command, shell);
+}
+
+/** Streaming remover of the marker line; see {@link createExitMarkerFilter}. */
+export interface ExitMarkerFilter {
+  /** Feeds output; returns what may be shown now (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** The stream ended: returns whatever was held back (never a complete marker line). */
+  end(): Uint8Array;
+  /** The exit code once the marker line has been seen, else null. */
+  readonly exitCode: number | null;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const EMPTY = new Uint8Array(0);
+/** Longest `-?digits` we accept after the colon. */
+const MAX_CODE_DIGITS = 4;
+
+/**
+ * Removes `[\r]\n<marker>:<code>[\r]\n` from a byte stream that may split it anywhere, and reports `<code>`.
+ * Holds back only a tail that could still be the start of the marker line; everything else passes straight through.
+ */
+export function createExitMarkerFilter(marker: string): ExitMarkerFilter {
+  const needle = Buffer.from(`\n${marker}:`, 'latin1');
+  let held: Buffer = Buffer.alloc(0);
+  let exitCode: number | null = null;
+
+  /** Where the marker line at `lf` (index of its leading \n) ends, -1 if incomplete, -2 if it is not a marker line. */
+  function parseLine(data: Buffer, lf: number): { end: number; code: number } | -1 | -2 {
+    let i = lf + needle.length;
+    const digitsStart = i;
+    if (i < data.length && data[i] === 0x2d) i += 1;
+    while (i < data.length && (data[i] as number) >= 0x30 && (data[i] as number) <= 0x39) {
+      i += 1;
+      if (i - digitsStart > MAX_CODE_DIGITS + 1) return -2;
+    }
+    if (i >= data.length) return -1;
+    const code = Number(data.toString('latin1', digitsStart, i));
+    if (i === digitsStart || Number.isNaN(code)) return -2;
+    if (data[i] === LF) return { end: i + 1, code };
+    if (data[i] !== CR) return -2;
+    if (i + 1 >= data.length) return -1;
+    return data[i + 1] === LF ? { end: i + 2, code } : -2;
+  }
+
+  /** Start of the shortest tail of `data` that could still grow into `[\r]\n<marker>:`. */
+  function partialStart(data: Buffer): number {
+    const from = Math.max(0, data.length - needle.length);
+    for (let start = from; start < data.length; start += 1) {
+      if (data[start] !== LF) continue;
+      const tail = data.subarray(start);
+      if (needle.subarray(0, tail.length).equals(tail)) return start > 0 && data[start - 1] === CR ? start - 1 : start;
+    }
+    if (data.length > 0 && data[data.length - 1] === CR) return data.length - 1;
+    return data.length;
+  }
+
+  return {
+    get exitCode() {
+      return exitCode;
+    },
+    push(chunk) {
+      if (exitCode !== null) return chunk;
+      const data =
+        held.length > 0 ? Buffer.concat([held, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      let searchFrom = 0;
+      for (;;) {
+        const lf = data.indexOf(needle, searchFrom);
+        if (lf < 0) break;
+        const line = parseLine(data, lf);
+        const lineStart = lf > 0 && data[lf - 1] === CR ? lf - 1 : lf;
+        if (line === -1) {
+          held = Buffer.from(data.subarray(lineStart));
+          return data.subarray(0, lineStart);
+        }
+        if (line === -2) {
+          searchFrom = lf + 1;
+          continue;
+        }
+        exitCode = line.code;
+        held = Buffer.alloc(0);
+        if (line.end === data.length) return data.subarray(0, lineStart);
+        return Buffer.concat([data.subarray(0, lineStart), data.subarray(line.end)]);
+      }
+      const keepFrom = partialStart(data);
+      held = keepFrom < data.length ? Buffer.from(data.subarray(keepFrom)) : Buffer.alloc(0);
+      return keepFrom === data.length ? data : data.subarray(0, keepFrom);
+    },
+    end() {
+      const rest = held;
+      held = Buffer.alloc(0);
+      return rest.length > 0 ? rest : EMPTY;
+    },
+  };
+}

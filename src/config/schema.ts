@@ -101,35 +101,34 @@ const description = z.string().min(1).max(500).optional();
 // Config file: sections
 // ---------------------------------------------------------------------------------------------------------------
 
-const clusterSchema = z
-  .strictObject({
-    cluster: z.string().refine((value) => ECS_NAME.test(value) || CLUSTER_ARN.test(value), {
-      error: 'must be an ECS cluster name or ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)',
-    }),
-    region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as eu-west-1' }).optional(),
-    roleArn: z
-      .string()
-      .regex(ROLE_ARN, { error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })
-      .optional(),
-    shell: z
-      .string()
-      .refine((value) => value === 'none' || /^\/\S+$/.test(value), {
-        error: 'must be an absolute path such as /bin/sh, or "none" to run commands without a wrapper',
-      })
-      .default('/bin/sh'),
-    containers: z
-      .record(
-        z.string().regex(ECS_NAME, { error: 'must be a service name' }),
-        z.string().regex(ECS_NAME, { error: 'must be a container name' }),
-      )
-      .default({}),
-    description,
-  })
-  .transform(({ shell, ...rest }) => ({
-    ...rest,
-    /** The wrapper that recovers the exit code; null runs commands as given. */
-    shell: shell === 'none' ? null : shell,
-  }));
+const clusterObject = z.strictObject({
+  cluster: z.string().refine((value) => ECS_NAME.test(value) || CLUSTER_ARN.test(value), {
+    error: 'must be an ECS cluster name or ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)',
+  }),
+  region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as eu-west-1' }).optional(),
+  roleArn: z
+    .string()
+    .regex(ROLE_ARN, { error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })
+    .optional(),
+  shell: z
+    .string()
+    .refine((value) => value === 'none' || /^\/\S+$/.test(value), {
+      error: 'must be an absolute path such as /bin/sh, or "none" to run commands without a wrapper',
+    })
+    .default('/bin/sh'),
+  containers: z
+    .record(
+      z.string().regex(ECS_NAME, { error: 'must be a service name' }),
+      z.string().regex(ECS_NAME, { error: 'must be a container name' }),
+    )
+    .default({}),
+  description,
+});
+const clusterSchema = clusterObject.transform(({ shell, ...rest }) => ({
+  ...rest,
+  /** The wrapper that recovers the exit code; null runs commands as given. */
+  shell: shell === 'none' ? null : shell,
+}));
 
 const groupSchema = z.strictObject({
   usergroups: z
@@ -596,15 +595,19 @@ export function validateConfigFile(
     issues.push({ path: ['clusters'], message: 'is missing: declare at least one cluster' });
   }
   const resolvedClusters: Record<string, ClusterConfig> = {};
-  for (const [alias, cluster] of Object.entries(clusters.parsed)) {
-    const arn = CLUSTER_ARN.exec(cluster.cluster);
-    const arnRegion = arn?.[1];
-    if (arnRegion && cluster.region && arnRegion !== cluster.region) {
+  const rawClusters = isPlainObject(raw['clusters']) ? raw['clusters'] : {};
+  for (const [alias, rawCluster] of Object.entries(rawClusters)) {
+    // Read from the raw entry so a region problem is reported even when another field of the cluster is broken.
+    const fields = salvageFields(clusterObject.shape, rawCluster) as { cluster?: string; region?: string };
+    const arnRegion = fields.cluster === undefined ? undefined : CLUSTER_ARN.exec(fields.cluster)?.[1];
+    if (arnRegion && fields.region && arnRegion !== fields.region) {
       issues.push({
         path: ['clusters', alias, 'region'],
-        message: `is ${cluster.region} but the cluster ARN is in ${arnRegion}`,
+        message: `is ${fields.region} but the cluster ARN is in ${arnRegion}`,
       });
     }
+    const cluster = clusters.parsed[alias];
+    if (!cluster) continue;
     const region = cluster.region ?? arnRegion ?? options.defaultRegion;
     if (!region) {
       issues.push({ path: ['clusters', alias, 'region'], message: 'is missing: set it here or set AWS_REGION' });

@@ -7,6 +7,10 @@ import { EXIT_COULD_NOT_RUN } from './io.js';
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   serve: { summary: 'run the Slack bot', load: async () => (await import('./commands/serve.js')).serveCommand },
+  audit: {
+    summary: 'verify the hash-chained audit log in Redis, or export it as JSON lines',
+    load: async () => (await import('./commands/audit.js')).auditCommand,
+  },
   policy: {
     summary: 'check a config file, or explain the decision for a request',
     load: async () => (await import('./commands/policy.js')).policyCommand,

@@ -139,6 +139,7 @@ export class AgentSession {
   private handshakeTimer: NodeJS.Timeout | undefined;
 
   private process: PtyProcess | undefined;
+  private processExited = false;
   private readonly chunker = new Utf8Chunker(MAX_FRAME_PAYLOAD);
   private readonly pending: Buffer[] = [];
   private sourcePaused = false;
@@ -240,12 +241,11 @@ export class AgentSession {
       return;
     }
     if (message.messageType !== MessageType.InputStreamData) return;
-    if (this.phase === 'vanished' || (this.publicationPaused && this.faults.pausePublicationMs === undefined)) {
-      // A vanished agent never acks; MGS answers each client frame with pause_publication.
+    if (this.phase === 'vanished' || this.publicationPaused) {
+      // While the agent is away MGS answers each client frame with pause_publication and nothing is acked.
       this.sendControl(MessageType.PausePublication);
       return;
     }
-    this.clearPublicationPause();
     this.touchIdle();
     const seq = message.sequenceNumber;
     if (seq < this.inExpected) {
@@ -431,7 +431,9 @@ export class AgentSession {
     this.process = spawnPtyProcess(argv, {
       onData: (chunk) => this.acceptOutput(chunk),
       onExit: (code) => {
+        this.processExited = true;
         this.snapshot.exitCode = code;
+        if (this.phase === 'closed') this.process?.dispose();
         for (const rest of this.chunker.flush()) this.pending.push(rest);
         this.sourceEnded = true;
         this.pump();
@@ -576,6 +578,7 @@ export class AgentSession {
     this.sendControl(MessageType.PausePublication);
     const duration = this.faults.pausePublicationMs;
     if (duration === undefined) return;
+    // Only MGS lifts the pause; client acks or input do not bring a paused agent back.
     this.pauseTimer = setTimeout(() => {
       this.sendControl(MessageType.StartPublication);
       this.clearPublicationPause();
@@ -584,16 +587,8 @@ export class AgentSession {
   }
 
   private clearPublicationPause(): void {
-    // A pause without an end is a vanished agent: only its timer (never) lifts it.
-    if (!this.publicationPaused || this.faults.pausePublicationMs === undefined) return;
-    if (this.pauseTimer) {
-      clearTimeout(this.pauseTimer);
-      this.pauseTimer = undefined;
-      this.sendControl(MessageType.StartPublication);
-    }
+    this.pauseTimer = undefined;
     this.publicationPaused = false;
-    for (const entry of this.unacked.values())
-      if (entry.sends > 0 && Date.now() - entry.lastSentAt > this.rto) this.transmit(entry, true);
     this.pump();
   }
 
@@ -616,7 +611,6 @@ export class AgentSession {
     } catch {
       return;
     }
-    this.clearPublicationPause();
     const entry = this.unacked.get(seq);
     if (!entry) return;
     this.unacked.delete(seq);
@@ -749,8 +743,7 @@ export class AgentSession {
     this.inBuffer.clear();
     this.pending.length = 0;
     this.process?.kill();
-    const proc = this.process;
-    if (proc) setTimeout(() => proc.dispose(), 200).unref();
+    if (this.processExited) this.process?.dispose();
     this.options.onClosed(this);
   }
 

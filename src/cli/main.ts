@@ -11,6 +11,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: 'verify the hash-chained audit log in Redis, or export it as JSON lines',
     load: async () => (await import('./commands/audit.js')).auditCommand,
   },
+  exec: {
+    summary: 'run one command in an ECS container and exit with its exit code',
+    load: async () => (await import('./commands/exec.js')).execCommand,
+  },
+  doctor: {
+    summary: 'check what ECS Exec needs for a service and say what to fix',
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
   policy: {
     summary: 'check a config file, or explain the decision for a request',
     load: async () => (await import('./commands/policy.js')).policyCommand,

@@ -33,6 +33,7 @@ import {
   EcsUnexpectedError,
   EcsUnreachableError,
   ExecNotEnabledError,
+  ServiceNotFoundError,
   TargetNotConnectedError,
 } from './errors.js';
 import { ApiBudget, type BudgetClass, backoffDelay, sleep } from './rate-budget.js';
@@ -429,6 +430,8 @@ export function toEcsError(
       return new ClusterNotFoundError(context.subject, context.region, options);
     case 'ClientException':
       return new EcsClientError(detail, options);
+    case 'ServiceNotFoundException':
+      return new ServiceNotFoundError(context.subject, options);
     case 'ServerException':
     case 'InternalFailure':
     case 'ServiceUnavailable':

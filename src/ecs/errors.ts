@@ -80,6 +80,17 @@ export class ClusterNotFoundError extends EcsError {
   }
 }
 
+/** The service does not exist in the cluster. */
+export class ServiceNotFoundError extends EcsError {
+  readonly code = 'ecs.service_not_found';
+  constructor(cluster: string, options?: ErrorOptions) {
+    super(`service not found in ${cluster}`, {
+      ...options,
+      userMessage: `That service does not exist in cluster ${cluster}. Fix: check the service name (ecs list-services shows them).`,
+    });
+  }
+}
+
 /** ClientException: ECS says the request itself is wrong (bad identifier, misuse). */
 export class EcsClientError extends EcsError {
   readonly code = 'ecs.client';

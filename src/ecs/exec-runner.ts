@@ -1,3 +1,12 @@
+import {
+  type ExecOutcome,
+  type ExecSessionParams,
+  type ExecSessionResult,
+  type KmsPort,
+  runExecSession,
+  type SsmControlPort,
+} from '../ssm/exec-session.js';
+import { prepareCommand } from '../ssm/exit-code.js';
 import type { EcsGateway } from './ecs-port.js';
 import { ssmTargetIdOf } from './ecs-port.js';
 import { TaskStoppingError } from './errors.js';
@@ -5,37 +14,19 @@ import { type ClusterSettings, type ResolvedTarget, resolveTarget, type TargetRe
 import { watchTask } from './task-watcher.js';
 
 /** How a run ended; `completed` means the remote process exited (its code may still be unknown without a wrap). */
-export type RunOutcome = 'completed' | 'timed_out' | 'cancelled' | 'interrupted' | 'failed';
-
-/** What the data-channel session reports back. */
-export interface SessionRunResult {
-  outcome: RunOutcome;
-  exitCode: number | null | undefined;
-  reason?: string | undefined;
-  outputBytes: number;
-}
-
-/** What the data-channel session needs; control and kms are the SSM and KMS ports, passed through untouched. */
-export interface SessionRunParams<Control, Kms> {
-  sessionId: string;
-  streamUrl: string;
-  tokenValue: string;
-  targetId: string;
-  control: Control;
-  kms: Kms;
-  onOutput: (chunk: Uint8Array) => void;
-  exitMarker?: string;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
+export type RunOutcome = ExecOutcome;
 
 /** The engine pieces a run needs, all built for the target cluster's region and the requester's identity. */
-export interface ExecRunnerDeps<Control, Kms> {
+export interface ExecRunnerDeps {
   ecs: EcsGateway;
-  control: Control;
-  kms: Kms;
-  runSession: (params: SessionRunParams<Control, Kms>) => Promise<SessionRunResult>;
-  wrapCommand: (command: string, shell: string) => { command: string; marker: string };
+  control: SsmControlPort;
+  kms: KmsPort;
+  /** The data-channel session; the SSM client's `runExecSession` unless a test substitutes it. */
+  runSession?: (params: ExecSessionParams) => Promise<ExecSessionResult>;
+  /** Extra data-channel settings (watchdog periods, logger); the runner sets the session fields itself. */
+  sessionOptions?: Partial<
+    Omit<ExecSessionParams, 'sessionId' | 'streamUrl' | 'tokenValue' | 'targetId' | 'control' | 'kms' | 'onOutput'>
+  >;
   /** Poll period of the task watcher (ms). */
   watchIntervalMs?: number;
 }
@@ -70,22 +61,18 @@ export interface ExecRunResult {
  * watched so a stopping task ends the run with that reason. Everything that fails before a session exists throws
  * an EcsError (nothing ran); once a session exists the result says how it ended.
  */
-export async function runInContainer<Control, Kms>(
-  deps: ExecRunnerDeps<Control, Kms>,
-  request: ExecRunRequest,
-): Promise<ExecRunResult> {
+export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunRequest): Promise<ExecRunResult> {
   request.signal?.throwIfAborted();
   const target = await resolveTarget(deps.ecs, request.target, request.cluster);
   request.onResolved?.(target);
   request.signal?.throwIfAborted();
 
-  const wrap = !request.noWrap && request.cluster.shell !== 'none';
-  const wrapped = wrap ? deps.wrapCommand(request.command, request.cluster.shell) : undefined;
+  const prepared = prepareCommand(request.command, request.noWrap ? 'none' : request.cluster.shell);
   const session = await deps.ecs.executeCommand({
     cluster: request.cluster.cluster,
     task: target.task.taskArn,
     container: target.container.name,
-    command: wrapped?.command ?? request.command,
+    command: prepared.command,
   });
 
   const watch = watchTask({
@@ -97,7 +84,9 @@ export async function runInContainer<Control, Kms>(
   });
   const signal = request.signal ? AbortSignal.any([request.signal, watch.signal]) : watch.signal;
   try {
-    const result = await deps.runSession({
+    const runSession = deps.runSession ?? runExecSession;
+    const result = await runSession({
+      ...deps.sessionOptions,
       sessionId: session.sessionId,
       streamUrl: session.streamUrl,
       tokenValue: session.tokenValue,
@@ -105,7 +94,7 @@ export async function runInContainer<Control, Kms>(
       control: deps.control,
       kms: deps.kms,
       onOutput: request.onOutput,
-      ...(wrapped ? { exitMarker: wrapped.marker } : {}),
+      exitMarker: prepared.marker,
       signal,
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
     });
@@ -113,7 +102,7 @@ export async function runInContainer<Control, Kms>(
     const reason = stopping ? stoppingText(watch.signal.reason) : result.reason;
     return {
       outcome: stopping ? 'interrupted' : result.outcome,
-      exitCode: result.outcome === 'completed' && typeof result.exitCode === 'number' ? result.exitCode : null,
+      exitCode: result.outcome === 'completed' ? result.exitCode : null,
       ...(reason ? { reason } : {}),
       target,
       sessionId: session.sessionId,

@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { createAwsClientFactory } from '../../ecs/aws-client-factory.js';
+import { clusterFromFlags } from '../../ecs/cluster-settings.js';
+import { doctorChecks, gatherDoctorFacts, renderChecklist } from '../../ecs/doctor.js';
+import { toUserMessage } from '../../errors.js';
+import type { CliCommand } from '../io.js';
+import { EXIT_COULD_NOT_RUN } from '../io.js';
+
+const USAGE = `Usage: ecs-exec doctor --cluster C --service S [--region R]
+
+Checks what ECS Exec needs for a service and says what to fix: the cluster's exec logging and KMS settings,
+enableExecuteCommand, the exec agent in each container, the Fargate platform or ECS agent version, a read-only
+root filesystem and pidMode. Prints a checklist (✓ fine, ✗ broken with its fix, ? could not tell).
+Exit status: 0 nothing to fix, 1 something to fix, 255 could not check.
+`;
+
+/** `ecs-exec doctor`: a checklist on stdout; exit 1 when something must be fixed. */
+export const doctorCommand: CliCommand = async (args, io) => {
+  let values: {
+    cluster?: string | undefined;
+    service?: string | undefined;
+    region?: string | undefined;
+    help?: boolean | undefined;
+  };
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        cluster: { type: 'string' },
+        service: { type: 'string' },
+        region: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    io.stderr.write(`ecs-exec doctor: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return EXIT_COULD_NOT_RUN;
+  }
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (!values.cluster || !values.service) {
+    io.stderr.write(`ecs-exec doctor: --cluster and --service are required\n\n${USAGE}`);
+    return EXIT_COULD_NOT_RUN;
+  }
+  const factory = createAwsClientFactory({ env: io.env });
+  try {
+    const cluster = clusterFromFlags(values.cluster, values.region, io.env);
+    const { ecs } = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'cli' });
+    const checks = doctorChecks(await gatherDoctorFacts(ecs, cluster, values.service));
+    io.stdout.write(renderChecklist(checks));
+    return checks.some((c) => c.status === 'fail') ? 1 : 0;
+  } catch (error) {
+    io.stderr.write(`ecs-exec doctor: ${toUserMessage(error)}\n`);
+    return EXIT_COULD_NOT_RUN;
+  } finally {
+    factory.destroy();
+  }
+};

@@ -1,0 +1,69 @@
+import { AwsKms } from '../ssm/aws-kms.js';
+import { AwsSsmControl } from '../ssm/aws-ssm-control.js';
+import type { AwsClientFactory } from './aws-client-factory.js';
+import { type DoctorCheck, doctorChecks, gatherDoctorFacts } from './doctor.js';
+import { taskIdOf } from './ecs-port.js';
+import { type ExecRunResult, runInContainer } from './exec-runner.js';
+import type { Requester } from './identity.js';
+import { type ClusterSettings, type ResolvedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
+
+/** One approved run: the exact task and container that were approved, never re-chosen. */
+export interface EngineRunRequest {
+  cluster: ClusterSettings;
+  taskArn: string;
+  container: string;
+  command: string;
+  requester: Requester;
+  noWrap?: boolean;
+  timeoutMs?: number;
+  onOutput: (chunk: Uint8Array) => void;
+  signal?: AbortSignal;
+}
+
+/** What the Slack flow needs from ECS Exec, as one port; the flow never sees an SDK client. */
+export interface ExecEngine {
+  /** Chooses the task and container a request will run in (before anyone approves it). @throws EcsError */
+  resolve(cluster: ClusterSettings, target: TargetRequest, requester: Requester): Promise<ResolvedTarget>;
+  /** Runs the command in the approved task; throws EcsError only when nothing ran. */
+  run(request: EngineRunRequest): Promise<ExecRunResult>;
+  /** The `doctor` checklist for a service. */
+  doctor(cluster: ClusterSettings, service: string, requester: Requester): Promise<DoctorCheck[]>;
+}
+
+/** The real engine over AWS clients built per cluster and identity by the factory. */
+export function createEcsExecEngine(factory: AwsClientFactory, options: { watchIntervalMs?: number } = {}): ExecEngine {
+  return {
+    async resolve(cluster, target, requester) {
+      return await resolveTarget(factory.clientsFor(cluster, requester).ecs, target, cluster);
+    },
+    async run(request) {
+      const clients = factory.clientsFor(request.cluster, request.requester);
+      return await runInContainer(
+        {
+          ecs: clients.ecs,
+          control: new AwsSsmControl(clients.ssm),
+          kms: new AwsKms(clients.kms),
+          ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
+        },
+        {
+          target: {
+            kind: 'task-arn',
+            taskArn: request.taskArn,
+            cluster: request.cluster.cluster,
+            taskId: taskIdOf(request.taskArn),
+            container: request.container,
+          },
+          cluster: request.cluster,
+          command: request.command,
+          onOutput: request.onOutput,
+          ...(request.noWrap ? { noWrap: true } : {}),
+          ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        },
+      );
+    },
+    async doctor(cluster, service, requester) {
+      return doctorChecks(await gatherDoctorFacts(factory.clientsFor(cluster, requester).ecs, cluster, service));
+    },
+  };
+}

@@ -14,7 +14,7 @@ export interface BlockActionsInput extends TeamFields {
   user: { id: string; name?: string };
   channel: { id: string; name?: string };
   /** The message the button sits on (a stored message works); its blocks supply the button's text and block id. */
-  message: { ts: string; thread_ts?: string; text?: string; blocks?: unknown[] } & JsonObject;
+  message: { ts: string; thread_ts?: string | undefined; text?: string | undefined; blocks?: unknown[] | undefined };
   /** Ephemeral messages are not echoed back in the payload, only their ts in `container`. */
   isEphemeral?: boolean;
   action: { action_id: string; value?: string; block_id?: string; type?: string };
@@ -64,8 +64,16 @@ export function blockActionsPayload(input: BlockActionsInput): JsonObject {
     actions: [action],
   };
   if (!input.isEphemeral) {
-    const { source: _source, channel: _channel, ...message } = input.message;
-    payload['message'] = { type: 'message', ...message };
+    // Stored messages carry bookkeeping and file bytes that Slack's payload does not.
+    const { source: _source, channel: _channel, files, ...message } = input.message as JsonObject;
+    const fileSummaries = Array.isArray(files)
+      ? files.map((file: unknown) => {
+          if (!isJsonObject(file)) return file;
+          const { content: _content, ...summary } = file;
+          return summary;
+        })
+      : undefined;
+    payload['message'] = { type: 'message', ...message, ...(fileSummaries ? { files: fileSummaries } : {}) };
   }
   return payload;
 }

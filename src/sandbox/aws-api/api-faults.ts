@@ -52,7 +52,10 @@ export class ApiFaults {
     service: string,
     operation: string,
   ): { error?: { type: string; message: string; status: number }; delayMs?: number } {
-    const entry = this.armed.get(`${service}:${operation}`) ?? this.armed.get(operation);
+    const specific = this.armed.get(`${service}:${operation}`);
+    const generic = this.armed.get(operation);
+    const armed = (e: ArmedFault | undefined): boolean => (e?.error?.remaining ?? 0) > 0;
+    const entry = armed(specific) ? specific : armed(generic) ? generic : (specific ?? generic);
     if (!entry) return {};
     const result: { error?: { type: string; message: string; status: number }; delayMs?: number } = {};
     if (entry.delayMs !== undefined) result.delayMs = entry.delayMs;

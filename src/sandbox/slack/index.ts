@@ -1,3 +1,8 @@
+/**
+ * A Slack-compatible server on 127.0.0.1 for tests and the local playground: the Web API methods the bot calls
+ * (point `slackApiUrl`/`SLACK_API_URL` at `standIn.apiUrl`), file uploads, `response_url`s, Socket Mode, recorded
+ * calls, fault injection and live `change` events; plus helpers that sign requests to the bot as Slack does.
+ */
 export { SLACK_LIMITS } from './block-limits.js';
 export { SlackStandInError } from './errors.js';
 export {

@@ -31,8 +31,8 @@ afterEach(async () => {
 function socketClient(appToken = standIn.appToken): SocketModeClient {
   const client = new SocketModeClient({
     appToken,
-    // Also the reconnect delay; short so a reconnect takes about a second.
-    clientPingTimeout: 1000,
+    // Also the reconnect delay; short so a reconnect takes about two seconds, long enough not to trip on a busy machine.
+    clientPingTimeout: 2000,
     logger: silentLogger,
     clientOptions: { slackApiUrl: standIn.apiUrl, retryConfig: { retries: 0 } },
   });
@@ -157,7 +157,7 @@ describe('Socket Mode with Bolt 5', () => {
   it('delivers a slash command to a Bolt app and returns its ack; respond() lands in the channel', async () => {
     const receiver = new SocketModeReceiver({
       appToken: standIn.appToken,
-      clientPingTimeout: 1000,
+      clientPingTimeout: 2000,
       logger: silentLogger,
       installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } },
     });

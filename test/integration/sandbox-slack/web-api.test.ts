@@ -213,6 +213,8 @@ describe('modals', () => {
   };
 
   it('opens a modal for the user the trigger belongs to and updates it by id and hash', async () => {
+    const changes: StandInChange[] = [];
+    standIn.on('change', (change) => changes.push(change));
     const trigger = standIn.createTriggerId('U1ALICE');
     const opened = await client.views.open({ trigger_id: trigger, view });
     expect(opened.view).toMatchObject({
@@ -240,6 +242,7 @@ describe('modals', () => {
 
     standIn.closeView(viewId);
     expect(standIn.views({ openOnly: true })).toHaveLength(0);
+    expect(changes.map((change) => change.kind)).toEqual(['view_opened', 'view_updated', 'view_closed']);
   });
 
   it('refuses a trigger id once it is older than its lifetime', async () => {

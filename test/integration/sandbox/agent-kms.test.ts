@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/index.js';
 import { runRaw } from './helpers.js';
-import type { RawDataChannelClient } from './raw-data-channel-client.js';
+import type { RawClientOptions, RawDataChannelClient } from './raw-data-channel-client.js';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 let sandbox: Sandbox;
@@ -26,7 +26,7 @@ afterEach(() => {
   sandbox.faults.agent.clear();
 });
 
-async function run(command: string, client: Parameters<typeof runRaw>[2]['client'] = {}) {
+async function run(command: string, client: RawClientOptions = {}) {
   const result = await runRaw(sandbox, command, { cluster: 'secure', task: taskId, kms: true, client });
   open.push(result.client);
   return result;

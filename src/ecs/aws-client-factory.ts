@@ -43,6 +43,9 @@ export interface AwsClientFactory {
   destroy(): void;
 }
 
+/** A hung API call must end the run with a message, not hang it; connect fast, answer within 30 s. */
+const API_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true };
+
 type SdkCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
 
 function toSdk(creds: AwsCredentials): SdkCredentials {
@@ -88,7 +91,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
   const roleCache = (region: string): AssumedRoleCache => {
     let cache = stsCaches.get(region);
     if (!cache) {
-      const sts = new STSClient({ region, ...endpoint('STS'), ...baseCredentials });
+      const sts = new STSClient({ region, requestHandler: API_TIMEOUTS, ...endpoint('STS'), ...baseCredentials });
       destroyers.push(() => sts.destroy());
       cache = new AssumedRoleCache(new AwsStsAssumer(sts), clock);
       stsCaches.set(region, cache);
@@ -111,9 +114,15 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
               credentials: async () => toSdk(await roleCache(region).credentials(identity)),
             };
       // ECS retries are ours alone: the SDK's would repeat an ExecuteCommand whose answer was lost.
-      const ecsClient = new ECSClient({ region, maxAttempts: 1, ...endpoint('ECS'), ...credentials });
-      const ssm = new SSMClient({ region, ...endpoint('SSM'), ...credentials });
-      const kms = new KMSClient({ region, ...endpoint('KMS'), ...credentials });
+      const ecsClient = new ECSClient({
+        region,
+        maxAttempts: 1,
+        requestHandler: API_TIMEOUTS,
+        ...endpoint('ECS'),
+        ...credentials,
+      });
+      const ssm = new SSMClient({ region, requestHandler: API_TIMEOUTS, ...endpoint('SSM'), ...credentials });
+      const kms = new KMSClient({ region, requestHandler: API_TIMEOUTS, ...endpoint('KMS'), ...credentials });
       destroyers.push(
         () => ecsClient.destroy(),
         () => ssm.destroy(),

@@ -11,6 +11,7 @@ export {
   type ViewSubmissionInput,
   viewSubmissionPayload,
 } from './payloads.js';
+export { type MethodRateLimit, SLACK_RATE_LIMITS } from './rate-limits.js';
 export { RESPONSE_URL_LIMITS } from './response-urls.js';
 export {
   type BotResponse,

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../../shared/clock.js';
 import { SlackStandInError } from './errors.js';
 import { FaultQueue } from './faults.js';
 import { extractUploadBytes, isJsonObject, parseApiArgs, parseFormArgs } from './http-body.js';
+import { type MethodRateLimit, RateLimiter, SLACK_RATE_LIMITS } from './rate-limits.js';
 import { ResponseUrls } from './response-urls.js';
 import { type EnvelopeOptions, SocketModeServer } from './socket-mode.js';
 import type {
@@ -54,6 +55,11 @@ export interface SlackStandInOptions {
   socketPingIntervalMs?: number;
   socketAckTimeoutMs?: number;
   socketConnectionWaitMs?: number;
+  /**
+   * Answer 429 with Retry-After when a method goes over Slack's per-minute tier (`true` = `SLACK_RATE_LIMITS`,
+   * or a table of your own). Off by default; injected faults work either way.
+   */
+  rateLimits?: boolean | Readonly<Record<string, MethodRateLimit>>;
   /** Largest request body accepted (uploads included); default 64 MiB. */
   maxBodyBytes?: number;
 }
@@ -93,6 +99,7 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
   readonly workspace: SlackWorkspace;
   private readonly clock: Clock;
   private readonly faults = new FaultQueue();
+  private readonly rateLimiter: RateLimiter | undefined;
   private readonly responseUrls: ResponseUrls;
   private readonly socketMode: SocketModeServer;
   private readonly server: Server;
@@ -107,6 +114,8 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
     this.identity = { ...DEFAULT_IDENTITY, ...options.identity };
     this.clock = options.clock ?? systemClock;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+    const rateLimits = options.rateLimits === true ? SLACK_RATE_LIMITS : options.rateLimits || undefined;
+    this.rateLimiter = rateLimits ? new RateLimiter(rateLimits, this.clock) : undefined;
     const emit = (change: StandInChange): void => {
       this.emit('change', change);
     };
@@ -424,6 +433,23 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
     if (fault) {
       const handled = await this.applyFault(fault, response, method, args, token, at);
       if (handled) return;
+    }
+
+    const retryAfterSeconds = this.rateLimiter?.check(method, args);
+    if (retryAfterSeconds !== undefined) {
+      this.reply(
+        response,
+        method,
+        args,
+        token,
+        at,
+        429,
+        { ok: false, error: 'ratelimited' },
+        {
+          'retry-after': String(retryAfterSeconds),
+        },
+      );
+      return;
     }
 
     const result =

@@ -122,3 +122,39 @@ describe('errors and delays', () => {
     expect(error).toMatchObject({ code: ErrorCode.HTTPError, statusCode: 503 });
   });
 });
+
+describe("Slack's rate-limit tiers", () => {
+  it('answers 429 once a method goes over its tier in a minute, with the wait until a slot frees', async () => {
+    let now = 1_700_000_000_000;
+    const limited = await startSlackStandIn({ rateLimits: true, clock: { now: () => now } });
+    try {
+      const call = async (method: string, body: string): Promise<Response> =>
+        await fetch(`${limited.apiUrl}${method}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${limited.botToken}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body,
+        });
+      const posted = (await (await call('chat.postMessage', 'channel=C1&text=card')).json()) as { ts: string };
+      const statuses: number[] = [];
+      for (let update = 0; update < 50; update += 1) {
+        statuses.push((await call('chat.update', `channel=C1&ts=${posted.ts}&text=tick ${update}`)).status);
+        now += 100;
+      }
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      const over = await call('chat.update', `channel=C1&ts=${posted.ts}&text=too fast`);
+      expect(over.status).toBe(429);
+      expect(over.headers.get('retry-after')).toBe('55');
+      expect(limited.message('C1', posted.ts)?.text).toBe('tick 49');
+
+      // Posting is counted per channel: another channel still has room.
+      now += 55_000;
+      expect((await call('chat.update', `channel=C1&ts=${posted.ts}&text=later`)).status).toBe(200);
+      expect((await call('chat.postMessage', 'channel=C2&text=other')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

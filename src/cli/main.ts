@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: 'check what ECS Exec needs for a service and say what to fix',
     load: async () => (await import('./commands/doctor.js')).doctorCommand,
   },
+  sandbox: {
+    summary: 'run a local ECS Exec emulator and print the variables that point at it',
+    load: async () => (await import('./commands/sandbox.js')).sandboxCommand,
+  },
   policy: {
     summary: 'check a config file, or explain the decision for a request',
     load: async () => (await import('./commands/policy.js')).policyCommand,

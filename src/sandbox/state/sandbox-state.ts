@@ -89,9 +89,7 @@ export class SandboxState {
       executeCommandConfiguration: seed.executeCommandConfiguration,
     };
     this.clusters.set(cluster.clusterArn, cluster);
-    const kmsKeyId = seed.executeCommandConfiguration?.kmsKeyId;
-    // A cluster that names a key needs it to exist, or no KMS session could ever start.
-    if (kmsKeyId && !this.findKmsKey(account, region, kmsKeyId)) this.addKmsKey({ arn: kmsKeyId });
+    this.ensureKey(account, region, seed.executeCommandConfiguration?.kmsKeyId);
     return cluster;
   }
 
@@ -99,8 +97,16 @@ export class SandboxState {
   setExecuteCommandConfiguration(clusterRef: string, configuration: ClusterSeed['executeCommandConfiguration']): void {
     const cluster = this.requireCluster(clusterRef);
     cluster.executeCommandConfiguration = configuration;
-    const kmsKeyId = configuration?.kmsKeyId;
-    if (kmsKeyId && !this.findKmsKey(cluster.account, cluster.region, kmsKeyId)) this.addKmsKey({ arn: kmsKeyId });
+    this.ensureKey(cluster.account, cluster.region, configuration?.kmsKeyId);
+  }
+
+  /** A cluster that names a key needs it to exist in its account and region, or no KMS session could start. */
+  private ensureKey(account: string, region: string, kmsKeyId: string | undefined): void {
+    if (!kmsKeyId || this.findKmsKey(account, region, kmsKeyId)) return;
+    if (kmsKeyId.startsWith('arn:')) this.addKmsKey({ arn: kmsKeyId });
+    else if (kmsKeyId.startsWith('alias/')) {
+      this.addKmsKey({ arn: `arn:aws:kms:${region}:${account}:key/${randomUUID()}`, aliases: [kmsKeyId] });
+    } else this.addKmsKey({ arn: `arn:aws:kms:${region}:${account}:key/${kmsKeyId}` });
   }
 
   addService(seed: ServiceSeed): Service {

@@ -113,6 +113,10 @@ export interface ApprovalRecord {
   createdAtMs: number;
   expiresAtMs: number;
   updatedAtMs: number;
+  /** How long the run may take once dispatched. */
+  timeoutMs?: number;
+  /** Run without the exit-code wrapper. */
+  noWrap?: boolean;
   /** SHA-256 over the canonical binding (see `bindingDigest`); an approval is only good for this exact run. */
   digest: string;
 }
@@ -131,6 +135,10 @@ export interface CreateRequestInput {
   approval: ApprovalRequirement;
   /** How long approvers have; the request expires (by the store's clock) after this. */
   ttlMs: number;
+  /** How long the run may take once dispatched (rule, runbook or `--timeout`, capped by the limit). */
+  timeoutMs?: number;
+  /** Run the command as given, without the exit-code wrapper (`--no-wrap`). */
+  noWrap?: boolean;
   /** Set by a retried slash command or Slack event so the same request is not created twice. */
   idempotencyKey?: string;
 }

@@ -49,6 +49,8 @@ export function initialRecord(id: string, input: CreateRequestInput, nowMs: numb
     }),
   };
   if (input.runbook !== undefined) record.runbook = input.runbook;
+  if (input.timeoutMs !== undefined) record.timeoutMs = input.timeoutMs;
+  if (input.noWrap) record.noWrap = true;
   return record;
 }
 

@@ -326,6 +326,8 @@ function toStoredFields(record: ApprovalRecord): Record<string, string> {
     breakGlass: '0',
     expiresAt: String(record.expiresAtMs),
     digest: record.digest,
+    timeoutMs: record.timeoutMs === undefined ? '' : String(record.timeoutMs),
+    noWrap: flag(record.noWrap === true),
   };
 }
 
@@ -369,6 +371,8 @@ function fromStoredFields(fields: Record<string, string>): ApprovalRecord {
     digest: text('digest'),
   };
   if (fields['runbook']) record.runbook = text('runbook');
+  if (fields['timeoutMs']) record.timeoutMs = Number(text('timeoutMs'));
+  if (fields['noWrap'] === '1') record.noWrap = true;
   if (fields['breakGlassReason']) record.breakGlassReason = text('breakGlassReason');
   if (fields['deniedBy']) record.deniedBy = text('deniedBy');
   if (fields['denyReason']) record.denyReason = text('denyReason');

@@ -37,11 +37,15 @@ const defaultReadFile: ReadFile = (path) => readFileSync(path, 'utf8');
 
 const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
 
-/** Copies the environment, treating an empty value as unset so `PORT=` falls back to its default. */
+/**
+ * Copies the environment, treating an empty value as unset so `PORT=` falls back to its default. Values are
+ * trimmed: a token read from a secrets file often ends with a newline, and no setting here contains spaces.
+ */
 function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
   const copy: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value.trim() !== '') copy[key] = value;
+    const trimmed = value?.trim();
+    if (trimmed) copy[key] = trimmed;
   }
   return copy;
 }

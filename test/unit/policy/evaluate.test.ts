@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/load-config.js';
+import { PolicyDeniedError } from '../../../src/policy/errors.js';
 import { evaluatePolicy, type PolicyRequest } from '../../../src/policy/evaluate.js';
 import { PRODUCT_SKETCH } from './fixtures.js';
 
@@ -243,5 +245,44 @@ limits: { timeout: 5m }
     expect(evaluatePolicy(custom, byTask).effect).toBe('deny');
     const withService = { ...byTask, target: { ...byTask.target, service: 'worker' } };
     expect(evaluatePolicy(custom, withService).effect).toBe('allow');
+  });
+});
+
+describe('the shipped example keeps task credentials in the container', () => {
+  const example = loadConfigFile(
+    readFileSync(new URL('../../../ecs-exec.example.yml', import.meta.url), 'utf8'),
+    'ecs-exec.example.yml',
+  );
+  const sre = { userId: 'U01ADMIN', userGroupIds: [], channelId: 'C0INCIDENT' };
+  const target = { clusterAlias: 'prod', service: 'web', container: 'nginx' };
+
+  it.each([
+    'env',
+    'printenv',
+    'printenv AWS_SECRET_ACCESS_KEY',
+    'cat /proc/1/environ',
+    'tr "\\0" "\\n" < /proc/self/environ',
+    'curl -s 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'ls && env',
+  ])('%s is denied', (command) => {
+    expect(evaluatePolicy(example, { ...sre, target, command })).toMatchObject({
+      effect: 'deny',
+      rule: 'no-credential-dumps',
+    });
+  });
+
+  it('ordinary diagnostics are still allowed with approval', () => {
+    expect(evaluatePolicy(example, { ...sre, target, command: 'cat /etc/environment' })).toMatchObject({
+      effect: 'allow',
+      rule: 'prod-with-approval',
+      timeoutMs: 300_000,
+    });
+  });
+
+  it('a denial becomes an error whose user message is the reason', () => {
+    const decision = evaluatePolicy(example, { ...sre, target, command: 'env' });
+    const error = new PolicyDeniedError(decision);
+    expect(error.code).toBe('policy.denied');
+    expect(error.userMessage).toBe('Not allowed: denied by rule "no-credential-dumps".');
   });
 });

@@ -1,0 +1,93 @@
+/**
+ * Throughput of the whole output pipeline on one core: raw bytes -> UTF-8 -> terminal rendering -> redaction ->
+ * kept text + SHA-256, fed in 1 KiB chunks as the SSM agent sends them.
+ *
+ *   npx tsx bench/output-pipeline.ts            # target: >= 150 MB/s on realistic mixed output
+ *   npx tsx bench/output-pipeline.ts --xterm    # also measures @xterm/headless parsing the same bytes
+ *
+ * Exits 1 when the median run misses the target.
+ */
+import { createOutputPipeline } from '../src/output/pipeline.js';
+
+const TARGET_MB_PER_S = 150;
+const OUTPUT_BYTES = 64 * 1024 * 1024;
+const CHUNK_BYTES = 1024;
+const RUNS = 5;
+
+/** Log lines with timestamps, some coloured, progress bars drawn with CR, CRLF line ends, a rare secret. */
+function realisticOutput(bytes: number): Buffer {
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    let line: string;
+    if (i % 50 === 0) {
+      line = '';
+      for (let pct = 0; pct <= 100; pct += 5) line += `\rDownloading layer [${'#'.repeat(pct / 5).padEnd(20)}] ${pct}%`;
+      line += '\x1b[K\r\n';
+    } else if (i % 7 === 0) {
+      line = `\x1b[32m2026-11-28T00:00:${String(i % 60).padStart(2, '0')}Z\x1b[0m \x1b[1mINFO\x1b[0m worker-${i % 13} processed job id=${i} in ${i % 997}ms\r\n`;
+    } else if (i % 2_003 === 0) {
+      line = `export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCY${String(i).padStart(10, '0')}\r\n`;
+    } else if (i % 31 === 0) {
+      line = `2026-11-28T00:00:01.${i % 1000}Z WARN  retrying request to https://api.example.com/v1/items?page=${i} (attempt ${i % 5}) → 503 Service Unavailable\r\n`;
+    } else {
+      line = `2026-11-28T00:00:00.${i % 1000}Z INFO  http GET /api/v1/items/${i} 200 ${i % 300}ms ua="Mozilla/5.0" req=${((i * 2654435761) >>> 0).toString(16)}\r\n`;
+    }
+    parts.push(line);
+    size += line.length;
+  }
+  return Buffer.from(parts.join(''), 'utf8');
+}
+
+function runPipeline(input: Buffer): { seconds: number; redactions: number; lines: number } {
+  const start = process.hrtime.bigint();
+  const pipeline = createOutputPipeline({ maxOutputBytes: 10 * 1024 * 1024 });
+  for (let offset = 0; offset < input.length; offset += CHUNK_BYTES) {
+    pipeline.write(input.subarray(offset, offset + CHUNK_BYTES));
+  }
+  const result = pipeline.result();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, redactions: result.redactions, lines: result.lineCount };
+}
+
+async function runXterm(input: Buffer): Promise<number> {
+  const { default: xterm } = await import('@xterm/headless');
+  const terminal = new xterm.Terminal({ cols: 200, rows: 50, scrollback: 1000, allowProposedApi: true });
+  const start = process.hrtime.bigint();
+  for (let offset = 0; offset < input.length; offset += CHUNK_BYTES) {
+    terminal.write(input.subarray(offset, offset + CHUNK_BYTES));
+  }
+  await new Promise<void>((resolve) => terminal.write('', resolve));
+  terminal.dispose();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+const input = realisticOutput(OUTPUT_BYTES);
+const megabytes = input.length / 1e6;
+runPipeline(input.subarray(0, 8 * 1024 * 1024)); // warm-up: let the JIT settle
+
+const rates: number[] = [];
+let last = { seconds: 0, redactions: 0, lines: 0 };
+for (let run = 0; run < RUNS; run++) {
+  last = runPipeline(input);
+  rates.push(megabytes / last.seconds);
+}
+const rate = median(rates);
+console.log(
+  `output pipeline: ${megabytes.toFixed(1)} MB in ${CHUNK_BYTES}-byte chunks, ${last.lines} lines, ${last.redactions} redactions`,
+);
+console.log(`  runs: ${rates.map((r) => r.toFixed(0)).join(', ')} MB/s`);
+console.log(
+  `  median: ${rate.toFixed(1)} MB/s (target >= ${TARGET_MB_PER_S} MB/s) ${rate >= TARGET_MB_PER_S ? 'PASS' : 'FAIL'}`,
+);
+
+if (process.argv.includes('--xterm')) {
+  const seconds = await runXterm(input);
+  console.log(`  @xterm/headless parse only, same input: ${(megabytes / seconds).toFixed(1)} MB/s`);
+}
+if (rate < TARGET_MB_PER_S) process.exitCode = 1;

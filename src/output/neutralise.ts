@@ -1,0 +1,17 @@
+/**
+ * Makes command output inert in Slack text. Slack reads `<...>` as mentions (`<!channel>`, `<@U123>`), links
+ * and dates, and `&` starts an entity, so these three are escaped as Slack asks; then `<` can never open markup.
+ * A run of backticks is broken up so output cannot close the code block it is shown in and turn the rest into
+ * formatted text.
+ */
+export function neutraliseSlackText(text: string): string {
+  return text.replace(/[&<>]|```/g, (c) => ESCAPES[c] ?? c);
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  // A zero-width space between backticks keeps the look and stops the fence.
+  '```': '`\u200b`\u200b`',
+};

@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { OutputUsageError } from './errors.js';
+import { emptyRedactionCounts, type RedactionCounts, StreamingRedactor } from './redactor.js';
+import { TerminalRenderer } from './terminal-renderer.js';
+
+/** Options of `createOutputPipeline`. */
+export interface OutputPipelineOptions {
+  /** Redacted output kept for the file upload; beyond it the output is still read, counted and hashed. */
+  readonly maxOutputBytes: number;
+  /** Redact secrets (default true). Turning it off is for tests and the benchmark only. */
+  readonly redact?: boolean;
+  /** How much of the end of the output is kept for the preview's tail, even past `maxOutputBytes`. */
+  readonly tailChars?: number;
+}
+
+/** What a finished run printed, ready for the thread, the file upload and the audit entry. */
+export interface OutputResult {
+  /** Rendered, redacted output, at most `maxOutputBytes` UTF-8 bytes, cut at a line end where possible. */
+  readonly text: string;
+  /** The last lines of the whole rendered, redacted output (also past the cap), starting at a line start. */
+  readonly tail: string;
+  /** Raw bytes received from the command. */
+  readonly totalBytes: number;
+  /** UTF-8 bytes of the whole rendered, redacted output, kept or not. */
+  readonly renderedBytes: number;
+  /** UTF-8 bytes of `text`. */
+  readonly keptBytes: number;
+  /** True when `text` is not the whole output. */
+  readonly truncated: boolean;
+  /** Secrets redacted from the whole output. */
+  readonly redactions: number;
+  readonly redactionsByKind: Readonly<RedactionCounts>;
+  /** Hex SHA-256 of the raw bytes, for the audit entry. */
+  readonly sha256: string;
+  /** Lines in the whole rendered output (a last line without a newline counts). */
+  readonly lineCount: number;
+}
+
+/** A streaming output pipeline for one run. */
+export interface OutputPipeline {
+  /** Adds the next chunk of raw output, in sequence order. @throws OutputUsageError after `end()`. */
+  write(chunk: Uint8Array): void;
+  /** Marks the end of the output; idempotent. */
+  end(): void;
+  /** The end of the output as a terminal would show it now, redacted; for the live tail. */
+  snapshot(maxChars?: number): string;
+  /** The finished output; ends the stream if it was not ended yet. */
+  result(): OutputResult;
+}
+
+const DEFAULT_TAIL_CHARS = 65_536;
+const DEFAULT_SNAPSHOT_CHARS = 8192;
+
+/**
+ * Creates the pipeline every run's output goes through: bytes in sequence order -> UTF-8 decoded across chunk
+ * boundaries -> rendered as a terminal shows it -> secrets redacted (also when split across chunks) -> kept up
+ * to `maxOutputBytes`. The text it returns is plain: pass it through `neutraliseSlackText` before it becomes
+ * Slack markup (the Block Kit builders do), and upload it as it is.
+ * @throws OutputUsageError when `maxOutputBytes` is not a non-negative integer.
+ */
+export function createOutputPipeline(options: OutputPipelineOptions): OutputPipeline {
+  if (!Number.isSafeInteger(options.maxOutputBytes) || options.maxOutputBytes < 0) {
+    throw new OutputUsageError(`maxOutputBytes must be a non-negative integer, got ${options.maxOutputBytes}`);
+  }
+  return new Pipeline(options.maxOutputBytes, options.redact ?? true, options.tailChars ?? DEFAULT_TAIL_CHARS);
+}
+
+class Pipeline implements OutputPipeline {
+  // Streaming decode keeps a character split across chunks whole; Node's decoder is several times faster than
+  // TextDecoder on 1 KiB chunks.
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly hash = createHash('sha256');
+  private readonly renderer = new TerminalRenderer();
+  private readonly redactor: StreamingRedactor | undefined;
+  private kept: string[] = [];
+  private keptBytes = 0;
+  private truncated = false;
+  private totalBytes = 0;
+  private renderedBytes = 0;
+  private newlines = 0;
+  private endsWithNewline = true;
+  /** Recent output pieces, oldest first, trimmed to about `tailChars`; joined only when read. */
+  private tailPieces: string[] = [];
+  private tailPiecesChars = 0;
+  private tailIsWhole = true;
+  private finished: OutputResult | undefined;
+
+  constructor(
+    private readonly maxOutputBytes: number,
+    redact: boolean,
+    private readonly tailChars: number,
+  ) {
+    this.redactor = redact ? new StreamingRedactor() : undefined;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.finished) throw new OutputUsageError('output written after the run ended');
+    this.totalBytes += chunk.byteLength;
+    this.hash.update(chunk);
+    this.renderer.write(this.decoder.write(chunk));
+    const committed = this.renderer.takeCommitted();
+    if (committed.length > 0) this.accept(this.redactor ? this.redactor.push(committed) : committed);
+  }
+
+  end(): void {
+    if (this.finished) return;
+    this.renderer.write(this.decoder.end());
+    const rest = this.renderer.end();
+    if (this.redactor) {
+      this.accept(this.redactor.push(rest));
+      this.accept(this.redactor.end());
+    } else {
+      this.accept(rest);
+    }
+    const lineCount = this.newlines + (this.endsWithNewline ? 0 : 1);
+    this.finished = {
+      text: this.kept.join(''),
+      tail: this.tail(),
+      totalBytes: this.totalBytes,
+      renderedBytes: this.renderedBytes,
+      keptBytes: this.keptBytes,
+      truncated: this.truncated,
+      redactions: this.redactor?.redactions ?? 0,
+      redactionsByKind: { ...(this.redactor?.redactionsByKind ?? emptyRedactionCounts()) },
+      sha256: this.hash.digest('hex'),
+      lineCount,
+    };
+    this.kept = [];
+  }
+
+  snapshot(maxChars: number = DEFAULT_SNAPSHOT_CHARS): string {
+    if (this.finished) return lastLines(this.finished.tail, maxChars);
+    // Finished lines go on as usual; the line being drawn may still change, so it is only looked at.
+    const committed = this.renderer.takeCommitted();
+    if (committed.length > 0) this.accept(this.redactor ? this.redactor.push(committed) : committed);
+    const current = this.renderer.currentLine();
+    const unfinished = this.redactor ? this.redactor.peek(current) : current;
+    return lastLines(this.tail() + unfinished, maxChars);
+  }
+
+  result(): OutputResult {
+    this.end();
+    // biome-ignore lint/style/noNonNullAssertion: end() always sets it
+    return this.finished!;
+  }
+
+  private accept(text: string): void {
+    if (text.length === 0) return;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.renderedBytes += bytes;
+    this.newlines += countNewlines(text);
+    this.endsWithNewline = text.charCodeAt(text.length - 1) === 0x0a;
+    this.appendTail(text);
+    if (this.truncated) return;
+    if (this.keptBytes + bytes <= this.maxOutputBytes) {
+      this.kept.push(text);
+      this.keptBytes += bytes;
+      return;
+    }
+    const fitting = utf8Prefix(text, this.maxOutputBytes - this.keptBytes);
+    const lineEnd = fitting.lastIndexOf('\n');
+    const piece = lineEnd >= 0 ? fitting.slice(0, lineEnd + 1) : fitting;
+    this.kept.push(piece);
+    this.keptBytes += Buffer.byteLength(piece, 'utf8');
+    this.truncated = true;
+  }
+
+  private appendTail(text: string): void {
+    this.tailPieces.push(text);
+    this.tailPiecesChars += text.length;
+    while (this.tailPiecesChars - (this.tailPieces[0]?.length ?? 0) >= this.tailChars) {
+      this.tailPiecesChars -= this.tailPieces.shift()?.length ?? 0;
+      this.tailIsWhole = false;
+    }
+  }
+
+  /** The last `tailChars` or so of the output, starting at a line start unless it is the whole output. */
+  private tail(): string {
+    const joined = this.tailPieces.join('');
+    const trimmed = joined.length > this.tailChars ? joined.slice(-this.tailChars) : joined;
+    return this.tailIsWhole && trimmed === joined ? joined : dropPartialFirstLine(trimmed);
+  }
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
+export function utf8Prefix(text: string, maxBytes: number): string {
+  if (maxBytes <= 0) return '';
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Step back over continuation bytes to the start of the character that does not fit.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+function dropPartialFirstLine(text: string): string {
+  const firstBreak = text.indexOf('\n');
+  return firstBreak >= 0 && firstBreak < text.length - 1 ? text.slice(firstBreak + 1) : text;
+}
+
+/** The end of `text`, at most `maxChars`, starting at a line start when a line break allows it. */
+function lastLines(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  return dropPartialFirstLine(text.slice(-maxChars));
+}

@@ -1,0 +1,211 @@
+import {
+  MAX_SECRET_MATCH_CHARS,
+  redactionMarker,
+  SECRET_RULES,
+  type SecretKind,
+  type SecretRule,
+} from './secret-rules.js';
+
+/** Redaction counts by kind. */
+export type RedactionCounts = Record<SecretKind, number>;
+
+/** Options of the streaming redactor. */
+export interface RedactorOptions {
+  /** Text held back so a secret that is still arriving is seen whole; must exceed the longest possible match. */
+  readonly carryOverChars?: number;
+  /** Redaction runs once this much text is pending, so the carry-over is rescanned rarely. */
+  readonly batchChars?: number;
+  readonly rules?: readonly SecretRule[];
+}
+
+interface Found {
+  /** Whole match, label included: a cut inside it would hide the label from the next scan. */
+  start: number;
+  end: number;
+  /** The part replaced by the marker. */
+  secretStart: number;
+  kind: SecretKind;
+}
+
+const DEFAULT_CARRY_OVER_CHARS = 8192;
+// Batch plus carry-over stays under 64K characters: as a two-byte string that is still under the 128 KiB above
+// which V8 allocates each string in large-object space, which made redaction several times slower.
+const DEFAULT_BATCH_CHARS = 56 * 1024;
+
+/**
+ * Redacts secrets from a text stream that arrives in arbitrary pieces.
+ *
+ * Text is held until `carryOverChars` more have arrived after it, and a cut never falls inside a match, so a
+ * secret split across frames or chunks is always redacted whole. Every pattern is bounded, so the held text is
+ * too: memory stays at about `batchChars + carryOverChars` characters whatever the output.
+ */
+export class StreamingRedactor {
+  /** Held text; pieces are joined once per scan because a rope of many small strings is slow to scan. */
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private readonly carryOverChars: number;
+  private readonly batchChars: number;
+  private readonly rules: readonly SecretRule[];
+  private readonly countsByKind: RedactionCounts = emptyRedactionCounts();
+  private total = 0;
+
+  constructor(options: RedactorOptions = {}) {
+    this.carryOverChars = Math.max(options.carryOverChars ?? DEFAULT_CARRY_OVER_CHARS, MAX_SECRET_MATCH_CHARS + 1);
+    this.batchChars = options.batchChars ?? DEFAULT_BATCH_CHARS;
+    this.rules = options.rules ?? SECRET_RULES;
+  }
+
+  /** Adds text; returns the redacted text that can no longer be part of a secret (often empty). */
+  push(text: string): string {
+    if (text.length === 0) return '';
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    if (this.pendingChars < this.batchChars + this.carryOverChars) return '';
+    return this.drain(false);
+  }
+
+  /** Ends the stream: returns everything still held, redacted, including secrets cut off at the very end. */
+  end(): string {
+    return this.drain(true);
+  }
+
+  /**
+   * The held text plus `more` as they would be emitted if the stream ended with them, without consuming or
+   * counting anything: the live tail shows unfinished output this way.
+   */
+  peek(more = ''): string {
+    return redactText(this.pending.join('') + more, this.rules).text;
+  }
+
+  /** Secrets redacted in the text returned so far. */
+  get redactions(): number {
+    return this.total;
+  }
+
+  /** Secrets redacted so far, by kind. */
+  get redactionsByKind(): Readonly<RedactionCounts> {
+    return this.countsByKind;
+  }
+
+  private drain(final: boolean): string {
+    const text = this.pending.join('');
+    const found = findSecrets(text, this.rules);
+    let cut = final ? text.length : text.length - this.carryOverChars;
+    if (!final) {
+      // Move the cut before any match that straddles it; repeat because the earlier cut may straddle another.
+      let moved = true;
+      while (moved) {
+        moved = false;
+        for (const f of found) {
+          if (f.start < cut && f.end > cut) {
+            cut = f.start;
+            moved = true;
+          }
+        }
+      }
+    }
+    const result = replaceSecrets(text, found, cut, final, this.rules);
+    const rest = text.slice(cut);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingChars = rest.length;
+    for (const kind of result.kinds) {
+      this.countsByKind[kind]++;
+      this.total++;
+    }
+    return result.text;
+  }
+}
+
+/** Redacts a complete text at once (secrets cut off at its end included); `count` is the number of secrets. */
+export function redactText(
+  text: string,
+  rules: readonly SecretRule[] = SECRET_RULES,
+): { text: string; count: number; kinds: SecretKind[] } {
+  const result = replaceSecrets(text, findSecrets(text, rules), text.length, true, rules);
+  return { text: result.text, count: result.kinds.length, kinds: result.kinds };
+}
+
+/** A zero count for every kind. */
+export function emptyRedactionCounts(): RedactionCounts {
+  return {
+    'aws-access-key-id': 0,
+    'aws-secret-access-key': 0,
+    'aws-session-token': 0,
+    'slack-token': 0,
+    'private-key': 0,
+    jwt: 0,
+  };
+}
+
+function findSecrets(text: string, rules: readonly SecretRule[]): Found[] {
+  const found: Found[] = [];
+  for (const rule of rules) {
+    if (rule.prefilter && !rule.prefilter.test(text)) continue;
+    const pattern = rule.pattern;
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+      const whole = m[0];
+      if (whole.length === 0) {
+        pattern.lastIndex++;
+        continue;
+      }
+      const secret = m.length > 1 ? (m[m.length - 1] ?? whole) : whole;
+      const end = m.index + whole.length;
+      found.push({ start: m.index, end, secretStart: end - secret.length, kind: rule.kind });
+    }
+  }
+  return found;
+}
+
+/**
+ * Builds the redacted text of `text[0, cut)`. Overlapping matches become one marker, named after the match
+ * that starts first. With `final`, a secret whose start is the very end of the text is redacted too.
+ */
+function replaceSecrets(
+  text: string,
+  found: Found[],
+  cut: number,
+  final: boolean,
+  rules: readonly SecretRule[],
+): { text: string; kinds: SecretKind[] } {
+  const spans = found.filter((f) => f.end <= cut).sort((a, b) => a.secretStart - b.secretStart);
+  if (final) {
+    const tail = partialSecretAtEnd(text, cut, rules, spans);
+    if (tail) spans.push(tail);
+  }
+  if (spans.length === 0) return { text: cut === text.length ? text : text.slice(0, cut), kinds: [] };
+  const kinds: SecretKind[] = [];
+  let out = '';
+  let pos = 0;
+  for (const span of spans) {
+    if (span.end <= pos) continue;
+    if (span.secretStart >= pos) {
+      out += text.slice(pos, span.secretStart) + redactionMarker(span.kind);
+      kinds.push(span.kind);
+    }
+    pos = span.end;
+  }
+  out += text.slice(pos, cut);
+  return { text: out, kinds };
+}
+
+/** The start of a secret that the text ends in the middle of (only the last line is looked at). */
+function partialSecretAtEnd(
+  text: string,
+  end: number,
+  rules: readonly SecretRule[],
+  spans: Found[],
+): Found | undefined {
+  const coveredUntil = spans.reduce((max, s) => Math.max(max, s.end), 0);
+  const lineStart = Math.max(text.lastIndexOf('\n', end - 1) + 1, coveredUntil, end - MAX_SECRET_MATCH_CHARS);
+  if (lineStart >= end) return undefined;
+  const lastLine = text.slice(lineStart, end);
+  let best: Found | undefined;
+  for (const rule of rules) {
+    const m = rule.partial?.exec(lastLine);
+    if (!m) continue;
+    const start = lineStart + m.index;
+    if (!best || start < best.start) best = { start, end, secretStart: start, kind: rule.kind };
+  }
+  return best;
+}

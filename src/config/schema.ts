@@ -59,7 +59,8 @@ export type EnvSettings = z.output<typeof envSchema>;
 /** Cluster aliases and runbook names appear inside targets and commands, so they stay plain. */
 const SIMPLE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Starts with a letter, so no parameter can be called __proto__.
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;

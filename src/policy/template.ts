@@ -1,6 +1,7 @@
 /** `{{ name }}` placeholders in runbook targets and commands. */
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Starts with a letter, so no parameter can be called __proto__.
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** One placeholder occurrence and the shell context it sits in (only meaningful for command templates). */
 export interface PlaceholderUse {

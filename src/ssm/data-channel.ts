@@ -73,6 +73,12 @@ export interface DataChannelOptions {
   resendIntervalMs?: number;
   /** Add `aws:ssm:RandomChallenge` to the KMS context and acknowledge it. Default false (as the stock client). */
   kmsChallengeContext?: boolean;
+  /**
+   * When nothing at all has arrived this long after attaching, the agent has skipped the handshake and its command
+   * is simply quiet: send the Size now, so a command that measures the terminal before printing sees the real size.
+   * Default 1000 ms; 0 disables (Size only once live, as the reference client).
+   */
+  earlySizeAfterMs?: number;
   /** Largest accepted frame payload. Default 1 MiB. */
   maxPayloadBytes?: number;
   logger?: Logger;
@@ -125,6 +131,8 @@ export class DataChannel {
   private lastReceivedAtValue = 0;
   private decodeErrorCount = 0;
 
+  private sizeSent = false;
+  private earlySizeTimer: unknown = null;
   private dataKey: Uint8Array | null = null;
   private cipher: SessionCipher | null = null;
 
@@ -191,6 +199,23 @@ export class DataChannel {
     if (head) head.lastSentAt = Number.NEGATIVE_INFINITY;
     this.lastProgressAtValue = this.options.clock.now();
     this.ensureResendTimer();
+    this.scheduleEarlySize();
+  }
+
+  private scheduleEarlySize(): void {
+    const delay = this.options.earlySizeAfterMs ?? 1000;
+    if (delay <= 0 || this.sizeSent || this.earlySizeTimer !== null) return;
+    this.earlySizeTimer = this.options.timers.setTimeout(() => {
+      this.earlySizeTimer = null;
+      if (this.stateValue === 'waiting' && this.lastReceivedAtValue === 0 && !this.sizeSent && this.transport) {
+        this.sizeSent = true;
+        this.sendStream(PayloadType.Size, this.sizePayload());
+      }
+    }, delay);
+  }
+
+  private sizePayload(): Uint8Array {
+    return encodeSize(this.options.terminalSize ?? { cols: 200, rows: 50 });
   }
 
   /** Sends keystrokes (PayloadType Output, encrypted under KMS); held until the session is live and not paused. */
@@ -209,6 +234,7 @@ export class DataChannel {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
     this.stopResendTimer();
+    if (this.earlySizeTimer !== null) this.options.timers.clearTimeout(this.earlySizeTimer);
     const transport = this.transport;
     this.transport = null;
     transport?.close(code, reason);
@@ -353,10 +379,10 @@ export class DataChannel {
     if (this.stateValue === 'live' || this.stateValue === 'closed') return;
     this.stateValue = 'live';
     // One Size message so programs do not see a 0x0 terminal; input held so far follows it.
-    this.pendingInput.unshift({
-      payloadType: PayloadType.Size,
-      payload: encodeSize(this.options.terminalSize ?? { cols: 200, rows: 50 }),
-    });
+    if (!this.sizeSent) {
+      this.sizeSent = true;
+      this.pendingInput.unshift({ payloadType: PayloadType.Size, payload: this.sizePayload() });
+    }
     this.options.events.onLive?.();
     this.flushPendingInput();
   }

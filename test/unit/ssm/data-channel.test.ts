@@ -83,6 +83,27 @@ describe('DataChannel: opening', () => {
   });
 });
 
+describe('DataChannel: early Size', () => {
+  it('sends the Size after a quiet second without a handshake, and only once', async () => {
+    const { agent, time } = setup();
+    await time.advance(999);
+    expect(agent.sizes).toEqual([]);
+    await time.advance(1);
+    expect(agent.sizes).toEqual(['{"cols":200,"rows":50}']);
+    agent.sendOutput('late output');
+    await time.advance(1000);
+    expect(agent.sizes).toHaveLength(1);
+  });
+
+  it('sends no early Size once the agent has started a handshake', async () => {
+    const { agent, time } = setup();
+    agent.sendHandshakeRequest();
+    await time.advance(5000);
+    expect(agent.sizes).toEqual([]);
+    expect(agent.inputs.map((m) => m.payloadType)).toEqual([PayloadType.HandshakeResponse]);
+  });
+});
+
 describe('DataChannel: receiving', () => {
   it('delivers in order and acks every frame by its sequence number', async () => {
     const { agent, output } = setup();

@@ -199,7 +199,8 @@ describe('runExecSession', () => {
   });
 
   it('fails when the agent never sends anything', async () => {
-    const { promise, time } = setup({ firstMessageTimeoutMs: 5_000 });
+    const { promise, time, agent } = setup({ firstMessageTimeoutMs: 5_000 });
+    agent.autoAck = false;
     await time.advance(6_000);
     expect(await promise).toMatchObject({
       outcome: 'failed',

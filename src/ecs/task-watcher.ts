@@ -14,7 +14,7 @@ export interface WatchTaskOptions {
   cluster: string;
   taskArn: string;
   containerName?: string;
-  /** Poll period; describes younger than this are served from the gateway's shared cache. */
+  /** Poll period (ms); watches of one gateway, cluster and period share one DescribeTasks per period. */
   intervalMs?: number;
 }
 
@@ -33,36 +33,93 @@ export function stoppingReason(task: EcsTask | undefined, containerName?: string
   return undefined;
 }
 
+interface Watcher {
+  taskArn: string;
+  containerName: string | undefined;
+  controller: AbortController;
+}
+
 /**
- * Polls the task while a command runs, so a task that is being stopped (deployment, scale-in, crash) ends the run
- * with that reason instead of leaving it to hang until the 20-minute idle timeout. Failed polls are ignored: a
- * throttled DescribeTasks must not end a healthy run.
+ * One poller per (gateway, cluster, period): however many commands run at once, each period costs one batched
+ * DescribeTasks (≤ 100 tasks per call) instead of one call per run, so watching stays well inside the API budget.
+ */
+class WatchHub {
+  private readonly watchers = new Set<Watcher>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly gateway: EcsGateway,
+    private readonly cluster: string,
+    private readonly intervalMs: number,
+    private readonly onEmpty: () => void,
+  ) {}
+
+  add(watcher: Watcher): void {
+    this.watchers.add(watcher);
+    this.timer ??= setTimeout(() => void this.poll(), this.intervalMs);
+  }
+
+  remove(watcher: Watcher): void {
+    this.watchers.delete(watcher);
+    if (this.watchers.size === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.onEmpty();
+    }
+  }
+
+  private async poll(): Promise<void> {
+    const arns = [...new Set([...this.watchers].map((w) => w.taskArn))];
+    try {
+      const { tasks } = await this.gateway.describeTasks(this.cluster, arns, { maxAgeMs: this.intervalMs / 2 });
+      const byId = new Map(tasks.map((t) => [t.taskId, t]));
+      for (const watcher of this.watchers) {
+        const why = stoppingReason(byId.get(taskIdOf(watcher.taskArn)), watcher.containerName);
+        if (why && !watcher.controller.signal.aborted) {
+          watcher.controller.abort(new TaskStoppingError(taskIdOf(watcher.taskArn), why));
+        }
+      }
+    } catch {
+      // A failed poll (throttled, network) must not end healthy runs; the next period tells.
+    }
+    this.timer = this.watchers.size > 0 ? setTimeout(() => void this.poll(), this.intervalMs) : undefined;
+  }
+}
+
+const hubs = new WeakMap<EcsGateway, Map<string, WatchHub>>();
+
+/**
+ * Watches the task while a command runs, so a task that is being stopped (deployment, scale-in, crash) ends the run
+ * with that reason instead of leaving it to hang until the 20-minute idle timeout.
  */
 export function watchTask(options: WatchTaskOptions): TaskWatch {
-  const controller = new AbortController();
   const intervalMs = options.intervalMs ?? 5_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  const poll = async (): Promise<void> => {
-    try {
-      const { tasks } = await options.gateway.describeTasks(options.cluster, [options.taskArn], {
-        maxAgeMs: intervalMs,
-      });
-      const why = stoppingReason(tasks[0], options.containerName);
-      if (why && !stopped) controller.abort(new TaskStoppingError(taskIdOf(options.taskArn), why));
-    } catch {
-      // Next poll will tell; see the function's comment.
-    }
-    if (!stopped && !controller.signal.aborted) timer = setTimeout(() => void poll(), intervalMs);
+  let byKey = hubs.get(options.gateway);
+  if (!byKey) {
+    byKey = new Map();
+    hubs.set(options.gateway, byKey);
+  }
+  const key = `${options.cluster}\u0000${intervalMs}`;
+  let hub = byKey.get(key);
+  if (!hub) {
+    const map = byKey;
+    hub = new WatchHub(options.gateway, options.cluster, intervalMs, () => map.delete(key));
+    map.set(key, hub);
+  }
+  const watcher: Watcher = {
+    taskArn: options.taskArn,
+    containerName: options.containerName,
+    controller: new AbortController(),
   };
-  timer = setTimeout(() => void poll(), intervalMs);
-
+  hub.add(watcher);
+  const owner = hub;
+  let stopped = false;
   return {
-    signal: controller.signal,
+    signal: watcher.controller.signal,
     stop() {
+      if (stopped) return;
       stopped = true;
-      if (timer) clearTimeout(timer);
+      owner.remove(watcher);
     },
   };
 }

@@ -79,6 +79,44 @@ describe('watchTask', () => {
   });
 });
 
+describe('watching many runs', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('polls 50 concurrent runs with one DescribeTasks per period, and ends only the stopping one', async () => {
+    const tasks = Array.from({ length: 50 }, (_, i) => task({ id: i.toString(16).padStart(32, '0') }));
+    const requests: string[][] = [];
+    const never = async (): Promise<never> => {
+      throw new Error('not used');
+    };
+    const gateway: EcsGateway = {
+      listTasks: never,
+      describeTasks: async (_cluster, refs) => {
+        requests.push([...refs]);
+        return { tasks: tasks.filter((t) => refs.includes(t.taskArn)), missing: [] };
+      },
+      describeCluster: never,
+      describeTaskDefinition: never,
+      describeContainerInstance: never,
+      executeCommand: never,
+    };
+    const watches = tasks.map((t) => watchTask({ gateway, cluster: 'prod', taskArn: t.taskArn, intervalMs: 1000 }));
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(requests).toHaveLength(3);
+    expect(requests[0]).toHaveLength(50);
+    tasks[7] = task({ id: (7).toString(16).padStart(32, '0'), desiredStatus: 'STOPPED' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(watches.filter((w) => w.signal.aborted)).toEqual([watches[7]]);
+    for (const w of watches) w.stop();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(requests).toHaveLength(4);
+  });
+});
+
 describe('stoppingReason', () => {
   it('sees a vanished task, a stopping task and a stopped target container', () => {
     expect(stoppingReason(undefined)).toBe('the task is gone');

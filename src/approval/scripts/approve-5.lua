@@ -20,7 +20,7 @@
 local rcall = redis.call
 --- @include "includes/common.lua"
 
-local ctx = clickContext('approve')
+local ctx = clickContext('approve', KEYS)
 local previous = replayed(ctx.idemKey)
 if previous then
   return previous

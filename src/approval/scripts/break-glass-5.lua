@@ -19,7 +19,7 @@
 local rcall = redis.call
 --- @include "includes/common.lua"
 
-local ctx = clickContext('break_glass')
+local ctx = clickContext('break_glass', KEYS)
 local previous = replayed(ctx.idemKey)
 if previous then
   return previous

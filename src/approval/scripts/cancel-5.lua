@@ -18,7 +18,7 @@
 local rcall = redis.call
 --- @include "includes/common.lua"
 
-local ctx = clickContext('cancel')
+local ctx = clickContext('cancel', KEYS)
 local previous = replayed(ctx.idemKey)
 if previous then
   return previous

@@ -17,7 +17,7 @@
 local rcall = redis.call
 --- @include "includes/common.lua"
 
-local ctx = clickContext('deny')
+local ctx = clickContext('deny', KEYS)
 local previous = replayed(ctx.idemKey)
 if previous then
   return previous

@@ -134,9 +134,10 @@ local function clickGuards(ctx, record, exists, allowedStates)
   return nil
 end
 
-local function clickContext(action)
+-- Takes the key list as a parameter so this shared file never names a KEYS slot a 4-key script lacks.
+local function clickContext(action, keys)
   return {
-    key = KEYS[1], idemKey = KEYS[2], stream = KEYS[3], head = KEYS[4], expiry = KEYS[5],
+    key = keys[1], idemKey = keys[2], stream = keys[3], head = keys[4], expiry = keys[5],
     now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = action,
   }
 end

@@ -23,7 +23,9 @@ export {
   type SlashCommandFields,
   signSlackRequest,
   slashCommandBody,
+  slashCommandPayload,
 } from './sign.js';
+export { type BotEndpoint, type Delivery, SlackUserActions } from './slack-actions.js';
 export type { EnvelopeOptions } from './socket-mode.js';
 export {
   BOT_SCOPES,

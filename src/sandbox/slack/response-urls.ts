@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { SLACK_LIMITS } from './block-limits.js';
-import type { JsonObject, ResponseUrlContext, StandInChange, StoredMessage } from './types.js';
+import type { JsonObject, ResponseUrlContext, StandInChange } from './types.js';
 import type { SlackWorkspace } from './workspace.js';
 
 /** Slack lets an app use a `response_url` up to five times within thirty minutes. */
@@ -67,22 +67,7 @@ export class ResponseUrls {
 
     const threadTs = stringOf(payload['thread_ts']) ?? context.thread_ts;
     if (payload['response_type'] === 'in_channel') {
-      const id = this.workspace.identity;
-      const message: StoredMessage = {
-        type: 'message',
-        channel: channel.id,
-        ts: this.workspace.nextTs(),
-        user: id.botUserId,
-        bot_id: id.botId,
-        app_id: id.appId,
-        text: content.text ?? '',
-        source: 'response_url',
-      };
-      if (content.blocks !== undefined) message.blocks = content.blocks;
-      if (content.attachments !== undefined) message.attachments = content.attachments;
-      if (threadTs) message.thread_ts = threadTs;
-      channel.messages.push(message);
-      this.emit({ kind: 'message_posted', channel: message.channel, message });
+      this.workspace.postAsBot(channel, content, threadTs, 'response_url');
     } else {
       this.workspace.addEphemeral(channel, context.user, content, threadTs, 'response_url');
     }

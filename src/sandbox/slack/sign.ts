@@ -47,27 +47,33 @@ export interface SlashCommandFields {
   token?: string;
 }
 
+/** A slash command's fields as Slack sends them (form fields over HTTP, the envelope payload in Socket Mode). */
+export function slashCommandPayload(fields: SlashCommandFields): Record<string, string> {
+  const payload: Record<string, string> = {
+    token: fields.token ?? 'sandbox-verification-token',
+    team_id: fields.team_id ?? 'T0SANDBOX',
+    team_domain: fields.team_domain ?? 'sandbox',
+  };
+  if (fields.enterprise_id !== undefined) payload['enterprise_id'] = fields.enterprise_id;
+  Object.assign(payload, {
+    channel_id: fields.channel_id,
+    channel_name: fields.channel_name ?? fields.channel_id.toLowerCase(),
+    user_id: fields.user_id,
+    user_name: fields.user_name ?? fields.user_id.toLowerCase(),
+    command: fields.command ?? '/ecs-exec',
+    text: fields.text ?? '',
+    api_app_id: fields.api_app_id ?? 'A0ECSEXEC',
+    is_enterprise_install: 'false',
+    response_url:
+      fields.response_url ?? `https://hooks.slack.com/commands/T0SANDBOX/0/${randomBytes(12).toString('hex')}`,
+    trigger_id: fields.trigger_id ?? randomTriggerId(),
+  });
+  return payload;
+}
+
 /** A slash-command body, form-encoded in the field order Slack uses. */
 export function slashCommandBody(fields: SlashCommandFields): string {
-  const form = new URLSearchParams();
-  form.set('token', fields.token ?? 'sandbox-verification-token');
-  form.set('team_id', fields.team_id ?? 'T0SANDBOX');
-  form.set('team_domain', fields.team_domain ?? 'sandbox');
-  if (fields.enterprise_id !== undefined) form.set('enterprise_id', fields.enterprise_id);
-  form.set('channel_id', fields.channel_id);
-  form.set('channel_name', fields.channel_name ?? fields.channel_id.toLowerCase());
-  form.set('user_id', fields.user_id);
-  form.set('user_name', fields.user_name ?? fields.user_id.toLowerCase());
-  form.set('command', fields.command ?? '/ecs-exec');
-  form.set('text', fields.text ?? '');
-  form.set('api_app_id', fields.api_app_id ?? 'A0ECSEXEC');
-  form.set('is_enterprise_install', 'false');
-  form.set(
-    'response_url',
-    fields.response_url ?? `https://hooks.slack.com/commands/T0SANDBOX/0/${randomBytes(12).toString('hex')}`,
-  );
-  form.set('trigger_id', fields.trigger_id ?? randomTriggerId());
-  return form.toString();
+  return new URLSearchParams(slashCommandPayload(fields)).toString();
 }
 
 /** An interaction body: the JSON payload in one `payload` form field, as Slack posts it. */

@@ -66,8 +66,8 @@ export interface StoredMessage {
   metadata?: unknown;
   files?: StoredFile[];
   edited?: { user: string; ts: string };
-  /** Which way it came in: a Web API call, a `response_url` post, a file share or a seeded user message. */
-  source: 'chat.postMessage' | 'response_url' | 'file_share' | 'user';
+  /** Which way it came in: a Web API call, a `response_url` post, an ack body, a file share or a person. */
+  source: 'chat.postMessage' | 'response_url' | 'ack' | 'file_share' | 'user';
 }
 
 /** A message only one user sees (`chat.postEphemeral` or an ephemeral `response_url` post). */
@@ -82,7 +82,8 @@ export interface StoredEphemeral {
   text: string;
   blocks?: unknown[];
   attachments?: unknown[];
-  source: 'chat.postEphemeral' | 'response_url';
+  /** `slackbot` is Slack itself reporting that the app failed (`operation_timeout`, `dispatch_failed`). */
+  source: 'chat.postEphemeral' | 'response_url' | 'ack' | 'slackbot';
 }
 
 /** A modal opened with `views.open` (or pushed), with Slack's view id and hash. */
@@ -96,6 +97,8 @@ export interface StoredView {
   root_view_id: string;
   previous_view_id?: string;
   state: 'open' | 'closed';
+  /** Per-block errors from a submission acked with `response_action: 'errors'`, shown under the inputs. */
+  errors?: Record<string, string>;
   /** The view as Slack echoes it: the app's definition plus id, hash, state and app/bot ids. */
   view: JsonObject;
 }

@@ -281,6 +281,32 @@ export class SlackWorkspace {
     return { ok: true, message_ts: ephemeral.ts };
   }
 
+  /** Posts a message as the app outside the Web API (an in-channel ack body or `response_url` post). */
+  postAsBot(
+    channel: ChannelState,
+    content: { text?: string | undefined; blocks?: unknown[] | undefined; attachments?: unknown[] | undefined },
+    threadTs: string | undefined,
+    source: StoredMessage['source'],
+  ): StoredMessage {
+    const id = this.options.identity;
+    const message: StoredMessage = {
+      type: 'message',
+      channel: channel.id,
+      ts: this.nextTs(),
+      user: id.botUserId,
+      bot_id: id.botId,
+      app_id: id.appId,
+      text: content.text ?? '',
+      source,
+    };
+    if (content.blocks !== undefined) message.blocks = content.blocks;
+    if (content.attachments !== undefined) message.attachments = content.attachments;
+    if (threadTs) message.thread_ts = threadTs;
+    channel.messages.push(message);
+    this.options.emit({ kind: 'message_posted', channel: channel.id, message });
+    return message;
+  }
+
   /** Records an ephemeral for one user; shared by `chat.postEphemeral` and `response_url` posts. */
   addEphemeral(
     channel: ChannelState,
@@ -293,10 +319,10 @@ export class SlackWorkspace {
       channel: channel.id,
       ts: this.nextTs(),
       user,
-      bot_id: this.options.identity.botId,
       text: content.text ?? '',
       source,
     };
+    if (source !== 'slackbot') ephemeral.bot_id = this.options.identity.botId;
     if (content.blocks !== undefined) ephemeral.blocks = content.blocks;
     if (content.attachments !== undefined) ephemeral.attachments = content.attachments;
     if (threadTs) ephemeral.thread_ts = threadTs;
@@ -380,6 +406,47 @@ export class SlackWorkspace {
     stored.view = this.echoView(stored, args['view'] as JsonObject);
     this.options.emit({ kind: 'view_updated', view: stored });
     return { ok: true, view: stored.view };
+  }
+
+  /** Replaces an open modal's content as a `response_action: 'update'` ack does. */
+  replaceView(viewId: string, definition: JsonObject): StoredView | undefined {
+    const stored = this.views.get(viewId);
+    if (!stored || viewProblems(definition).length > 0) return undefined;
+    stored.hash = this.newHash();
+    delete stored.errors;
+    stored.view = this.echoView(stored, definition);
+    this.options.emit({ kind: 'view_updated', view: stored });
+    return stored;
+  }
+
+  /** Shows per-block errors on an open modal as a `response_action: 'errors'` ack does. */
+  setViewErrors(viewId: string, errors: Record<string, string>): StoredView | undefined {
+    const stored = this.views.get(viewId);
+    if (!stored) return undefined;
+    stored.errors = { ...errors };
+    this.options.emit({ kind: 'view_updated', view: stored });
+    return stored;
+  }
+
+  /** Opens a modal on top of another, as a `response_action: 'push'` ack does. */
+  pushViewOver(viewId: string, definition: JsonObject): StoredView | undefined {
+    const previous = this.views.get(viewId);
+    if (!previous || viewProblems(definition).length > 0) return undefined;
+    const id = `V${this.nextId()}`;
+    const stored: StoredView = {
+      id,
+      user: previous.user,
+      trigger_id: previous.trigger_id,
+      hash: this.newHash(),
+      root_view_id: previous.root_view_id,
+      previous_view_id: previous.id,
+      state: 'open',
+      view: {},
+    };
+    stored.view = this.echoView(stored, definition);
+    this.views.set(id, stored);
+    this.options.emit({ kind: 'view_pushed', view: stored });
+    return stored;
   }
 
   /** Marks a modal closed (the user submitted or dismissed it). */

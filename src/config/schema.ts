@@ -234,16 +234,15 @@ const toRunbook = ({ timeout, params, ...rest }: z.output<typeof runbookObject>)
 });
 const runbookSchema = runbookObject.transform(toRunbook);
 
-const limitsSchema = z
-  .strictObject({
-    timeout: duration.default(10 * 60_000),
-    maxOutputBytes: size
-      .refine((bytes) => bytes >= 1_024, { error: 'must be at least 1KiB' })
-      .refine((bytes) => bytes <= 1_073_741_824, { error: 'must be at most 1GiB' })
-      .default(10 * 1_048_576),
-    previewLines: z.number().int().min(1).max(1_000).default(40),
-  })
-  .transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }));
+const limitsObject = z.strictObject({
+  timeout: duration.default(10 * 60_000),
+  maxOutputBytes: size
+    .refine((bytes) => bytes >= 1_024, { error: 'must be at least 1KiB' })
+    .refine((bytes) => bytes <= 1_073_741_824, { error: 'must be at most 1GiB' })
+    .default(10 * 1_048_576),
+  previewLines: z.number().int().min(1).max(1_000).default(40),
+});
+const limitsSchema = limitsObject.transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }));
 
 const auditSchema = z.strictObject({ channel: channelId.optional() });
 
@@ -278,12 +277,48 @@ export interface FileIssue {
 // Validation
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Every key the file format knows, for "did you mean" hints on typos. */
+const KNOWN_KEYS = [
+  ...TOP_LEVEL_KEYS,
+  ...Object.keys(clusterObject.shape),
+  ...Object.keys(groupSchema.shape),
+  ...Object.keys(approvalObject.shape),
+  ...Object.keys(ruleObject.shape),
+  ...Object.keys(runbookObject.shape),
+  ...['type', 'values', 'default', 'required', 'pattern', 'maxLength', 'min', 'max'],
+  ...Object.keys(limitsObject.shape),
+  ...Object.keys(auditSchema.shape),
+];
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function unknownKeyMessage(key: string): string {
+  const lower = key.toLowerCase();
+  const closest = [...new Set(KNOWN_KEYS)]
+    .map((known) => ({ known, distance: editDistance(lower, known.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance)[0];
+  return closest && closest.distance <= 2 && closest.distance < key.length
+    ? `unknown key (did you mean "${closest.known}"?)`
+    : 'unknown key';
+}
+
 function fromZod(issues: readonly z.core.$ZodIssue[], prefix: (string | number)[]): FileIssue[] {
   const out: FileIssue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path.map((key) => (typeof key === 'number' ? key : String(key)))];
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: [...path, key], message: 'unknown key' });
+      for (const key of issue.keys) out.push({ path: [...path, key], message: unknownKeyMessage(key) });
     } else if (issue.code === 'invalid_key') {
       const inner = issue.issues[0]?.message ?? 'invalid';
       out.push({ path, message: `invalid name: ${inner}` });
@@ -578,7 +613,8 @@ export function validateConfigFile(
     };
   }
   for (const key of Object.keys(raw)) {
-    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) issues.push({ path: [key], message: 'unknown key' });
+    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key))
+      issues.push({ path: [key], message: unknownKeyMessage(key) });
   }
 
   const clusters = parseMapSection(

@@ -97,11 +97,11 @@ limits: { timout: 5m }
 auditt: {}
 `,
       [
-        'auditt: unknown key',
+        'auditt: unknown key (did you mean "audit"?)',
         'rules[0].effect: must be "allow" or "deny"',
-        'rules[0].efect: unknown key',
-        'rules[0].aproval: unknown key',
-        'limits.timout: unknown key',
+        'rules[0].efect: unknown key (did you mean "effect"?)',
+        'rules[0].aproval: unknown key (did you mean "approval"?)',
+        'limits.timout: unknown key (did you mean "timeout"?)',
       ],
     ],
     [

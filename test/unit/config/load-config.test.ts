@@ -198,7 +198,12 @@ describe('loadConfig: environment', () => {
     const error = configErrorOf(() => loadConfig({ ...HTTP_ENV, ECS_EXEC_CONFIG: 'policy.yml' }, () => text));
     expect(error.issues).toEqual([
       { path: 'rules[1].who', message: 'unknown group "sre-leads" (groups: sre)', file: 'policy.yml', line: 13 },
-      { path: 'rules[1].aproval', message: 'unknown key', file: 'policy.yml', line: 16 },
+      {
+        path: 'rules[1].aproval',
+        message: 'unknown key (did you mean "approval"?)',
+        file: 'policy.yml',
+        line: 16,
+      },
     ]);
     expect(error.message).toContain('policy.yml:13: rules[1].who: unknown group "sre-leads"');
   });

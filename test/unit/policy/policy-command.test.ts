@@ -78,7 +78,7 @@ describe('ecs-exec policy check', () => {
       [
         '2 problems:',
         `  ${BROKEN}:21: rules[2].approval.approvers: unknown group "sre-leads" (groups: sre)`,
-        `  ${BROKEN}:22: rules[2].breakGlas: unknown key`,
+        `  ${BROKEN}:22: rules[2].breakGlas: unknown key (did you mean "breakGlass"?)`,
         '',
       ].join('\n'),
     );

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OutputUsageError } from '../../../src/output/errors.js';
+import { createOutputPipeline } from '../../../src/output/pipeline.js';
+import { PLANTED_SECRETS, TASK_CREDENTIAL_SECRETS, TASK_CREDENTIALS_JSON } from './secret-fixtures.js';
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const MiB = 1024 * 1024;
+
+function run(chunks: Uint8Array[], maxOutputBytes = MiB) {
+  const pipeline = createOutputPipeline({ maxOutputBytes });
+  for (const chunk of chunks) pipeline.write(chunk);
+  return pipeline.result();
+}
+
+describe('createOutputPipeline', () => {
+  it('renders, redacts and counts a realistic terminal session', () => {
+    const raw = encode(
+      '\x1b[32mOK\x1b[0m starting\r\nDownloading 10%\rDownloading 55%\rDownloading 100%\r\n' +
+        `${TASK_CREDENTIALS_JSON}\r\nbye\r\n`,
+    );
+    const result = run([raw]);
+    expect(result.text.split('\n').slice(0, 2)).toEqual(['OK starting', 'Downloading 100%']);
+    for (const secret of TASK_CREDENTIAL_SECRETS) expect(result.text).not.toContain(secret);
+    expect(result.redactions).toBe(3);
+    expect(result.redactionsByKind).toMatchObject({ 'aws-access-key-id': 1, 'aws-secret-access-key': 1 });
+    expect(result.totalBytes).toBe(raw.byteLength);
+    expect(result.sha256).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(result.lineCount).toBe(4);
+    expect(result.truncated).toBe(false);
+    expect(result.keptBytes).toBe(Buffer.byteLength(result.text));
+  });
+
+  it('decodes UTF-8 split at every byte across two chunks', () => {
+    const text = 'héllo wörld ✓ 日本語 😀 done\n';
+    const raw = encode(text);
+    for (let split = 1; split < raw.length; split++) {
+      const result = run([raw.subarray(0, split), raw.subarray(split)]);
+      expect(result.text, `split at byte ${split}`).toBe(text);
+    }
+  });
+
+  it('decodes UTF-8 fed one byte at a time', () => {
+    const text = 'ünïcødé ✓ 😀\n';
+    const raw = encode(text);
+    expect(run([...raw].map((b) => Uint8Array.of(b))).text).toBe(text);
+  });
+
+  it.each(PLANTED_SECRETS)('redacts a $name split at every byte across two chunks', ({ line, secret }) => {
+    const raw = encode(`start\r\n${line}\r\nend\r\n`);
+    for (let split = 1; split < raw.length; split++) {
+      const result = run([raw.subarray(0, split), raw.subarray(split)]);
+      expect(result.text, `split at byte ${split}`).not.toContain(secret);
+      expect(result.redactions).toBe(1);
+    }
+  });
+
+  it('redacts a secret hidden behind colour codes', () => {
+    const result = run([encode('AKIA\x1b[31mIOSFODNN7\x1b[0mEXAMPLE\n')]);
+    expect(result.text).toBe('[REDACTED aws-access-key-id]\n');
+  });
+
+  it('stops keeping output at maxOutputBytes but still counts, hashes and keeps the tail', () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => `line ${String(i).padStart(4, '0')}\n`);
+    const raw = encode(lines.join(''));
+    const chunks = [];
+    for (let i = 0; i < raw.length; i += 1024) chunks.push(raw.subarray(i, i + 1024));
+    const result = run(chunks, 1005);
+    expect(result.truncated).toBe(true);
+    expect(result.keptBytes).toBe(1000);
+    // Cut at the last whole line that fits, not in the middle of `line 0100`.
+    expect(result.text).toBe(lines.slice(0, 100).join(''));
+    expect(result.totalBytes).toBe(raw.byteLength);
+    expect(result.renderedBytes).toBe(raw.byteLength);
+    expect(result.lineCount).toBe(1000);
+    expect(result.sha256).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(result.tail.endsWith('line 0999\n')).toBe(true);
+  });
+
+  it('never cuts a multibyte character when the cap falls inside it', () => {
+    const result = run([encode('€'.repeat(100))], 10);
+    expect(result.text).toBe('€€€');
+    expect(result.keptBytes).toBe(9);
+    expect(result.truncated).toBe(true);
+  });
+
+  it('keeps a tail of whole lines from a long output', () => {
+    const pipeline = createOutputPipeline({ maxOutputBytes: 100, tailChars: 50 });
+    for (let i = 0; i < 100; i++) pipeline.write(encode(`row ${i}\n`));
+    const { tail } = pipeline.result();
+    expect(tail.length).toBeLessThanOrEqual(50);
+    expect(tail.startsWith('row ')).toBe(true);
+    expect(tail.endsWith('row 99\n')).toBe(true);
+  });
+
+  it('shows the progress bar in its latest state in the live snapshot', () => {
+    const pipeline = createOutputPipeline({ maxOutputBytes: MiB });
+    pipeline.write(encode('step 1\r\nupload  10%'));
+    expect(pipeline.snapshot()).toBe('step 1\nupload  10%');
+    pipeline.write(encode('\rupload  80%'));
+    expect(pipeline.snapshot()).toBe('step 1\nupload  80%');
+    pipeline.write(encode('\rupload 100%\r\n'));
+    expect(pipeline.result().text).toBe('step 1\nupload 100%\n');
+  });
+
+  it('never shows the part of a secret that has arrived so far in the live snapshot', () => {
+    const pipeline = createOutputPipeline({ maxOutputBytes: MiB });
+    const line = encode('export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n');
+    for (let i = 0; i < line.length; i++) {
+      pipeline.write(line.subarray(i, i + 1));
+      expect(pipeline.snapshot()).not.toMatch(/wJalrXUtn/);
+    }
+    expect(pipeline.result().text).toBe('export AWS_SECRET_ACCESS_KEY=[REDACTED aws-secret-access-key]\n');
+  });
+
+  it('limits the snapshot to the last lines', () => {
+    const pipeline = createOutputPipeline({ maxOutputBytes: MiB });
+    for (let i = 0; i < 500; i++) pipeline.write(encode(`line ${i}\n`));
+    const snapshot = pipeline.snapshot(100);
+    expect(snapshot.length).toBeLessThanOrEqual(100);
+    expect(snapshot.startsWith('line ')).toBe(true);
+    expect(snapshot.endsWith('line 499\n')).toBe(true);
+  });
+
+  it('counts a last line without a newline, and no lines for no output', () => {
+    expect(run([encode('a\nb')]).lineCount).toBe(2);
+    expect(run([]).lineCount).toBe(0);
+    expect(run([]).sha256).toBe(createHash('sha256').digest('hex'));
+  });
+
+  it('keeps secrets only when redaction is turned off', () => {
+    const pipeline = createOutputPipeline({ maxOutputBytes: MiB, redact: false });
+    pipeline.write(encode('AKIAIOSFODNN7EXAMPLE\n'));
+    expect(pipeline.result()).toMatchObject({ text: 'AKIAIOSFODNN7EXAMPLE\n', redactions: 0 });
+  });
+
+  it('refuses output after the end and a bad cap', () => {
+    const pipeline = createOutputPipeline({ maxOutputBytes: 10 });
+    pipeline.end();
+    expect(() => pipeline.write(encode('late'))).toThrow(OutputUsageError);
+    expect(() => createOutputPipeline({ maxOutputBytes: -1 })).toThrow(OutputUsageError);
+  });
+
+  it('no planted secret survives any chunking (property)', () => {
+    const filler = fc.oneof(
+      fc.constantFrom('INFO request ok\r\n', '\x1b[33mWARN\x1b[0m slow\r\n', 'get 10%\rget 90%\r\n', 'ü✓ 日本\r\n'),
+      // Long enough to make the redactor release text and carry the rest over.
+      fc.integer({ min: 1, max: 3 }).map((n) => `${'x'.repeat(99)}\n`.repeat(n * 250)),
+    );
+    const part = fc.oneof(
+      filler,
+      fc.constantFrom(...PLANTED_SECRETS).map((s) => `${s.line}\r\n`),
+      fc.constant(`${TASK_CREDENTIALS_JSON}\r\n`),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(part, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 50 }),
+        (parts, sizes, snapshotEvery) => {
+          const raw = encode(parts.join(''));
+          const pipeline = createOutputPipeline({ maxOutputBytes: MiB });
+          const seen: string[] = [];
+          for (let offset = 0, i = 0; offset < raw.length; i++) {
+            const size = sizes[i % sizes.length] ?? 1;
+            pipeline.write(raw.subarray(offset, offset + size));
+            offset += size;
+            if (snapshotEvery > 0 && i % snapshotEvery === 0) seen.push(pipeline.snapshot());
+          }
+          const result = pipeline.result();
+          seen.push(result.text, result.tail);
+          const secrets = [...PLANTED_SECRETS.map((s) => s.secret), ...TASK_CREDENTIAL_SECRETS];
+          for (const text of seen) for (const secret of secrets) expect(text).not.toContain(secret);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+});

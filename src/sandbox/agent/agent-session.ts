@@ -15,7 +15,10 @@ import {
   encodeHandshakeComplete,
   encodeHandshakeRequest,
   Flags,
+  HEADER,
+  HEADER_LENGTH_VALUE,
   MessageType,
+  PAYLOAD_OFFSET,
   PayloadType,
   type TerminalSize,
   toKmsEncryptionResult,
@@ -42,6 +45,9 @@ export interface ChannelSocket {
   close(): void;
   /** Drops the connection without a close frame. */
   terminate(): void;
+  /** Holds writes until `uncork`, so a burst of frames leaves in one system call. */
+  cork?(): void;
+  uncork?(): void;
 }
 
 export type SessionStatus = 'waiting' | 'handshaking' | 'running' | 'closing' | 'closed' | 'vanished';
@@ -105,6 +111,18 @@ interface Unacked {
 }
 
 const MAX_OUT_OF_ORDER = 100_000;
+const ACK_TYPE_FIELD = Buffer.from(MessageType.Acknowledge.padEnd(HEADER.messageType.length, ' '));
+
+/**
+ * A space-padded `acknowledge` frame with the standard header length. The agent does not verify digests (it runs
+ * only the header checks), so acks, one per output frame and the hottest path, skip the full decode.
+ */
+function isPlainAck(bytes: Uint8Array): boolean {
+  if (bytes.length <= PAYLOAD_OFFSET || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== 0) return false;
+  if (bytes[3] !== HEADER_LENGTH_VALUE) return false;
+  const type = bytes.subarray(HEADER.messageType.offset, HEADER.messageType.offset + HEADER.messageType.length);
+  return ACK_TYPE_FIELD.equals(type);
+}
 const SOURCE_HIGH_WATER = 64;
 const MIN_RTO_MS = 10;
 const MAX_RTO_MS = 1000;
@@ -155,6 +173,7 @@ export class AgentSession {
   private socketClosedOnce = false;
   private nextSlowSendAt = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
 
   private readonly resendTimer: NodeJS.Timeout;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -215,7 +234,9 @@ export class AgentSession {
       return;
     }
     // A resumed client gets everything it has not acknowledged, in order.
+    socket.cork?.();
     for (const entry of this.unacked.values()) this.transmit(entry, true);
+    socket.uncork?.();
     if (this.publicationPaused) this.sendControl(MessageType.PausePublication);
     this.pump();
     this.maybeFinish();
@@ -229,6 +250,10 @@ export class AgentSession {
   /** A binary frame from the client. */
   receive(bytes: Uint8Array): void {
     if (this.phase === 'closed' || this.faults.neverAnswer) return;
+    if (isPlainAck(bytes)) {
+      this.handleAckPayload(bytes.subarray(PAYLOAD_OFFSET));
+      return;
+    }
     let message: AgentMessage;
     try {
       message = decodeAgentMessage(bytes);
@@ -237,7 +262,7 @@ export class AgentSession {
       return;
     }
     if (message.messageType === MessageType.Acknowledge) {
-      this.handleAck(message);
+      this.handleAckPayload(message.payload);
       return;
     }
     if (message.messageType !== MessageType.InputStreamData) return;
@@ -480,6 +505,16 @@ export class AgentSession {
   /** Moves pending output into sequenced frames as far as the window, a pause and the slow-agent delay allow. */
   private pump(): void {
     if (this.pumpTimer) return;
+    const socket = this.socket;
+    socket?.cork?.();
+    try {
+      this.pumpFrames();
+    } finally {
+      socket?.uncork?.();
+    }
+  }
+
+  private pumpFrames(): void {
     const slow = this.faults.outputDelayMs ?? 0;
     while (this.pending.length > 0 && this.canSend()) {
       if (slow > 0) {
@@ -592,22 +627,18 @@ export class AgentSession {
     this.pump();
   }
 
+  /** Like the agent, looks only at the oldest unacked frame each tick: later ones are usually just queued, not lost. */
   private resendStale(): void {
     if (!this.socket || this.publicationPaused || this.phase === 'closed' || this.phase === 'vanished') return;
-    const now = Date.now();
-    let resent = 0;
-    for (const entry of this.unacked.values()) {
-      if (now - entry.lastSentAt < this.rto) continue;
-      this.transmit(entry, true);
-      resent += 1;
-      if (resent >= 256) break;
-    }
+    const oldest = this.unacked.values().next();
+    if (oldest.done || Date.now() - oldest.value.lastSentAt < this.rto) return;
+    this.transmit(oldest.value, true);
   }
 
-  private handleAck(message: AgentMessage): void {
+  private handleAckPayload(payload: Uint8Array): void {
     let seq: number;
     try {
-      seq = decodeAcknowledgeContent(message.payload).acknowledgedMessageSequenceNumber;
+      seq = decodeAcknowledgeContent(payload).acknowledgedMessageSequenceNumber;
     } catch {
       return;
     }
@@ -615,7 +646,14 @@ export class AgentSession {
     if (!entry) return;
     this.unacked.delete(seq);
     if (entry.sends === 1) this.updateRto(Date.now() - entry.firstSentAt);
-    this.pump();
+    // Acks arrive in bursts (one TCP read holds many): refill the window once per burst, in one corked write.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
   }
 
   private updateRto(sample: number): void {

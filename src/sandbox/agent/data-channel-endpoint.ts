@@ -77,7 +77,11 @@ export interface DataChannelOptions {
 }
 
 function wrap(ws: WebSocket): ChannelSocket {
+  // ws keeps its TCP socket private; corking it batches a burst of frames into one write.
+  const tcp = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
   return {
+    cork: () => tcp?.cork(),
+    uncork: () => tcp?.uncork(),
     send: (frame) => {
       if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
     },

@@ -36,3 +36,29 @@ export function bindingDigest(binding: RunBinding): string {
   });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
+
+/**
+ * The digest of what a stored request would run under the policy in force now. Pass this (not `record.digest`) to
+ * `dispatch` so a policy change between approval and dispatch is refused instead of silently honoured.
+ */
+export function currentBindingDigest(
+  record: {
+    target: { cluster: string; taskArn: string; container: string };
+    command: string;
+    requester: string;
+    runbook?: string | undefined;
+    params: Readonly<Record<string, string>>;
+  },
+  policyVersion: string,
+): string {
+  return bindingDigest({
+    cluster: record.target.cluster,
+    taskArn: record.target.taskArn,
+    container: record.target.container,
+    command: record.command,
+    requester: record.requester,
+    runbook: record.runbook,
+    params: record.params,
+    policyVersion,
+  });
+}

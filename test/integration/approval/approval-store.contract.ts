@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalStore, CreateRequestInput } from '../../../src/approval/approval-port.js';
-import { bindingDigest } from '../../../src/approval/binding-digest.js';
+import { bindingDigest, currentBindingDigest } from '../../../src/approval/binding-digest.js';
 import {
   AlreadyApprovedError,
   BreakGlassNotAllowedError,
@@ -254,6 +254,24 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
       await expect(
         store.dispatch({ id: record.id, dispatcher: 'replica-b', expectedDigest: record.digest }),
       ).rejects.toBeInstanceOf(WrongStateError);
+    });
+
+    it('refuses to dispatch once the policy changed after approval', async () => {
+      const { record } = await store.create(prodRequest({ timeoutMs: 120_000, noWrap: true }));
+      expect(record).toMatchObject({ timeoutMs: 120_000, noWrap: true });
+      await store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE });
+      expect(currentBindingDigest(record, 'sha256:policy-v1')).toBe(record.digest);
+      await expect(
+        store.dispatch({
+          id: record.id,
+          dispatcher: 'replica-a',
+          expectedDigest: currentBindingDigest(record, 'sha256:policy-v2'),
+        }),
+      ).rejects.toBeInstanceOf(DigestMismatchError);
+      const stored = await store.get(record.id);
+      expect(stored).toMatchObject({ state: 'approved', timeoutMs: 120_000, noWrap: true });
+      const audit = await auditEntries(subject);
+      expect(audit.at(-1)).toMatchObject({ action: 'dispatch', outcome: 'digest_mismatch' });
     });
 
     it('refuses to dispatch a request nobody approved', async () => {

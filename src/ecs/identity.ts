@@ -6,6 +6,8 @@ export interface Requester {
   userId: string;
   /** Slack handle or display name, when known; only used to make the session name readable. */
   userName?: string;
+  /** Where the person came from; `cli` for a local user of `ecs-exec exec`. Default `slack`. */
+  via?: 'slack' | 'cli';
 }
 
 /** Temporary credentials, as the SDK's credential providers want them. */
@@ -42,11 +44,11 @@ function clampLength(text: string): string {
 }
 
 /**
- * SourceIdentity for a requester: `slack-<user id>`; it persists across role chaining and cannot be changed by
+ * SourceIdentity for a requester: `slack-<user id>` (or `cli-<login>`); it persists across role chaining and cannot be changed by
  * the session, so it is the stable id rather than a display name that people can edit.
  */
 export function sourceIdentityFor(requester: Requester): string {
-  return clampLength(`slack-${sanitise(requester.userId)}`);
+  return clampLength(`${requester.via ?? 'slack'}-${sanitise(requester.userId)}`);
 }
 
 /** RoleSessionName: readable in CloudTrail (`ecs-exec-alice-U0123`), within AWS's charset and 64 characters. */

@@ -4,10 +4,11 @@ import { clusterFromFlags } from '../../ecs/cluster-settings.js';
 import { AmbiguousContainerError, ContainerNotFoundError } from '../../ecs/errors.js';
 import { type ExecRunResult, runInContainer } from '../../ecs/exec-runner.js';
 import { targetFromFlags } from '../../ecs/resolve-target.js';
-import { toUserMessage } from '../../errors.js';
+import { isBotError, toUserMessage } from '../../errors.js';
 import { parseDuration } from '../../shared/duration.js';
 import { AwsKms } from '../../ssm/aws-kms.js';
 import { AwsSsmControl } from '../../ssm/aws-ssm-control.js';
+import { quoteWord } from '../../ssm/exit-code.js';
 import type { CliCommand } from '../io.js';
 import { EXIT_COULD_NOT_RUN } from '../io.js';
 
@@ -31,11 +32,9 @@ Exit status: the command's own; 124 timed out; 130 cancelled; 255 could not run 
 AWS_ENDPOINT_URL_ECS/_SSM/_KMS/_STS and the usual AWS variables choose where it connects.
 `;
 
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
 /** Joins argv for a POSIX shell (and the agent's shell-like splitting) so each word stays one word. */
 export function shellJoin(words: readonly string[]): string {
-  return words.map((w) => (SAFE_WORD.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return words.map(quoteWord).join(' ');
 }
 
 /** The exit status for a finished run: the remote code when known, else the conventions above. */
@@ -149,7 +148,7 @@ export const execCommand: CliCommand = async (args, io) => {
       parsed.region ?? (target.kind === 'task-arn' ? target.region : undefined),
       io.env,
     );
-    const clients = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'cli' });
+    const clients = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'unknown', via: 'cli' });
     const result = await runInContainer(
       {
         ecs: clients.ecs,
@@ -177,9 +176,9 @@ export const execCommand: CliCommand = async (args, io) => {
     }
     return status;
   } catch (error) {
-    if (io.signal.aborted && !(error instanceof Error && 'code' in error)) {
+    if (io.signal.aborted && !isBotError(error)) {
       io.stderr.write('ecs-exec: cancelled before the command started; nothing ran\n');
-      return EXIT_COULD_NOT_RUN;
+      return EXEC_EXIT.cancelled;
     }
     io.stderr.write(`ecs-exec: ${toUserMessage(error)}\n`);
     if (error instanceof AmbiguousContainerError || error instanceof ContainerNotFoundError) {

@@ -144,6 +144,19 @@ describe('ecs-exec exec', () => {
 });
 
 describe('ecs-exec exec when it cannot run', () => {
+  it('runs nothing when cancelled before the command started', async () => {
+    const before = callsOf(sandbox, 'ExecuteCommand').length;
+    const controller = new AbortController();
+    controller.abort();
+    const { code, stdout, stderr } = await cli(['exec', '--cluster', 'demo', '--service', 'web', '--', 'id'], env, {
+      signal: controller.signal,
+    });
+    expect(code).toBe(130);
+    expect(stdout).toHaveLength(0);
+    expect(stderr).toContain('nothing ran');
+    expect(callsOf(sandbox, 'ExecuteCommand')).toHaveLength(before);
+  });
+
   it('lists the containers and exits 255 when the container is ambiguous', async () => {
     const before = callsOf(sandbox, 'ExecuteCommand').length;
     const { code, stdout, stderr } = await cli(['exec', '--cluster', 'demo', '--service', 'multi', '--', 'id'], env);

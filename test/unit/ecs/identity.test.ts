@@ -18,6 +18,10 @@ describe('session naming', () => {
     expect(roleSessionNameFor({ userId: 'U0123ABCD', userName: 'alice' })).toBe('ecs-exec-alice-U0123ABCD');
   });
 
+  it('marks a local CLI user as such, so CloudTrail does not mistake them for a Slack user', () => {
+    expect(sourceIdentityFor({ userId: 'alice', via: 'cli' })).toBe('cli-alice');
+  });
+
   it('replaces characters AWS refuses (spaces, colons, unicode) instead of failing the run', () => {
     expect(roleSessionNameFor({ userId: 'U01', userName: 'José María: ops' })).toBe('ecs-exec-Jos-Mar-a-ops-U01');
     expect(sourceIdentityFor({ userId: 'aws:root' })).toBe('slack-aws-root');

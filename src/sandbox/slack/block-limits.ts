@@ -18,7 +18,24 @@ export const SLACK_LIMITS = {
   messageText: 40_000,
   /** The size `chat.update` reports `msg_too_long` beyond. */
   updateText: 4000,
+  /**
+   * Total text across a message's blocks. Slack has been seen to answer `msg_blocks_too_long` from about 13,200
+   * characters; the stand-in holds the product to its own 12,000 budget so a bot near the edge fails here first.
+   */
+  blocksText: 12_000,
 } as const;
+
+/** Sum of every `text` string in a block tree (what Slack's undocumented total-size check counts, roughly). */
+export function blocksTextLength(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + blocksTextLength(item), 0);
+  if (!isJsonObject(value)) return 0;
+  let total = 0;
+  for (const [key, child] of Object.entries(value)) {
+    if (key === 'text' && typeof child === 'string') total += child.length;
+    else total += blocksTextLength(child);
+  }
+  return total;
+}
 
 /** Checks blocks against Slack's limits; returns Slack's error messages (empty when valid). */
 export function blockProblems(blocks: unknown, maxBlocks: number = SLACK_LIMITS.messageBlocks): string[] {

@@ -18,6 +18,8 @@ export interface SocketModeServerOptions {
   ackTimeoutMs: number;
   /** How long `sendEnvelope` waits for a connection when none is open (covers a reconnect in progress). */
   connectionWaitMs: number;
+  /** Slack allows 10 concurrent connections per app. */
+  maxConnections: number;
 }
 
 /** Extra envelope fields; Slack sets them per delivery. */
@@ -189,6 +191,17 @@ export class SocketModeServer {
   }
 
   private accept(socket: WebSocket): void {
+    if (this.connections.length >= this.options.maxConnections) {
+      socket.send(
+        JSON.stringify({
+          type: 'disconnect',
+          reason: 'too_many_websockets',
+          debug_info: { host: 'applink-sandbox-1' },
+        }),
+      );
+      socket.close(1008, 'too_many_websockets');
+      return;
+    }
     this.nextConnectionId += 1;
     const connection: Connection = {
       id: this.nextConnectionId,

@@ -62,6 +62,10 @@ export interface SlackStandInOptions {
   rateLimits?: boolean | Readonly<Record<string, MethodRateLimit>>;
   /** Largest request body accepted (uploads included); default 64 MiB. */
   maxBodyBytes?: number;
+  /** Concurrent Socket Mode connections allowed (Slack: 10); one more is told `too_many_websockets`. */
+  maxSocketConnections?: number;
+  /** Recorded calls kept (oldest dropped first), so a long-running playground stays small; default 10,000. */
+  maxRecordedCalls?: number;
 }
 
 /** A file as a page shows it: everything but the bytes. */
@@ -104,6 +108,7 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
   private readonly socketMode: SocketModeServer;
   private readonly server: Server;
   private readonly maxBodyBytes: number;
+  private readonly maxRecordedCalls: number;
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private baseUrl = '';
 
@@ -114,6 +119,7 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
     this.identity = { ...DEFAULT_IDENTITY, ...options.identity };
     this.clock = options.clock ?? systemClock;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+    this.maxRecordedCalls = options.maxRecordedCalls ?? 10_000;
     const rateLimits = options.rateLimits === true ? SLACK_RATE_LIMITS : options.rateLimits || undefined;
     this.rateLimiter = rateLimits ? new RateLimiter(rateLimits, this.clock) : undefined;
     const emit = (change: StandInChange): void => {
@@ -137,6 +143,7 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
       pingIntervalMs: options.socketPingIntervalMs ?? 10_000,
       ackTimeoutMs: options.socketAckTimeoutMs ?? 3000,
       connectionWaitMs: options.socketConnectionWaitMs ?? 5000,
+      maxConnections: options.maxSocketConnections ?? 10,
     });
     this.server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => {
@@ -520,8 +527,10 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
     if (fault?.kind === 'slow') await this.sleep(fault.delayMs);
     if (fault && fault.kind !== 'slow' && fault.kind !== 'lost_response') {
       const status = fault.kind === 'rate_limited' ? 429 : fault.kind === 'http_error' ? fault.status : 500;
-      this.record('upload', args, undefined, at, status, 'upload failed', {});
-      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      const headers: Record<string, string> =
+        fault.kind === 'rate_limited' ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+      this.record('upload', args, undefined, at, status, 'upload failed', headers);
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
       response.end('upload failed');
       return;
     }
@@ -616,6 +625,7 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
   ): void {
     const call: RecordedCall = { method, args, token, at, response: { status, body, headers } };
     this.calls.push(call);
+    if (this.calls.length > this.maxRecordedCalls) this.calls.splice(0, this.calls.length - this.maxRecordedCalls);
     this.emit('call', call);
   }
 

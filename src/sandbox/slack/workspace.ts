@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import { blockProblems, SLACK_LIMITS } from './block-limits.js';
+import { blockProblems, blocksTextLength, SLACK_LIMITS } from './block-limits.js';
 import { isJsonObject } from './http-body.js';
 import type {
   ChannelState,
@@ -715,6 +715,8 @@ export class SlackWorkspace {
       if (problems.length > 0) {
         return { error: { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems } } };
       }
+      if (blocksTextLength(blocks) > SLACK_LIMITS.blocksText)
+        return { error: { ok: false, error: 'msg_blocks_too_long' } };
       result.blocks = blocks as unknown[];
     }
     const attachments = args['attachments'];

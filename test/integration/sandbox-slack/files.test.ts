@@ -67,6 +67,15 @@ describe('file uploads', () => {
     expect(standIn.messages('C1OPS')[0]?.files?.[0]?.content.toString()).toBe('hello');
   });
 
+  it('makes the client wait and retry an upload answered with 429 and Retry-After', async () => {
+    standIn.injectFault({ method: 'upload', kind: 'rate_limited', retryAfterSeconds: 1 });
+    const started = Date.now();
+    await client.filesUploadV2({ channel_id: 'C1OPS', filename: 'out.txt', content: 'bytes' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(standIn.callsTo('upload').map((call) => call.response.status)).toEqual([429, 200]);
+    expect(standIn.messages('C1OPS')[0]?.files?.[0]?.content.toString()).toBe('bytes');
+  });
+
   it('refuses to complete a file whose bytes never arrived', async () => {
     const { file_id } = await client.files.getUploadURLExternal({ filename: 'never.txt', length: 5 });
     const error = await client.files

@@ -138,6 +138,31 @@ describe('Socket Mode with @slack/socket-mode', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  it('tells a connection beyond the limit too_many_websockets', async () => {
+    const limited = await startSlackStandIn({ maxSocketConnections: 1 });
+    try {
+      const first = new SocketModeClient({
+        appToken: limited.appToken,
+        clientPingTimeout: 2000,
+        logger: silentLogger,
+        clientOptions: { slackApiUrl: limited.apiUrl },
+      });
+      await first.start();
+      stoppers.push(() => first.disconnect());
+      const app = new WebClient(limited.appToken, { slackApiUrl: limited.apiUrl, logLevel: LogLevel.ERROR });
+      const { url } = await app.apps.connections.open();
+      const frame = await new Promise<unknown>((resolve, reject) => {
+        const socket = new WebSocket(url as string);
+        socket.on('message', (data) => resolve(JSON.parse(String(data))));
+        socket.on('error', reject);
+      });
+      expect(frame).toMatchObject({ type: 'disconnect', reason: 'too_many_websockets' });
+      expect(limited.socketConnectionCount).toBe(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('refuses a reused connection ticket', async () => {
     const client = socketClient();
     await client.start();

@@ -144,6 +144,15 @@ describe('messages', () => {
     expect(standIn.messages('C1OPS')).toHaveLength(0);
   });
 
+  it('refuses blocks whose text adds up beyond the 12,000-character budget', async () => {
+    const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+    const blocks = Array.from({ length: 5 }, () => section('z'.repeat(2500)));
+    const error = await platformError(client.chat.postMessage({ channel: 'C1OPS', text: 'output', blocks }));
+    expect(error.data.error).toBe('msg_blocks_too_long');
+    await client.chat.postMessage({ channel: 'C1OPS', text: 'output', blocks: blocks.slice(0, 4) });
+    expect(standIn.messages('C1OPS')).toHaveLength(1);
+  });
+
   it('refuses to edit a message a person wrote', async () => {
     const human = standIn.postUserMessage('C1OPS', 'U1ALICE', '/ecs-exec demo/web -- ls');
     expect((await platformError(client.chat.update({ channel: 'C1OPS', ts: human.ts, text: 'x' }))).data.error).toBe(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockProblems } from '../../../src/sandbox/slack/block-limits.js';
+import { blockProblems, blocksTextLength } from '../../../src/sandbox/slack/block-limits.js';
 import { extractUploadBytes, parseApiArgs, parseMultipart } from '../../../src/sandbox/slack/http-body.js';
 
 describe('parseApiArgs', () => {
@@ -90,5 +90,23 @@ describe('blockProblems', () => {
         100,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('blocksTextLength', () => {
+  it('counts every text string in the tree, nested elements included', () => {
+    expect(
+      blocksTextLength([
+        { type: 'section', text: { type: 'mrkdwn', text: 'abc' }, fields: [{ type: 'mrkdwn', text: 'de' }] },
+        {
+          type: 'rich_text',
+          elements: [{ type: 'rich_text_preformatted', elements: [{ type: 'text', text: 'fghij' }] }],
+        },
+        {
+          type: 'actions',
+          elements: [{ type: 'button', value: 'not counted', text: { type: 'plain_text', text: 'k' } }],
+        },
+      ]),
+    ).toBe(11);
   });
 });

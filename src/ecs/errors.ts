@@ -146,9 +146,11 @@ export class EcsUnreachableError extends EcsError {
   constructor(action: string, detail: string, noSessionExists: boolean, options?: ErrorOptions) {
     super(`${action} failed without an answer: ${detail}`, {
       ...options,
-      userMessage:
-        `Could not reach the ECS API (${detail}). ` +
-        'Fix: check the network path to ECS, the region, and AWS_ENDPOINT_URL_ECS if it is set.',
+      userMessage: noSessionExists
+        ? `Could not reach the ECS API (${detail}). ` +
+          'Fix: check the network path to ECS, the region, and AWS_ENDPOINT_URL_ECS if it is set.'
+        : `The ECS API did not answer ${action} (${detail}). The command may have started in the task; it was ` +
+          'not sent again so that it cannot run twice. Check the task before retrying.',
     });
     this.noSessionExists = noSessionExists;
   }

@@ -113,6 +113,7 @@ describe('toEcsError', () => {
     const error = toEcsError(raw, 'ExecuteCommand', ctx);
     expect(error).toBeInstanceOf(EcsUnreachableError);
     expect(error.noSessionExists).toBe(true);
+    expect(error.userMessage).toContain('AWS_ENDPOINT_URL_ECS');
   });
 
   it('treats a reset or timeout as "a session may exist", so ExecuteCommand is never repeated', () => {
@@ -120,7 +121,7 @@ describe('toEcsError', () => {
     const error = toEcsError(raw, 'ExecuteCommand', ctx);
     expect(error).toBeInstanceOf(EcsUnreachableError);
     expect(error.noSessionExists).toBe(false);
-    expect(error.userMessage).toContain('AWS_ENDPOINT_URL_ECS');
+    expect(error.userMessage).toContain('may have started in the task');
   });
 
   it('leaves an already mapped error as it is, so errors are mapped exactly once', () => {

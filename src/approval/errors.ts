@@ -18,6 +18,8 @@ export const ApprovalErrorCode = {
   BreakGlassNotAllowed: -10,
   ReasonRequired: -11,
   ContextMismatch: -12,
+  /** Not from a script: the dispatch was stored but not confirmed by enough replicas (Node-side check). */
+  NotDurable: -13,
 } as const;
 export type ApprovalErrorCode = (typeof ApprovalErrorCode)[keyof typeof ApprovalErrorCode];
 
@@ -35,6 +37,7 @@ export const OUTCOME_BY_CODE: Readonly<Record<ApprovalErrorCode, string>> = {
   [-10]: 'break_glass_not_allowed',
   [-11]: 'reason_required',
   [-12]: 'context_mismatch',
+  [-13]: 'not_durable',
 };
 
 /** Base of every refusal by the approval state machine. `record` is the request as it stood when refused. */
@@ -174,6 +177,19 @@ export class ClickContextMismatchError extends ApprovalError {
   }
 }
 
+export class DispatchNotDurableError extends ApprovalError {
+  readonly code = 'approval.not_durable';
+  readonly luaCode = ApprovalErrorCode.NotDurable;
+  constructor(id: string, record: ApprovalRecord | undefined) {
+    super(
+      id,
+      record,
+      `dispatch of ${id} was not confirmed by enough Redis replicas`,
+      `Request ${id} was not started: its approval could not be stored safely. Nothing ran; ask again.`,
+    );
+  }
+}
+
 /**
  * Maps a negative script code to its error, once, for both stores (bullmq's `finished-errors.ts` idea): the same
  * refusal reads the same whichever backend produced it.
@@ -208,6 +224,8 @@ export function toApprovalError(
       return new ReasonRequiredError(id, record);
     case ApprovalErrorCode.ContextMismatch:
       return new ClickContextMismatchError(id, record);
+    case ApprovalErrorCode.NotDurable:
+      return new DispatchNotDurableError(id, record);
     default:
       throw new Error(`unknown approval script code ${code} for ${id}`);
   }

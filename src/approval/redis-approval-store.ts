@@ -45,6 +45,13 @@ export interface RedisApprovalStoreOptions {
   auditSink?: AuditSink;
   /** Makes request ids; tests pass a fixed sequence to force clashes. */
   newId?: () => string;
+  /**
+   * Replicas that must confirm a `dispatched` record (Redis `WAIT`) before `dispatch` returns, so a failover cannot
+   * forget a claim after ExecuteCommand was called. 0 (default) relies on the primary's own AOF setting.
+   */
+  dispatchReplicas?: number;
+  /** How long to wait for those replicas; default 500 ms. */
+  dispatchWaitMs?: number;
 }
 
 interface ScriptReply {
@@ -64,6 +71,8 @@ export class RedisApprovalStore implements ApprovalStore {
   private readonly auditSink: AuditSink | undefined;
   private readonly newId: () => string;
   private readonly scripts: ReadonlyMap<string, ApprovalScript>;
+  private readonly dispatchReplicas: number;
+  private readonly dispatchWaitMs: number;
 
   constructor(
     private readonly redis: Redis,
@@ -76,6 +85,8 @@ export class RedisApprovalStore implements ApprovalStore {
     this.auditSink = options.auditSink;
     this.newId = options.newId ?? newRequestId;
     this.scripts = defineApprovalCommands(redis);
+    this.dispatchReplicas = options.dispatchReplicas ?? 0;
+    this.dispatchWaitMs = options.dispatchWaitMs ?? 500;
   }
 
   /** Reads this store's audit chain (for `verifyAuditChain` and export). */
@@ -174,7 +185,21 @@ export class RedisApprovalStore implements ApprovalStore {
       this.transitionKeys('dispatch', input.id, input.idempotencyKey ?? randomUUID(), true),
       [this.clock.now(), this.idempotencyTtlMs, input.id, input.dispatcher, input.expectedDigest],
     );
-    return this.result(reply, input.id, 'be dispatched');
+    const claimed = this.result(reply, input.id, 'be dispatched');
+    if (this.dispatchReplicas > 0) {
+      const confirmed = await this.redis.wait(this.dispatchReplicas, this.dispatchWaitMs);
+      if (confirmed < this.dispatchReplicas) {
+        // The claim may not survive a failover, so nothing may run on it: close it as an error, audited, and say so.
+        const closed = await this.finish(input.id, 'error', {
+          bytes: 0,
+          sha256: '',
+          redactions: 0,
+          detail: `dispatch confirmed by ${confirmed} of ${this.dispatchReplicas} Redis replicas; nothing ran`,
+        });
+        throw toApprovalError(ApprovalErrorCode.NotDurable, { id: input.id, record: closed.record, action: 'run' });
+      }
+    }
+    return claimed;
   }
 
   async markRunning(id: string, sessionId: string): Promise<TransitionResult> {
@@ -380,6 +405,37 @@ function fromStoredFields(fields: Record<string, string>): ApprovalRecord {
   if (fields['sessionId']) record.sessionId = text('sessionId');
   if (fields['result']) record.result = json<RunResult>('result', { bytes: 0, sha256: '', redactions: 0 });
   return record;
+}
+
+/** What protects a stored `dispatched` claim against a crash or failover, for a start-up check. */
+export interface RedisDurability {
+  appendonly: string;
+  appendfsync: string;
+  connectedReplicas: number;
+  /** Plain-words problems; empty when writes are fsynced on every command or replicated. */
+  warnings: string[];
+}
+
+/**
+ * Reads the server's persistence settings. Returns undefined when `CONFIG` is not allowed (a locked-down ACL user,
+ * as recommended), in which case the operator has to vouch for the settings.
+ */
+export async function describeRedisDurability(redis: Redis): Promise<RedisDurability | undefined> {
+  try {
+    const [, appendonly = ''] = (await redis.config('GET', 'appendonly')) as string[];
+    const [, appendfsync = ''] = (await redis.config('GET', 'appendfsync')) as string[];
+    const info = await redis.info('replication');
+    const connectedReplicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    const warnings: string[] = [];
+    if (appendonly !== 'yes' && connectedReplicas === 0) {
+      warnings.push('Redis has no AOF and no replica: a crash can forget that a request was already dispatched.');
+    } else if (appendfsync !== 'always' && connectedReplicas === 0) {
+      warnings.push(`Redis fsyncs the AOF "${appendfsync}": up to a second of approvals can be lost in a crash.`);
+    }
+    return { appendonly, appendfsync, connectedReplicas, warnings };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads an audit chain stored by the scripts: the stream in pages, and the chain head hash. */

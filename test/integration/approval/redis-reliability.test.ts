@@ -8,9 +8,14 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { TransitionResult } from '../../../src/approval/approval-port.js';
-import { NotEligibleApproverError, RequestNotFoundError, WrongStateError } from '../../../src/approval/errors.js';
+import {
+  DispatchNotDurableError,
+  NotEligibleApproverError,
+  RequestNotFoundError,
+  WrongStateError,
+} from '../../../src/approval/errors.js';
 import { keys } from '../../../src/approval/keys.js';
-import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { describeRedisDurability, RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import { loadApprovalScripts } from '../../../src/approval/scripts/index.js';
 import { type AuditEntry, toAuditEntry } from '../../../src/audit/audit-entry.js';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
@@ -152,6 +157,29 @@ describe('Redis approval store guards', () => {
     await expect(store.approve({ id: 'r-zzzzzz', userId: 'U0ALICE', eligibleApprovers: SRE })).rejects.toBeInstanceOf(
       RequestNotFoundError,
     );
+  });
+
+  it('runs nothing on a dispatch that no replica confirmed, and says why', async () => {
+    const url = inject('redisUrl');
+    const redis = client(url);
+    const store = new RedisApprovalStore(redis, { prefix: testPrefix(url), dispatchReplicas: 1, dispatchWaitMs: 50 });
+    const { record } = await store.create(prodRequest());
+    await store.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
+    const refusal = await store
+      .dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest })
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DispatchNotDurableError);
+    expect((refusal as DispatchNotDurableError).record).toMatchObject({
+      state: 'error',
+      result: { detail: 'dispatch confirmed by 0 of 1 Redis replicas; nothing ran' },
+    });
+    expect((await auditOf(store)).map((entry) => `${entry.action}:${entry.to}`).slice(-2)).toEqual([
+      'dispatch:dispatched',
+      'finish:error',
+    ]);
+    const durability = await describeRedisDurability(redis);
+    expect(durability?.appendonly).toBe('no');
+    expect(durability?.warnings[0]).toContain('no AOF and no replica');
   });
 
   it('answers a replayed script call with the first reply and changes nothing', async () => {
@@ -346,6 +374,8 @@ describe('Redis approval store across a Redis restart', () => {
       'dispatch:dispatched',
     ]);
     expect(await verifyAuditChain(replicaA.auditReader())).toMatchObject({ ok: true, entries: 3 });
+    const durability = await describeRedisDurability(client(url));
+    expect(durability).toMatchObject({ appendonly: 'yes', appendfsync: 'always', warnings: [] });
   });
 
   it('refuses fast with nothing half-made when Redis is down and the offline queue is off', async () => {

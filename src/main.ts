@@ -1,7 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ApprovalStore } from './approval/approval-port.js';
+import { MemoryApprovalStore } from './approval/memory-approval-store.js';
+import { RedisApprovalStore } from './approval/redis-approval-store.js';
 import type { CliIo } from './cli/io.js';
+import { EXIT_COULD_NOT_RUN } from './cli/io.js';
+import { type Config, loadConfig } from './config/load-config.js';
+import { createAwsClientFactory } from './ecs/aws-client-factory.js';
+import { createEcsExecEngine } from './ecs/exec-engine.js';
+import { isBotError } from './errors.js';
+import { createCachingUserGroupResolver } from './policy/user-group-resolver-port.js';
+import { systemClock } from './shared/clock.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { createSlackApp, slackClientOptions } from './slack/app.js';
+import { createExecFlow } from './slack/flow/exec-flow.js';
+import { type ReadinessCheck, startBotHttpServer } from './slack/http-server.js';
+import { SlackUserGroupResolver } from './slack/slack-user-group-resolver.js';
+import { WebSlackNotifier } from './slack/web-slack-notifier.js';
 
-/** Composition root: reads the environment once, builds every adapter, starts the bot. */
+/** A running bot, as `serve` and the playground hold it. */
+export interface RunningBot {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds every adapter from a validated config and starts the bot. The environment is passed in, never read here,
+ * so the playground and tests can start a bot with their own settings.
+ */
+export async function startBotWith(
+  config: Config,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  options: { host?: string; redisKeyPrefix?: string; liveTailIntervalMs?: number; expirySweepIntervalMs?: number } = {},
+): Promise<RunningBot> {
+  if (config.slack.mode === 'none') throw new Error('Slack settings are required to start the bot');
+  const replicaId = `${hostname()}-${randomUUID().slice(0, 6)}`;
+
+  let redis: Redis | undefined;
+  let store: ApprovalStore;
+  const auditSink = (entry: unknown) => logger.info({ audit: entry }, 'audit');
+  if (config.redisUrl) {
+    // Fail fast instead of queueing: a click must get "nothing happened, try again" within Slack's 3 s, and a
+    // command resent after a reconnect must not run a transition twice (the scripts are idempotent anyway).
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection problem'));
+    await redis.connect();
+    store = new RedisApprovalStore(redis, {
+      replicaId,
+      auditSink,
+      ...(options.redisKeyPrefix ? { prefix: options.redisKeyPrefix } : {}),
+    });
+  } else {
+    logger.warn(
+      'REDIS_URL is not set: using the embedded in-process store. It suits ONE replica only; approvals and audit ' +
+        'entries are lost when the process stops. Set REDIS_URL for production.',
+    );
+    store = new MemoryApprovalStore({ replicaId, auditSink });
+  }
+
+  const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl));
+  const awsFactory = createAwsClientFactory({ env });
+  const flow = createExecFlow({
+    policy: config.policy,
+    policyVersion: config.policyVersion,
+    store,
+    notifier: new WebSlackNotifier(client, { logger }),
+    userGroups: createCachingUserGroupResolver(new SlackUserGroupResolver(client), { clock: systemClock }),
+    engine: createEcsExecEngine(awsFactory),
+    clock: systemClock,
+    logger,
+    replicaId,
+    ...(options.liveTailIntervalMs !== undefined ? { liveTailIntervalMs: options.liveTailIntervalMs } : {}),
+    ...(options.expirySweepIntervalMs !== undefined ? { expirySweepIntervalMs: options.expirySweepIntervalMs } : {}),
+  });
+  const slack = createSlackApp(
+    {
+      botToken: config.slack.botToken,
+      ...(config.slack.mode === 'http' ? { signingSecret: config.slack.signingSecret } : {}),
+      ...(config.slack.mode === 'socket' ? { appToken: config.slack.appToken } : {}),
+      ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+    },
+    flow,
+    logger,
+  );
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const readiness: ReadinessCheck[] = [
+    {
+      name: 'slack',
+      check: async () => {
+        await client.auth.test();
+      },
+    },
+  ];
+  if (redis) {
+    const connection = redis;
+    readiness.push({
+      name: 'redis',
+      check: async () => {
+        await connection.ping();
+      },
+    });
+  }
+  const server = await startBotHttpServer({
+    ...(options.host ? { host: options.host } : {}),
+    port: config.port,
+    handleSlackRequest: slack.handleSlackRequest,
+    readiness,
+    metrics,
+    logger,
+  });
+  await slack.start();
+  logger.info(
+    { url: server.url, mode: slack.mode, store: redis ? 'redis' : 'embedded', replicaId },
+    'ecs-exec bot started',
+  );
+
+  return {
+    url: server.url,
+    async stop() {
+      await slack.stop();
+      await flow.close();
+      await server.close();
+      awsFactory.destroy();
+      redis?.disconnect();
+    },
+  };
+}
+
+/** `ecs-exec serve`: load the config from the environment, start, and drain on SIGTERM/SIGINT. */
 export async function startBot(_args: string[], io: CliIo): Promise<number> {
-  io.stderr.write('ecs-exec serve: not wired yet\n');
-  return 255;
+  let config: Config;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    io.stderr.write(`ecs-exec serve: ${isBotError(error) ? error.message : String(error)}\n`);
+    return EXIT_COULD_NOT_RUN;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const bot = await startBotWith(config, io.env, logger);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  logger.info('shutting down: finishing runs in progress');
+  await bot.stop();
+  return 0;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
 
@@ -20,6 +21,15 @@ export interface SlackApp {
   /** Socket Mode only: opens the WebSocket (HTTP mode needs no start: requests arrive through our server). */
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Web API client settings for every client the bot makes. Retries of Slack writes are decided by the code that makes
+ * them (post once, then update by ts); the SDK's default of ten retries over thirty minutes would post duplicates
+ * after a timeout, and a 429 must come back to us so WebSlackNotifier can wait out Retry-After.
+ */
+export function slackClientOptions(apiUrl: string | undefined): WebClientOptions {
+  return { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true };
 }
 
 /** Slack's replay window, applied in both directions (Bolt itself only refuses timestamps in the past). */
@@ -51,13 +61,7 @@ function toBoltLogger(logger: Logger): BoltLogger {
  */
 export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers, logger: Logger): SlackApp {
   const boltLogger = toBoltLogger(logger);
-  // Retries of Slack writes are decided by the code that makes them (post once, then update by ts); the SDK's
-  // default of ten retries over thirty minutes would post duplicates after a timeout.
-  const clientOptions = {
-    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-  };
+  const clientOptions = slackClientOptions(settings.apiUrl);
 
   if (settings.appToken) {
     const receiver = new SocketModeReceiver({

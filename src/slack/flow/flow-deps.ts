@@ -1,0 +1,26 @@
+import type { ApprovalStore } from '../../approval/approval-port.js';
+import type { PolicyConfig } from '../../config/schema.js';
+import type { ExecEngine } from '../../ecs/exec-engine.js';
+import type { UserGroupResolver } from '../../policy/user-group-resolver-port.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { SlackNotifier } from '../slack-port.js';
+
+/** Everything the click-to-thread flow uses; main.ts (or the playground) builds each adapter. */
+export interface FlowDeps {
+  policy: PolicyConfig;
+  policyVersion: string;
+  store: ApprovalStore;
+  notifier: SlackNotifier;
+  /** Slack user-group membership, cached for at most 60 s. */
+  userGroups: UserGroupResolver;
+  engine: ExecEngine;
+  clock: Clock;
+  logger: Logger;
+  /** This process's name in audit entries (`dispatched by`). */
+  replicaId: string;
+  /** Minimum time between two live-tail updates of one run (Slack's chat.update tier allows ~1/s). */
+  liveTailIntervalMs?: number;
+  /** How often stale requests are looked for; 0 turns the sweeper off (tests drive it by hand). */
+  expirySweepIntervalMs?: number;
+}

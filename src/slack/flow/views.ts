@@ -1,0 +1,265 @@
+import type { KnownBlock, View } from '@slack/types';
+import type { ApprovalRecord } from '../../approval/approval-port.js';
+import type { PolicyConfig, RunbookConfig } from '../../config/schema.js';
+import { type DoctorCheck, renderChecklist } from '../../ecs/doctor.js';
+import { neutraliseSlackText } from '../../output/neutralise.js';
+import type { OutputResult } from '../../output/pipeline.js';
+import type { PolicyDecision } from '../../policy/evaluate.js';
+import type { RunbookParamDescriptor } from '../../policy/runbooks.js';
+import { formatDuration } from '../../shared/duration.js';
+import { requestCardBlocks } from '../blocks/request-card.js';
+import { ACTION_IDS, CALLBACK_IDS } from '../ids.js';
+import type { SlackMessage } from '../slack-port.js';
+
+/** Block id of the deny modal's reason field. */
+export const DENY_REASON_BLOCK = 'deny_reason';
+/** Block ids of the runbook modal's fields are this prefix plus the parameter name. */
+export const PARAM_BLOCK_PREFIX = 'param_';
+
+const STATE_WORDS: Record<string, string> = {
+  pending_approval: ':hourglass_flowing_sand: waiting for approval',
+  approved: ':white_check_mark: approved',
+  dispatched: ':arrow_forward: starting',
+  running: ':arrow_forward: running',
+  succeeded: ':white_check_mark: succeeded',
+  failed: ':x: failed',
+  timed_out: ':stopwatch: timed out',
+  cancelled: ':no_entry: cancelled',
+  interrupted: ':warning: interrupted',
+  denied: ':no_entry_sign: denied',
+  expired: ':zzz: expired',
+  error: ':no_entry_sign: could not run',
+  rejected: ':no_entry_sign: rejected',
+  requested: ':inbox_tray: requested',
+};
+
+/** Plain text of a state, for ephemeral lines. */
+export function stateText(state: string): string {
+  return STATE_WORDS[state] ?? state;
+}
+
+/** The request card, as posted in the channel and updated in place after every change. */
+export function requestCard(record: ApprovalRecord, policy: PolicyConfig, nowMs: number): SlackMessage {
+  return requestCardBlocks(record, { nowMs, groupLabels: groupLabels(policy) });
+}
+
+function groupLabels(policy: PolicyConfig): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [name, group] of Object.entries(policy.groups)) {
+    const handles = group.usergroups.map((id) => `<!subteam^${id}>`);
+    labels[name] = handles.length > 0 ? handles.join(' / ') : name;
+  }
+  return labels;
+}
+
+/** What the thread shows when a run ends: the status, a preview and, when the preview is cut, a file. */
+export function resultMessage(
+  record: ApprovalRecord,
+  output: OutputResult,
+  previewLines: number,
+): { message: SlackMessage; summary: SlackMessage; file?: { filename: string; title: string; content: Uint8Array } } {
+  const status = finalStatusText(record);
+  const lines = output.text.split('\n');
+  const cut = output.truncated || lines.length > previewLines * 2;
+  const head = cut ? lines.slice(0, previewLines) : lines;
+  const tail = cut ? output.tail.split('\n').slice(-previewLines) : [];
+  const preview = cut
+    ? `${head.join('\n')}\n… ${Math.max(0, output.lineCount - head.length - tail.length)} lines omitted …\n${tail.join('\n')}`
+    : head.join('\n');
+  const code = neutraliseSlackText(preview).slice(0, 2_900);
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: status } },
+    ...(code.trim()
+      ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `\`\`\`${code}\`\`\`` } }]
+      : []),
+  ];
+  return {
+    message: { text: status, blocks },
+    summary: {
+      text: `Run ${record.id} finished; the result is below.`,
+      blocks: [
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: `:checkered_flag: Run ${record.id} finished; the result is below.` }],
+        },
+      ],
+    },
+    ...(cut
+      ? {
+          file: {
+            filename: `${record.id}-output.txt`,
+            title: `Output of ${record.id}`,
+            content: new TextEncoder().encode(output.text),
+          },
+        }
+      : {}),
+  };
+}
+
+function finalStatusText(record: ApprovalRecord): string {
+  const result = record.result;
+  const exit = result?.exitCode !== undefined ? `exit ${result.exitCode}` : 'exit code unknown';
+  const head: Record<string, string> = {
+    succeeded: `:white_check_mark: ${exit}`,
+    failed: `:x: ${exit}`,
+    timed_out: ':stopwatch: timed out',
+    cancelled: ':no_entry: cancelled',
+    interrupted: ':warning: interrupted (the command may still be running)',
+    error: ':no_entry_sign: could not run',
+  };
+  const detail = result?.detail ? ` — ${neutraliseSlackText(result.detail)}` : '';
+  return `${head[record.state] ?? record.state} · ${formatDuration(result?.durationMs ?? 0)} · ${result?.bytes ?? 0} bytes${detail}`;
+}
+
+/** The live-tail message while a command runs, with its Stop button. */
+export function liveTail(requestId: string, snapshot: string): SlackMessage {
+  const shown = neutraliseSlackText(snapshot.split('\n').slice(-15).join('\n')).slice(-2_800);
+  return {
+    text: `Running ${requestId}…`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `:arrow_forward: Running *${requestId}*` } },
+      ...(shown.trim()
+        ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `\`\`\`${shown}\`\`\`` } }]
+        : []),
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION_IDS.stop,
+            value: requestId,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Stop' },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Why the policy said no, and what would make it yes. */
+export function denied(decision: PolicyDecision): string {
+  return `:no_entry: Not allowed: ${neutraliseSlackText(decision.reason)} (rule: ${decision.rule}).`;
+}
+
+export function explanation(decision: PolicyDecision, command: string): string {
+  const verdict = decision.effect === 'allow' ? ':white_check_mark: Allowed' : ':no_entry: Denied';
+  return [
+    `${verdict} on \`${neutraliseSlackText(decision.targetLabel)}\`: \`${neutraliseSlackText(command).slice(0, 500)}\``,
+    `Rule: *${neutraliseSlackText(decision.rule)}*`,
+    `Why: ${neutraliseSlackText(decision.reason)}`,
+    decision.effect === 'allow' ? `Timeout: ${formatDuration(decision.timeoutMs)}` : '',
+    decision.breakGlassAllowed ? 'Break-glass: allowed (with --break-glass and a reason)' : '',
+    '_Nothing was run._',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export function statusLine(record: ApprovalRecord): string {
+  const parts = [
+    `*${record.id}*: ${stateText(record.state)}`,
+    `\`${neutraliseSlackText(record.target.clusterAlias)}/${record.target.taskArn.slice(record.target.taskArn.lastIndexOf('/') + 1)}:${neutraliseSlackText(record.target.container)}\``,
+    `\`${neutraliseSlackText(record.command).slice(0, 300)}\``,
+  ];
+  if (record.result?.exitCode !== undefined) parts.push(`exit ${record.result.exitCode}`);
+  if (record.result?.detail) parts.push(neutraliseSlackText(record.result.detail));
+  return parts.join(' · ');
+}
+
+export function history(records: readonly ApprovalRecord[]): string {
+  if (records.length === 0) return 'You have no requests yet.';
+  return ['*Your recent requests*', ...records.map((record) => `• ${statusLine(record)}`)].join('\n');
+}
+
+export function runbookList(visible: readonly { name: string; runbook: RunbookConfig }[]): string {
+  if (visible.length === 0) return 'No runbook is available to you in this channel.';
+  const lines = visible.map(({ name, runbook }) => {
+    const params = Object.entries(runbook.params)
+      .map(([param, spec]) => (spec.required ? `${param}=…` : `[${param}=${spec.default ?? '…'}]`))
+      .join(' ');
+    const description = runbook.description ? ` — ${neutraliseSlackText(runbook.description)}` : '';
+    return `• \`/ecs-exec run ${name}${params ? ` ${params}` : ''}\`${description}`;
+  });
+  return ['*Runbooks you can run here*', ...lines].join('\n');
+}
+
+export function doctor(cluster: string, service: string, checks: readonly DoctorCheck[]): string {
+  return `*ECS Exec checks for ${neutraliseSlackText(cluster)}/${neutraliseSlackText(service)}*\n\`\`\`\n${neutraliseSlackText(renderChecklist(checks))}\`\`\``;
+}
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text: text.slice(0, 150) });
+
+/** The modal that asks for a runbook's missing parameters: one field per parameter, enums as selects. */
+export function runbookModal(
+  name: string,
+  params: readonly RunbookParamDescriptor[],
+  given: Readonly<Record<string, string>>,
+  privateMetadata: string,
+): View {
+  const blocks: KnownBlock[] = params.map((param) => {
+    const initial = given[param.name] ?? param.defaultValue;
+    const element = param.options
+      ? {
+          type: 'static_select' as const,
+          action_id: 'value',
+          options: param.options.map((option) => ({ text: plain(option), value: option })),
+          ...(initial && param.options.includes(initial)
+            ? { initial_option: { text: plain(initial), value: initial } }
+            : {}),
+        }
+      : {
+          type: 'plain_text_input' as const,
+          action_id: 'value',
+          ...(initial !== undefined ? { initial_value: initial } : {}),
+        };
+    const hint = [
+      param.pattern ? `pattern ${param.pattern}` : '',
+      param.min !== undefined || param.max !== undefined ? `from ${param.min ?? '…'} to ${param.max ?? '…'}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return {
+      type: 'input',
+      block_id: `${PARAM_BLOCK_PREFIX}${param.name}`,
+      optional: !param.required,
+      label: plain(param.label),
+      element,
+      ...(hint ? { hint: plain(hint) } : {}),
+    } as KnownBlock;
+  });
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.runbookParams,
+    private_metadata: privateMetadata,
+    title: plain(`Run ${name}`.slice(0, 24)),
+    submit: plain('Request'),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+/** The modal behind Deny: an optional reason shown on the card. */
+export function denyModal(record: ApprovalRecord, privateMetadata: string): View {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.denyReason,
+    private_metadata: privateMetadata,
+    title: plain(`Deny ${record.id}`.slice(0, 24)),
+    submit: plain('Deny'),
+    close: plain('Back'),
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `\`${neutraliseSlackText(record.command).slice(0, 2_800)}\`` },
+      },
+      {
+        type: 'input',
+        block_id: DENY_REASON_BLOCK,
+        optional: true,
+        label: plain('Reason (shown on the card)'),
+        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}

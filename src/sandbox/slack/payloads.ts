@@ -1,5 +1,6 @@
 import { isJsonObject } from './http-body.js';
 import type { JsonObject } from './types.js';
+import { DEFAULT_IDENTITY } from './workspace.js';
 
 interface TeamFields {
   teamId?: string;
@@ -26,7 +27,7 @@ export interface BlockActionsInput extends TeamFields {
 
 /** A `block_actions` payload for a button click, shaped like Slack's. */
 export function blockActionsPayload(input: BlockActionsInput): JsonObject {
-  const teamId = input.teamId ?? 'T0SANDBOX';
+  const teamId = input.teamId ?? DEFAULT_IDENTITY.teamId;
   const found = findElement(input.message.blocks, input.action.action_id);
   const action: JsonObject = {
     action_id: input.action.action_id,
@@ -51,11 +52,11 @@ export function blockActionsPayload(input: BlockActionsInput): JsonObject {
   const payload: JsonObject = {
     type: 'block_actions',
     user: userObject(input.user, teamId),
-    api_app_id: input.apiAppId ?? 'A0ECSEXEC',
+    api_app_id: input.apiAppId ?? DEFAULT_IDENTITY.appId,
     token: input.token ?? 'sandbox-verification-token',
     container,
     trigger_id: input.triggerId,
-    team: { id: teamId, domain: input.teamDomain ?? 'sandbox' },
+    team: { id: teamId, domain: input.teamDomain ?? DEFAULT_IDENTITY.teamDomain },
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: input.channel.id, name: input.channel.name ?? input.channel.id.toLowerCase() },
@@ -94,7 +95,7 @@ export interface ViewSubmissionInput extends TeamFields {
 
 /** A `view_submission` payload, with `view.state.values` in Slack's per-element shape. */
 export function viewSubmissionPayload(input: ViewSubmissionInput): JsonObject {
-  const teamId = input.teamId ?? 'T0SANDBOX';
+  const teamId = input.teamId ?? DEFAULT_IDENTITY.teamId;
   const blocks = Array.isArray(input.view['blocks']) ? input.view['blocks'] : [];
   const values: Record<string, Record<string, JsonObject>> = {};
   for (const [blockId, byAction] of Object.entries(input.values)) {
@@ -108,9 +109,9 @@ export function viewSubmissionPayload(input: ViewSubmissionInput): JsonObject {
   }
   return {
     type: 'view_submission',
-    team: { id: teamId, domain: input.teamDomain ?? 'sandbox' },
+    team: { id: teamId, domain: input.teamDomain ?? DEFAULT_IDENTITY.teamDomain },
     user: userObject(input.user, teamId),
-    api_app_id: input.apiAppId ?? 'A0ECSEXEC',
+    api_app_id: input.apiAppId ?? DEFAULT_IDENTITY.appId,
     token: input.token ?? 'sandbox-verification-token',
     trigger_id: input.triggerId,
     view: { ...input.view, state: { values } },

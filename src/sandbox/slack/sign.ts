@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { JsonObject } from './types.js';
+import { DEFAULT_IDENTITY } from './workspace.js';
 
 export {
   type BlockActionsInput,
@@ -51,8 +52,8 @@ export interface SlashCommandFields {
 export function slashCommandPayload(fields: SlashCommandFields): Record<string, string> {
   const payload: Record<string, string> = {
     token: fields.token ?? 'sandbox-verification-token',
-    team_id: fields.team_id ?? 'T0SANDBOX',
-    team_domain: fields.team_domain ?? 'sandbox',
+    team_id: fields.team_id ?? DEFAULT_IDENTITY.teamId,
+    team_domain: fields.team_domain ?? DEFAULT_IDENTITY.teamDomain,
   };
   if (fields.enterprise_id !== undefined) payload['enterprise_id'] = fields.enterprise_id;
   Object.assign(payload, {
@@ -62,7 +63,7 @@ export function slashCommandPayload(fields: SlashCommandFields): Record<string, 
     user_name: fields.user_name ?? fields.user_id.toLowerCase(),
     command: fields.command ?? '/ecs-exec',
     text: fields.text ?? '',
-    api_app_id: fields.api_app_id ?? 'A0ECSEXEC',
+    api_app_id: fields.api_app_id ?? DEFAULT_IDENTITY.appId,
     is_enterprise_install: 'false',
     response_url:
       fields.response_url ?? `https://hooks.slack.com/commands/T0SANDBOX/0/${randomBytes(12).toString('hex')}`,

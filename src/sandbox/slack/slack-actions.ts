@@ -69,8 +69,11 @@ export class SlackUserActions {
     const content = ackContent(delivery.body);
     if (content) {
       const inChannel = isJsonObject(delivery.body) && delivery.body['response_type'] === 'in_channel';
-      if (inChannel) this.standIn.workspace.postAsBot(channel, content, undefined, 'ack');
-      else this.standIn.workspace.addEphemeral(channel, input.user, content, undefined, 'ack');
+      if (inChannel) {
+        // An in-channel answer shows the command the person typed above it.
+        this.standIn.postUserMessage(channel.id, input.user, `${command} ${input.text}`.trim());
+        this.standIn.workspace.postAsBot(channel, content, undefined, 'ack');
+      } else this.standIn.workspace.addEphemeral(channel, input.user, content, undefined, 'ack');
     }
     return delivery;
   }

@@ -46,6 +46,10 @@ function registerListeners(app: App): void {
       await ack({ text: 'Usage: /ecs-exec <cluster>/<service> -- <command>' });
       return;
     }
+    if (command.text === 'history') {
+      await ack({ response_type: 'in_channel', text: 'Last 3 runs: …' });
+      return;
+    }
     await ack();
     if (command.text === 'runbook') {
       await client.views.open({
@@ -144,6 +148,16 @@ describe.each([
     ]);
     expect(standIn.ephemeralsFor('U2BOB')).toEqual([]);
     expect(standIn.messages('C1OPS')).toEqual([]);
+  });
+
+  it('shows an in_channel ack to everyone, under the command that was typed', async () => {
+    const actions = new SlackUserActions(standIn, await startBot());
+    await actions.slashCommand({ user: 'U1ALICE', channel: 'C1OPS', text: 'history' });
+    expect(standIn.messages('C1OPS').map((message) => [message.user, message.text])).toEqual([
+      ['U1ALICE', '/ecs-exec history'],
+      ['U0ECSEXEC', 'Last 3 runs: …'],
+    ]);
+    expect(standIn.ephemeralsFor('U1ALICE')).toEqual([]);
   });
 
   it('clicks a button on the card and sees the card replaced', async () => {

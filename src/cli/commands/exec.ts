@@ -161,8 +161,9 @@ export const execCommand: CliCommand = async (args, io) => {
         command: parsed.command,
         noWrap: parsed.noWrap,
         ...(parsed.timeoutMs !== undefined ? { timeoutMs: parsed.timeoutMs } : {}),
+        // The session may reuse the chunk's memory once this returns, and stdout may still hold it: copy.
         onOutput: (chunk) => {
-          io.stdout.write(chunk);
+          io.stdout.write(Buffer.from(chunk));
         },
         signal: io.signal,
       },
@@ -172,7 +173,9 @@ export const execCommand: CliCommand = async (args, io) => {
     if (result.outcome !== 'completed') {
       io.stderr.write(`ecs-exec: ${describeOutcome(result)}\n`);
     } else if (result.exitCode === null) {
-      io.stderr.write('ecs-exec: the command finished; its exit code is unknown (run without a shell wrapper)\n');
+      const why =
+        parsed.noWrap || cluster.shell === 'none' ? 'it ran without the shell wrapper' : 'no exit status came back';
+      io.stderr.write(`ecs-exec: the command finished; its exit code is unknown (${why})\n`);
     }
     return status;
   } catch (error) {

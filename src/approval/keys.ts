@@ -22,3 +22,41 @@ export type ApprovalKeys = ReturnType<typeof keys>;
 
 /** Prefix used outside tests. */
 export const DEFAULT_KEY_PREFIX = 'ecs-exec:';
+
+/**
+ * Redis ACL rules for the bot's user: its own keys only, and only the commands the store and its scripts use.
+ * Nothing that deletes or trims (`DEL`, `XDEL`, `XTRIM`, `FLUSH*`), no `CONFIG SET`, no `SCRIPT FLUSH`: the audit
+ * stream can only grow. Use as `ACL SETUSER ecs-exec on >secret <rules...>`.
+ */
+export function recommendedAclRules(prefix: string = DEFAULT_KEY_PREFIX): string[] {
+  return [
+    'resetkeys',
+    `~${prefix}*`,
+    '-@all',
+    // Client housekeeping ioredis does on connect, and the durability check.
+    '+ping',
+    '+info',
+    '+select',
+    '+client|setname',
+    '+config|get',
+    '+wait',
+    // Running the transition scripts.
+    '+eval',
+    '+evalsha',
+    '+script|load',
+    // What the scripts call and the store reads.
+    '+exists',
+    '+get',
+    '+set',
+    '+hget',
+    '+hset',
+    '+hgetall',
+    '+hincrby',
+    '+zadd',
+    '+zrem',
+    '+zrangebyscore',
+    '+zrevrange',
+    '+xadd',
+    '+xrange',
+  ];
+}

@@ -257,7 +257,15 @@ export class MemoryApprovalStore implements ApprovalStore {
       reply = this.refuse(ctx, record, ApprovalErrorCode.DigestMismatch, true, { presented: input.expectedDigest });
     } else if (ctx.now >= record.expiresAtMs) reply = this.expireNow(ctx, record);
     else {
-      const detail: Record<string, unknown> = { digest: record.digest, breakGlass: record.breakGlass };
+      const detail: Record<string, unknown> = {
+        digest: record.digest,
+        breakGlass: record.breakGlass,
+        requester: record.requester,
+        rule: record.ruleName,
+        cluster: record.target.cluster,
+        taskArn: record.target.taskArn,
+        container: record.target.container,
+      };
       if (record.approvals.length > 0) detail['approvers'] = record.approvals.map((approval) => approval.userId);
       reply = this.commit(ctx, record, 'dispatched', {}, detail, 0);
     }

@@ -42,7 +42,11 @@ for _, approval in ipairs(cjson.decode(record.approvals)) do
   approvers[#approvers + 1] = approval.userId
 end
 rcall('ZREM', ctx.expiry, ctx.id)
-local detail = { digest = record.digest, breakGlass = record.breakGlass == '1' }
+-- One entry answers "who asked, who approved, what ran where, under which rule" (attribution for CloudTrail).
+local detail = {
+  digest = record.digest, breakGlass = record.breakGlass == '1', requester = record.requester, rule = record.rule,
+  cluster = record.cluster, taskArn = record.taskArn, container = record.container,
+}
 if #approvers > 0 then
   detail.approvers = approvers
 end

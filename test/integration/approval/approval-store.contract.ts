@@ -250,7 +250,14 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
       expect((await store.get(record.id))?.state).toBe('approved');
       const won = await store.dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest });
       expect(won.record.state).toBe('dispatched');
-      expect(won.audit.detail).toMatchObject({ approvers: [ALICE], digest: record.digest });
+      expect(won.audit.detail).toMatchObject({
+        approvers: [ALICE],
+        digest: record.digest,
+        requester: REQUESTER,
+        rule: 'prod-with-approval',
+        taskArn: record.target.taskArn,
+        container: 'app',
+      });
       await expect(
         store.dispatch({ id: record.id, dispatcher: 'replica-b', expectedDigest: record.digest }),
       ).rejects.toBeInstanceOf(WrongStateError);

@@ -14,10 +14,12 @@ export function isUuid(value: string): boolean {
   return CANONICAL_UUID.test(value);
 }
 
+/** Value of a hex digit's char code, or -1. */
 function hexNibble(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   if (code >= 97 && code <= 102) return code - 87;
-  return code - 55; // A-F; validated by isUuid before we get here
+  if (code >= 65 && code <= 70) return code - 55;
+  return -1;
 }
 
 /**
@@ -25,13 +27,19 @@ function hexNibble(code: number): number {
  * @throws EncodeError when `uuid` is not a canonical UUID string.
  */
 export function writeWireUuid(uuid: string, target: Uint8Array, offset: number): void {
-  if (!isUuid(uuid)) throw new EncodeError('message_id', `not a UUID: ${JSON.stringify(uuid)}`);
-  const hex = uuid.replace(/-/g, '');
+  if (uuid.length !== 36) throw new EncodeError('message_id', `not a UUID: ${JSON.stringify(uuid)}`);
+  let position = 0;
   for (let byte = 0; byte < 16; byte += 1) {
-    const value = (hexNibble(hex.charCodeAt(byte * 2)) << 4) | hexNibble(hex.charCodeAt(byte * 2 + 1));
+    if (byte === 4 || byte === 6 || byte === 8 || byte === 10) {
+      if (uuid.charCodeAt(position) !== 45) throw new EncodeError('message_id', `not a UUID: ${JSON.stringify(uuid)}`);
+      position += 1;
+    }
+    const high = hexNibble(uuid.charCodeAt(position));
+    const low = hexNibble(uuid.charCodeAt(position + 1));
+    if (high < 0 || low < 0) throw new EncodeError('message_id', `not a UUID: ${JSON.stringify(uuid)}`);
+    position += 2;
     // The wire swaps the two 8-byte halves.
-    const wireIndex = byte < 8 ? byte + 8 : byte - 8;
-    target[offset + wireIndex] = value;
+    target[offset + (byte < 8 ? byte + 8 : byte - 8)] = (high << 4) | low;
   }
 }
 

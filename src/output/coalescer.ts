@@ -76,7 +76,10 @@ export function createUpdateCoalescer<T>(options: UpdateCoalescerOptions<T>): Up
   };
 
   const schedule = (): void => {
-    if (abandoned || inFlight || !pending || timer !== undefined) return settleIfIdle();
+    if (abandoned || inFlight || !pending || timer !== undefined) {
+      settleIfIdle();
+      return;
+    }
     const wait = nextAllowedAt - options.clock.now();
     if (wait <= 0) {
       void send();

@@ -238,11 +238,17 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]> {
-    return await this.loadMany(await this.redis.zrevrange(this.keys.byRequester(requester), 0, limit - 1));
+    return await this.newestFirst(this.keys.byRequester(requester), limit);
   }
 
   async recent(limit: number): Promise<ApprovalRecord[]> {
-    return await this.loadMany(await this.redis.zrevrange(this.keys.recentIndex, 0, limit - 1));
+    return await this.newestFirst(this.keys.recentIndex, limit);
+  }
+
+  private async newestFirst(index: string, limit: number): Promise<ApprovalRecord[]> {
+    // ZREVRANGE 0 -1 would mean "everything", so a zero limit must not reach Redis.
+    if (!(limit >= 1)) return [];
+    return await this.loadMany(await this.redis.zrevrange(index, 0, Math.floor(limit) - 1));
   }
 
   private async loadMany(ids: string[]): Promise<ApprovalRecord[]> {

@@ -474,6 +474,9 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
         first.record.id,
       ]);
       expect((await store.recent(2)).map((record) => record.id)).toEqual([third.record.id, second.record.id]);
+      expect(await store.recent(0)).toEqual([]);
+      expect(await store.listByRequester(REQUESTER, 0)).toEqual([]);
+      expect(await store.listByRequester('U0NOBODY', 5)).toEqual([]);
     });
 
     it('writes one audit entry per transition and per refused click, in a chain that verifies', async () => {

@@ -116,6 +116,19 @@ describe('audit chain verification on Redis', () => {
     });
   });
 
+  it('walks a chain longer than one read page', async () => {
+    for (let i = 0; i < 600; i += 1) {
+      await store.recordRejection({ requester: 'U0MALLORY', channel: 'C1', requestText: `try ${i}`, why: 'no rule' });
+    }
+    expect(await verifyAuditChain(store.auditReader())).toMatchObject({ ok: true, entries: 608 });
+    const streamIdsNow = (await redis.xrange(keys(prefix).auditStream, '-', '+')).map(([id]) => id);
+    await redis.xdel(keys(prefix).auditStream, streamIdsNow[550] as string);
+    expect(await verifyAuditChain(store.auditReader())).toMatchObject({
+      ok: false,
+      problem: { kind: 'missing', seq: 551 },
+    });
+  });
+
   it('exports every entry as a JSON line with its hash, oldest first', async () => {
     const result = await cli(['audit', 'export', '--prefix', prefix], { REDIS_URL: inject('redisUrl') });
     expect(result.code).toBe(0);

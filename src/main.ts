@@ -17,6 +17,7 @@ import { systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
 import { createExecFlow } from './slack/flow/exec-flow.js';
+import type { FlowTuning } from './slack/flow/flow-deps.js';
 import { type ReadinessCheck, startBotHttpServer } from './slack/http-server.js';
 import { SlackUserGroupResolver } from './slack/slack-user-group-resolver.js';
 import { WebSlackNotifier } from './slack/web-slack-notifier.js';
@@ -35,7 +36,7 @@ export async function startBotWith(
   config: Config,
   env: Record<string, string | undefined>,
   logger: Logger,
-  options: { host?: string; redisKeyPrefix?: string; liveTailIntervalMs?: number; expirySweepIntervalMs?: number } = {},
+  options: { host?: string; redisKeyPrefix?: string; tuning?: FlowTuning } = {},
 ): Promise<RunningBot> {
   if (config.slack.mode === 'none') throw new Error('Slack settings are required to start the bot');
   const replicaId = `${hostname()}-${randomUUID().slice(0, 6)}`;
@@ -74,8 +75,7 @@ export async function startBotWith(
     clock: systemClock,
     logger,
     replicaId,
-    ...(options.liveTailIntervalMs !== undefined ? { liveTailIntervalMs: options.liveTailIntervalMs } : {}),
-    ...(options.expirySweepIntervalMs !== undefined ? { expirySweepIntervalMs: options.expirySweepIntervalMs } : {}),
+    ...options.tuning,
   });
   const slack = createSlackApp(
     {

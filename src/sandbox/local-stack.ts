@@ -3,19 +3,11 @@ import { PassThrough, type Writable } from 'node:stream';
 import { loadConfig } from '../config/load-config.js';
 import { type RunningBot, startBotWith } from '../main.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import type { FlowTuning } from '../slack/flow/flow-deps.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from './index.js';
-import {
-  type BotResponse,
-  blockActionsPayload,
-  interactionBody,
-  postToBot,
-  type SlackStandIn,
-  type SlackStandInOptions,
-  slashCommandBody,
-  startSlackStandIn,
-  viewSubmissionPayload,
-} from './slack/index.js';
-import type { JsonObject, StoredMessage } from './slack/types.js';
+import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from './slack/index.js';
+import { type Delivery, SlackUserActions } from './slack/slack-actions.js';
+import type { StoredMessage } from './slack/types.js';
 
 export interface LocalStackOptions {
   /** The policy file's text (YAML). */
@@ -32,9 +24,8 @@ export interface LocalStackOptions {
   /** Host and port of the bot's HTTP server (default 127.0.0.1, a free port). */
   host?: string;
   port?: number;
-  /** Extra settings for the flow (live-tail pace, expiry sweep). */
-  liveTailIntervalMs?: number;
-  expirySweepIntervalMs?: number;
+  /** The flow's pacing (live tail, expiry sweep). */
+  tuning?: FlowTuning;
 }
 
 /**
@@ -49,7 +40,12 @@ export class LocalStack {
     readonly bot: RunningBot,
     readonly signingSecret: string,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.actions = new SlackUserActions(slack, { kind: 'http', url: `${bot.url}/slack/events`, signingSecret });
+  }
+
+  /** Plays Slack's part when a person types, clicks or submits a modal. */
+  readonly actions: SlackUserActions;
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
@@ -76,10 +72,7 @@ export class LocalStack {
       const bot = await startBotWith(config, env, logger, {
         host: options.host ?? '127.0.0.1',
         ...(options.redisKeyPrefix ? { redisKeyPrefix: options.redisKeyPrefix } : {}),
-        ...(options.liveTailIntervalMs !== undefined ? { liveTailIntervalMs: options.liveTailIntervalMs } : {}),
-        ...(options.expirySweepIntervalMs !== undefined
-          ? { expirySweepIntervalMs: options.expirySweepIntervalMs }
-          : {}),
+        ...(options.tuning ? { tuning: options.tuning } : {}),
       });
       return new LocalStack(slack, sandbox, bot, signingSecret, logger);
     } catch (error) {
@@ -89,47 +82,27 @@ export class LocalStack {
     }
   }
 
-  private get eventsUrl(): string {
-    return `${this.bot.url}/slack/events`;
+  /** Types `/ecs-exec <text>` as `user` in `channel`; the ack is shown to the user as Slack would show it. */
+  async slash(user: string, channel: string, text: string): Promise<Delivery> {
+    return await this.actions.slashCommand({ user, channel, text });
   }
 
-  /** Types `/ecs-exec <text>` as `user` in `channel`; returns the bot's HTTP answer (the ack). */
-  async slash(user: string, channel: string, text: string): Promise<BotResponse> {
-    const body = slashCommandBody({
-      channel_id: channel,
-      user_id: user,
-      user_name: this.slack.workspace.users.get(user)?.name ?? user,
-      text,
-      response_url: this.slack.createResponseUrl({ channel, user }),
-      trigger_id: this.slack.createTriggerId(user),
+  /** Clicks the button `actionId` on a message (as the person's client shows it, which may be an older copy). */
+  async click(user: string, message: StoredMessage, actionId: string): Promise<Delivery> {
+    const value = findButtonValue(message.blocks, actionId);
+    return await this.actions.clickButton({
+      user,
+      channel: message.channel,
+      messageTs: message.ts,
+      actionId,
+      ...(value !== undefined ? { value } : {}),
     });
-    return await postToBot(this.eventsUrl, this.signingSecret, body);
   }
 
-  /** Clicks the button `actionId` on a stored message as `user`. */
-  async click(user: string, message: StoredMessage, actionId: string): Promise<BotResponse> {
-    const payload = blockActionsPayload({
-      user: { id: user, name: this.slack.workspace.users.get(user)?.name ?? user },
-      channel: { id: message.channel },
-      message: { ts: message.ts, thread_ts: message.thread_ts, text: message.text, blocks: message.blocks },
-      action: { action_id: actionId },
-      responseUrl: this.slack.createResponseUrl({ channel: message.channel, user, message_ts: message.ts }),
-      triggerId: this.slack.createTriggerId(user),
-    });
-    return await postToBot(this.eventsUrl, this.signingSecret, interactionBody(payload));
-  }
-
-  /** Submits the open modal `viewId` as `user` with values by block id (action id `value`). */
-  async submitView(user: string, viewId: string, values: Record<string, string>): Promise<BotResponse> {
-    const view = this.slack.views({ user }).find((candidate) => candidate.id === viewId);
-    if (!view) throw new Error(`no view ${viewId} for ${user}`);
-    const payload = viewSubmissionPayload({
-      user: { id: user },
-      view: view.view as JsonObject,
-      values: Object.fromEntries(Object.entries(values).map(([blockId, value]) => [blockId, { value }])),
-      triggerId: this.slack.createTriggerId(user),
-    });
-    return await postToBot(this.eventsUrl, this.signingSecret, interactionBody(payload));
+  /** Submits the open modal `viewId` as `user` with values by block id (each field's action id is `value`). */
+  async submitView(user: string, viewId: string, values: Record<string, string>): Promise<Delivery> {
+    const byBlock = Object.fromEntries(Object.entries(values).map(([blockId, value]) => [blockId, { value }]));
+    return await this.actions.submitView({ user, viewId, values: byBlock });
   }
 
   async stop(): Promise<void> {
@@ -137,4 +110,17 @@ export class LocalStack {
     await this.sandbox.close();
     await this.slack.close();
   }
+}
+
+/** The value of a button in a message's blocks: what that copy of the message would send when clicked. */
+function findButtonValue(blocks: unknown[] | undefined, actionId: string): string | undefined {
+  for (const block of blocks ?? []) {
+    const elements = (block as { elements?: unknown[] }).elements ?? [];
+    const accessory = (block as { accessory?: unknown }).accessory;
+    for (const element of [...elements, ...(accessory ? [accessory] : [])]) {
+      const candidate = element as { action_id?: string; value?: string };
+      if (candidate.action_id === actionId) return candidate.value;
+    }
+  }
+  return undefined;
 }

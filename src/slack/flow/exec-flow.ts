@@ -293,6 +293,7 @@ export function createExecFlow(
       requestId: record.id,
       snapshot: () => pipeline.snapshot(),
       intervalMs: deps.liveTailIntervalMs ?? 1_500,
+      delayMs: deps.liveTailDelayMs ?? 2_000,
       logger,
     });
     let finishState: FinishState = 'error';
@@ -300,7 +301,7 @@ export function createExecFlow(
     let detail: string | undefined;
     try {
       if (!cluster) throw new Error(`cluster "${record.target.clusterAlias}" is no longer in the config`);
-      await tail.start();
+      tail.start();
       let markedRunning = false;
       const result = await deps.engine.run({
         cluster,

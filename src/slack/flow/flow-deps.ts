@@ -21,6 +21,11 @@ export interface FlowDeps {
   replicaId: string;
   /** Minimum time between two live-tail updates of one run (Slack's chat.update tier allows ~1/s). */
   liveTailIntervalMs?: number;
+  /** How long a run must last before it gets a live tail at all. */
+  liveTailDelayMs?: number;
   /** How often stale requests are looked for; 0 turns the sweeper off (tests drive it by hand). */
   expirySweepIntervalMs?: number;
 }
+
+/** The flow's pacing knobs, which tests and the playground tighten. */
+export type FlowTuning = Partial<Pick<FlowDeps, 'liveTailIntervalMs' | 'liveTailDelayMs' | 'expirySweepIntervalMs'>>;

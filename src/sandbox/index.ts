@@ -36,7 +36,7 @@ export interface SandboxOptions {
   seed?: SandboxSeed;
   /** Faults every session starts with. */
   agentFaults?: AgentFaults;
-  /** Unacked output frames per session before the agent stops reading its command (default 512). */
+  /** Unacked output frames per session before the agent stops reading its command (default 256, about 280 KiB). */
   windowFrames?: number;
   /** How long the agent waits for each handshake answer (default 15 s, as the agent). */
   handshakeTimeoutMs?: number;

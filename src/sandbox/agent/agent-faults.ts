@@ -27,6 +27,8 @@ export interface AgentFaults {
   notReadyMs?: number;
   /** No process: this many bytes of deterministic data (see `syntheticOutput`) in 1 KiB frames, then the end. */
   syntheticOutputBytes?: number;
+  /** On every connect MGS first sends `start_publication` with a garbage digest and a little-endian PayloadLength. */
+  garbledStartPublication?: boolean;
   /** Handshake (SessionType only) even without KMS, as future agents may. */
   alwaysHandshake?: boolean;
   /** Refuse KMS clients that do not acknowledge the random challenge (the agent's RequireKMSChallengeResponse). */

@@ -129,6 +129,28 @@ const MAX_RTO_MS = 1000;
 const textEncoder = new TextEncoder();
 
 /**
+ * A `start_publication` as MGS has been seen to send it first thing: PayloadLength written little-endian and a digest
+ * that does not match. Clients must not validate (or ack) publication messages.
+ */
+function garbledStartPublication(sessionId: string): Uint8Array {
+  const payload = textEncoder.encode(JSON.stringify({ SessionId: sessionId }));
+  const frame = encodeAgentMessage({
+    messageType: MessageType.StartPublication,
+    schemaVersion: 1,
+    createdDate: Date.now(),
+    sequenceNumber: 0,
+    flags: Flags.None,
+    messageId: randomUUID(),
+    payloadType: PayloadType.None,
+    payload,
+  });
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  view.setUint32(HEADER.payloadLength.offset, payload.length, true);
+  frame.fill(0xab, HEADER.payloadDigest.offset, HEADER.payloadDigest.offset + HEADER.payloadDigest.length);
+  return frame;
+}
+
+/**
  * The SSM agent's side of one ECS Exec session, plus the MGS behaviour in front of it: sequencing, acks, resends,
  * the optional KMS handshake, the command on a pty, channel_closed at the end, and every injected fault.
  */
@@ -224,6 +246,7 @@ export class AgentSession {
     this.clientId = clientId;
     this.snapshot.connections += 1;
     if (previous && previous !== socket) previous.terminate();
+    if (this.faults.garbledStartPublication) socket.send(garbledStartPublication(this.options.sessionId));
     if (this.faults.neverAnswer) return;
     if (this.phase === 'vanished') {
       this.sendControl(MessageType.PausePublication);

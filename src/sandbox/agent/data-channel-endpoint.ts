@@ -137,7 +137,7 @@ export class DataChannelEndpoint implements ExecSessionsPort {
       kmsKeyId,
       faults: this.options.faults.resolve(sessionId, target.task.taskArn, target.command),
       decryptDataKey: (blob, context) => this.options.decryptDataKey(target, blob, context),
-      windowFrames: this.options.windowFrames ?? 512,
+      windowFrames: this.options.windowFrames ?? 256,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 15_000,
       idleTimeoutMs: this.options.idleTimeoutMs ?? 20 * 60_000,
       drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,

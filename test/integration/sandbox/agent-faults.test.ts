@@ -152,6 +152,13 @@ describe('agent fault knobs', () => {
     expect(DEFAULT_TASK_IDS.web).not.toBe(task.taskId);
   });
 
+  it('garbled start_publication first on connect: a client that skips its validation still gets everything', async () => {
+    const { client } = await run(LINES_COMMAND, { garbledStartPublication: true });
+    await client.closed();
+    expect(client.events[0]).toMatchObject({ kind: 'control', type: 'start_publication' });
+    expect(client.text).toBe(LINES_OUTPUT);
+  });
+
   it('handshake timeout: a client that never answers the handshake gets the agent’s timeout text', async () => {
     const quick = await startSandbox({ handshakeTimeoutMs: 300 });
     try {

@@ -27,7 +27,7 @@ import { answerEncryptionChallenge, createSessionCipher, type SessionCipher } fr
 
 /** What the raw client saw, for assertions. */
 export interface RawEvent {
-  kind: 'output' | 'duplicate' | 'out-of-order' | 'ack' | 'control' | 'closed' | 'handshake';
+  kind: 'output' | 'duplicate' | 'out-of-order' | 'ack' | 'control' | 'closed' | 'handshake' | 'invalid';
   seq?: number;
   type?: string;
   payloadType?: number;
@@ -221,8 +221,14 @@ export class RawDataChannelClient {
   }
 
   private onFrame(bytes: Buffer): void {
-    const message = decodeAgentMessage(bytes);
     const at = Date.now();
+    let message: AgentMessage;
+    try {
+      message = decodeAgentMessage(bytes);
+    } catch {
+      this.events.push({ kind: 'invalid', at });
+      return;
+    }
     switch (message.messageType) {
       case MessageType.OutputStreamData: {
         const seq = message.sequenceNumber;

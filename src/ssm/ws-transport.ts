@@ -24,6 +24,7 @@ class WsMessageTransport implements MessageTransport {
   private messageHandler: (data: Uint8Array | string) => void = () => {};
   private closeHandler: (info: TransportCloseInfo) => void = () => {};
   private closed = false;
+  private corked = false;
   private lastSignOfLife = Date.now();
   private readonly pingTimer: NodeJS.Timeout;
 
@@ -71,7 +72,25 @@ class WsMessageTransport implements MessageTransport {
   }
 
   sendBinary(frame: Uint8Array): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame, { binary: true });
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.batchWrites();
+    this.socket.send(frame, { binary: true });
+  }
+
+  /**
+   * One ack per received frame would be one syscall per frame; corking the TCP socket until the current batch of
+   * incoming frames has been handled turns them into one write.
+   */
+  private batchWrites(): void {
+    if (this.corked) return;
+    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!raw || typeof raw.cork !== 'function') return;
+    this.corked = true;
+    raw.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      raw.uncork();
+    });
   }
 
   onMessage(handler: (data: Uint8Array | string) => void): void {

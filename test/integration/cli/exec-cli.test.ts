@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentFaults, type Sandbox, startSandbox } from '../../../src/sandbox/index.js';
+import { type AgentFaults, type Sandbox, startSandbox, syntheticOutputSha256 } from '../../../src/sandbox/index.js';
 import { callsOf, hexId } from '../ecs/helpers.js';
 import { cli, crlf } from './cli-harness.js';
 
@@ -66,6 +67,18 @@ describe('ecs-exec exec', () => {
   it('streams a long output byte for byte', async () => {
     const { code, stdout } = await cli(['exec', '--cluster', 'demo', '--service', 'web', '--', 'seq 1 3000'], env);
     expect(stdout).toEqual(crlf(SEQ));
+    expect(code).toBe(0);
+  });
+
+  it('streams 8 MiB to stdout byte for byte (SHA-256 checked), encrypted with KMS', async () => {
+    const total = 8 * 1024 * 1024;
+    sandbox.faults.agent.forNextSession({ syntheticOutputBytes: total });
+    const { code, stdout } = await cli(
+      ['exec', '--cluster', 'secure', '--service', 'web', '--no-wrap', '--', 'cat'],
+      env,
+    );
+    expect(stdout.length).toBe(total);
+    expect(createHash('sha256').update(stdout).digest('hex')).toBe(syntheticOutputSha256(total));
     expect(code).toBe(0);
   });
 

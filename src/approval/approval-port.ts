@@ -236,6 +236,13 @@ export interface ApprovalStore {
   /** `approved -> dispatched`: exactly one caller wins; everyone else gets `WrongStateError`. */
   dispatch(input: DispatchInput): Promise<TransitionResult>;
   markRunning(id: string, sessionId: string): Promise<TransitionResult>;
+  /** Marks a dispatched or running request as alive (call while output flows), keeping it off `interruptStale`. */
+  reportProgress(id: string): Promise<void>;
+  /**
+   * Closes requests that were dispatched or running but showed no progress for `idleForMs` (their replica died) as
+   * `interrupted`: the command may have run, and nothing re-runs it. Returns the requests it closed.
+   */
+  interruptStale(idleForMs: number, limit?: number): Promise<TransitionResult[]>;
   finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult>;
   recordRejection(input: RejectionInput): Promise<AuditEntry>;
   /** Newest first. */

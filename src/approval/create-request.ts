@@ -1,5 +1,5 @@
 import { redactText } from '../shared/logger.js';
-import type { ApprovalRecord, CreateRequestInput, RequestState } from './approval-port.js';
+import type { ApprovalRecord, CreateRequestInput, RequestState, RunResult } from './approval-port.js';
 import { bindingDigest } from './binding-digest.js';
 
 /** How long a call's first reply is kept for replays (ioredis resends, Slack retries): ten minutes. */
@@ -92,5 +92,17 @@ export function rejectionAuditDetail(
     request: redactText(excerpt),
     why: input.why,
     rule: input.ruleName ?? '',
+  };
+}
+
+/** The result recorded for a request whose replica stopped reporting. */
+export function staleResult(idleForMs: number): RunResult {
+  return {
+    bytes: 0,
+    sha256: '',
+    redactions: 0,
+    detail:
+      `no replica reported progress for ${Math.round(idleForMs / 1000)} s; the command may still have run in the ` +
+      'container. It is not re-run: ask again for a new approval if needed.',
   };
 }

@@ -12,6 +12,8 @@ export function keys(prefix: string) {
     auditHead: `${prefix}audit:head`,
     /** Requests still waiting (for approval or dispatch), scored by expiry ms. */
     expiryIndex: `${prefix}idx:expiry`,
+    /** Requests dispatched or running, scored by the ms of their last sign of progress. */
+    inflightIndex: `${prefix}idx:inflight`,
     byRequester: (userId: string): string => `${prefix}idx:requester:${userId}`,
     recentIndex: `${prefix}idx:recent`,
   } as const;
@@ -55,6 +57,7 @@ export function recommendedAclRules(prefix: string = DEFAULT_KEY_PREFIX): string
     '+zadd',
     '+zrem',
     '+zrangebyscore',
+    '+zscore',
     '+zrevrange',
     '+xadd',
     '+xrange',

@@ -32,6 +32,7 @@ import {
   DEFAULT_IDEMPOTENCY_TTL_MS,
   initialRecord,
   rejectionAuditDetail,
+  staleResult,
 } from './create-request.js';
 import { ApprovalErrorCode, OUTCOME_BY_CODE, toApprovalError } from './errors.js';
 import { newRequestId } from './request-id.js';
@@ -84,6 +85,8 @@ const clone = <T>(value: T): T => structuredClone(value);
  */
 export class MemoryApprovalStore implements ApprovalStore {
   private readonly records = new Map<string, ApprovalRecord>();
+  /** Requests dispatched or running → ms of their last sign of progress (the Redis in-flight index). */
+  private readonly inflight = new Map<string, number>();
   private readonly replies = new Map<string, { reply: Reply; expiresAtMs: number }>();
   private readonly chain: RawAuditEntry[] = [];
   private chainHead: { seq: number; hash: string } | undefined;
@@ -235,7 +238,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       .filter(
         (record) => (record.state === 'pending_approval' || record.state === 'approved') && now >= record.expiresAtMs,
       )
-      .sort((a, b) => a.expiresAtMs - b.expiresAtMs)
+      .sort((a, b) => a.expiresAtMs - b.expiresAtMs || byId(a.id, b.id))
       .slice(0, limit);
     return due.map((record) => {
       const ctx: CallContext = { id: record.id, actor: this.replicaId, action: 'expire', now };
@@ -268,6 +271,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       };
       if (record.approvals.length > 0) detail['approvers'] = record.approvals.map((approval) => approval.userId);
       reply = this.commit(ctx, record, 'dispatched', {}, detail, 0);
+      this.inflight.set(record.id, ctx.now);
     }
     return this.result(this.remember(key, ctx.now, reply), input.id, 'be dispatched');
   }
@@ -278,7 +282,10 @@ export class MemoryApprovalStore implements ApprovalStore {
     let reply: Reply;
     if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
     else if (record.state !== 'dispatched') reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true);
-    else reply = this.commit(ctx, record, 'running', { sessionId }, { sessionId }, 0);
+    else {
+      reply = this.commit(ctx, record, 'running', { sessionId }, { sessionId }, 0);
+      this.inflight.set(id, ctx.now);
+    }
     return this.result(reply, id, 'start running');
   }
 
@@ -289,8 +296,36 @@ export class MemoryApprovalStore implements ApprovalStore {
     if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
     else if (!ENDINGS[record.state]?.has(state)) {
       reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true, { wanted: state });
-    } else reply = this.commit(ctx, record, state, { result: clone(result) }, { ...result }, 0);
+    } else {
+      reply = this.commit(ctx, record, state, { result: clone(result) }, { ...result }, 0);
+      this.inflight.delete(id);
+    }
     return this.result(reply, id, `end as ${state}`);
+  }
+
+  async reportProgress(id: string): Promise<void> {
+    if (this.inflight.has(id)) this.inflight.set(id, this.clock.now());
+  }
+
+  async interruptStale(idleForMs: number, limit = 100): Promise<TransitionResult[]> {
+    const now = this.clock.now();
+    const cutoff = now - idleForMs;
+    const stale = [...this.inflight.entries()]
+      .filter(([, lastProgress]) => lastProgress <= cutoff)
+      .sort(([idA, a], [idB, b]) => a - b || byId(idA, idB))
+      .slice(0, limit);
+    const closed: TransitionResult[] = [];
+    for (const [id] of stale) {
+      const record = this.records.get(id);
+      this.inflight.delete(id);
+      if (!record || (record.state !== 'dispatched' && record.state !== 'running')) continue;
+      const result = staleResult(idleForMs);
+      const ctx: CallContext = { id, actor: this.replicaId, action: 'finish', now };
+      closed.push(
+        this.result(this.commit(ctx, record, 'interrupted', { result }, { ...result }, 0), id, 'be interrupted'),
+      );
+    }
+    return closed;
   }
 
   async recordRejection(input: RejectionInput): Promise<AuditEntry> {
@@ -442,6 +477,11 @@ export class MemoryApprovalStore implements ApprovalStore {
     if (!reply.record || !reply.audit) throw new Error(`no record or audit entry for ${id}`);
     return { record: clone(reply.record), audit: reply.audit };
   }
+}
+
+/** Ties broken like a Redis sorted set: by member, byte order. */
+function byId(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isEligible(eligible: readonly string[], userId: string): boolean {

@@ -27,6 +27,7 @@ import {
   DEFAULT_IDEMPOTENCY_TTL_MS,
   initialRecord,
   rejectionAuditDetail,
+  staleResult,
 } from './create-request.js';
 import { ApprovalErrorCode, toApprovalError } from './errors.js';
 import { type ApprovalKeys, DEFAULT_KEY_PREFIX, keys } from './keys.js';
@@ -182,7 +183,10 @@ export class RedisApprovalStore implements ApprovalStore {
   async dispatch(input: DispatchInput): Promise<TransitionResult> {
     const reply = await this.run(
       'dispatch',
-      this.transitionKeys('dispatch', input.id, input.idempotencyKey ?? randomUUID(), true),
+      [
+        ...this.transitionKeys('dispatch', input.id, input.idempotencyKey ?? randomUUID(), true),
+        this.keys.inflightIndex,
+      ],
       [this.clock.now(), this.idempotencyTtlMs, input.id, input.dispatcher, input.expectedDigest],
     );
     const claimed = this.result(reply, input.id, 'be dispatched');
@@ -203,26 +207,46 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async markRunning(id: string, sessionId: string): Promise<TransitionResult> {
-    const reply = await this.run('mark-running', this.transitionKeys('running', id, randomUUID()), [
-      this.clock.now(),
-      this.idempotencyTtlMs,
-      id,
-      this.replicaId,
-      sessionId,
-    ]);
+    const reply = await this.run(
+      'mark-running',
+      [...this.transitionKeys('running', id, randomUUID()), this.keys.inflightIndex],
+      [this.clock.now(), this.idempotencyTtlMs, id, this.replicaId, sessionId],
+    );
     return this.result(reply, id, 'start running');
   }
 
   async finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult> {
-    const reply = await this.run('finish', this.transitionKeys('finish', id, randomUUID()), [
-      this.clock.now(),
-      this.idempotencyTtlMs,
-      id,
-      this.replicaId,
-      state,
-      JSON.stringify(result),
-    ]);
+    const reply = await this.runFinish(id, state, result, '');
     return this.result(reply, id, `end as ${state}`);
+  }
+
+  async reportProgress(id: string): Promise<void> {
+    // XX: only requests still in flight; a late report never resurrects a finished one.
+    await this.redis.zadd(this.keys.inflightIndex, 'XX', this.clock.now(), id);
+  }
+
+  async interruptStale(idleForMs: number, limit = 100): Promise<TransitionResult[]> {
+    const cutoff = this.clock.now() - idleForMs;
+    const stale = await this.redis.zrangebyscore(this.keys.inflightIndex, '-inf', cutoff, 'LIMIT', 0, limit);
+    const closed: TransitionResult[] = [];
+    for (const id of stale) {
+      const reply = await this.runFinish(id, 'interrupted', staleResult(idleForMs), cutoff);
+      if (reply.code === 0) closed.push(this.result(reply, id, 'be interrupted'));
+    }
+    return closed;
+  }
+
+  private async runFinish(
+    id: string,
+    state: FinishState,
+    result: RunResult,
+    idleSince: number | '',
+  ): Promise<ScriptReply> {
+    return await this.run(
+      'finish',
+      [...this.transitionKeys('finish', id, randomUUID()), this.keys.inflightIndex],
+      [this.clock.now(), this.idempotencyTtlMs, id, this.replicaId, state, JSON.stringify(result), idleSince],
+    );
   }
 
   async recordRejection(input: RejectionInput): Promise<AuditEntry> {

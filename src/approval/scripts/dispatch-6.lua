@@ -4,7 +4,7 @@
 
   Input:
     KEYS[1] request hash  KEYS[2] idempotency key  KEYS[3] audit stream  KEYS[4] audit chain head
-    KEYS[5] expiry index
+    KEYS[5] expiry index  KEYS[6] in-flight index (dispatched or running, scored by last progress ms)
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] dispatcher id
     ARGV[5] binding digest of what is about to run
 
@@ -42,6 +42,7 @@ for _, approval in ipairs(cjson.decode(record.approvals)) do
   approvers[#approvers + 1] = approval.userId
 end
 rcall('ZREM', ctx.expiry, ctx.id)
+rcall('ZADD', KEYS[6], ctx.now, ctx.id)
 -- One entry answers "who asked, who approved, what ran where, under which rule" (attribution for CloudTrail).
 local detail = {
   digest = record.digest, breakGlass = record.breakGlass == '1', requester = record.requester, rule = record.rule,

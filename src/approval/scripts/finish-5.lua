@@ -3,11 +3,15 @@
 
   Input:
     KEYS[1] request hash  KEYS[2] idempotency key  KEYS[3] audit stream  KEYS[4] audit chain head
+    KEYS[5] in-flight index
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] actor
     ARGV[5] terminal state  ARGV[6] result (JSON)
+    ARGV[7] only if idle since (ms) or '': the in-flight sweeper's guard, so a request that made progress after the
+            sweeper looked is left alone (code 1, nothing changed)
 
   Output: { code, recordFlat, auditFlat }
-     0 finished   -1 not found   -2 that ending is not possible from the current state
+     0 finished   1 made progress meanwhile (sweeper only)   -1 not found
+    -2 that ending is not possible from the current state
 ]]
 local rcall = redis.call
 --- @include "includes/common.lua"
@@ -30,7 +34,14 @@ if not exists then
   return reply(ctx, -1, 'not_found', record, false)
 end
 local allowed = ENDINGS[record.state]
+if ARGV[7] ~= '' then
+  local lastProgress = rcall('ZSCORE', KEYS[5], ctx.id)
+  if not allowed or not lastProgress or tonumber(lastProgress) > tonumber(ARGV[7]) then
+    return remember(ctx.idemKey, ctx.ttl, { 1, rcall('HGETALL', ctx.key), {} })
+  end
+end
 if not allowed or not allowed[ARGV[5]] then
   return reply(ctx, -2, 'wrong_state', record, true, cjson.encode({ wanted = ARGV[5] }))
 end
+rcall('ZREM', KEYS[5], ctx.id)
 return commit(ctx, record, ARGV[5], { result = ARGV[6] }, 'ok', ARGV[6], 0)

@@ -3,6 +3,7 @@
 
   Input:
     KEYS[1] request hash  KEYS[2] idempotency key  KEYS[3] audit stream  KEYS[4] audit chain head
+    KEYS[5] in-flight index
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] actor  ARGV[5] session id
 
   Output: { code, recordFlat, auditFlat }
@@ -26,4 +27,5 @@ end
 if record.state ~= 'dispatched' then
   return reply(ctx, -2, 'wrong_state', record, true)
 end
+rcall('ZADD', KEYS[5], ctx.now, ctx.id)
 return commit(ctx, record, 'running', { sessionId = ARGV[5] }, 'ok', cjson.encode({ sessionId = ARGV[5] }), 0)

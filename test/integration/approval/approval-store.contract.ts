@@ -422,6 +422,38 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
       expect(error.record.state).toBe('error');
     });
 
+    it('closes runs whose replica stopped reporting as interrupted, never re-running them', async () => {
+      const approvedRequest = async () => {
+        const { record } = await store.create(prodRequest());
+        await store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE });
+        await store.dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest });
+        return record.id;
+      };
+      const silent = await approvedRequest();
+      const streaming = await approvedRequest();
+      const refused = await approvedRequest();
+      await store.markRunning(streaming, 'session-2');
+      clock.advance(5 * 60_000);
+      await store.reportProgress(streaming);
+      await store.finish(refused, 'error', { bytes: 0, sha256: '', redactions: 0, detail: 'AccessDenied' });
+      clock.advance(6 * 60_000);
+
+      const closed = await store.interruptStale(10 * 60_000);
+      expect(closed.map((result) => result.record.id)).toEqual([silent]);
+      expect(closed[0]?.record.state).toBe('interrupted');
+      expect(closed[0]?.record.result?.detail).toMatch(/may still have run.*not re-run/s);
+      expect(closed[0]?.audit).toMatchObject({ action: 'finish', from: 'dispatched', to: 'interrupted' });
+      await store.reportProgress(silent);
+      expect(await store.interruptStale(10 * 60_000)).toEqual([]);
+      await expect(
+        store.dispatch({ id: silent, dispatcher: 'replica-b', expectedDigest: closed[0]?.record.digest ?? '' }),
+      ).rejects.toBeInstanceOf(WrongStateError);
+
+      clock.advance(5 * 60_000);
+      expect((await store.interruptStale(10 * 60_000)).map((result) => result.record.id)).toEqual([streaming]);
+      expect((await store.get(refused))?.state).toBe('error');
+    });
+
     it('treats a repeated call with the same idempotency key as the first one', async () => {
       const { record } = await store.create(
         prodRequest({ approval: { approverGroups: ['sre'], count: 2, selfApproval: false, breakGlassAllowed: false } }),

@@ -45,7 +45,9 @@ type Op =
   | { kind: 'finish'; request: number; state: FinishState }
   | { kind: 'attachCard'; request: number; sameChannel: boolean }
   | { kind: 'advance'; ms: number }
-  | { kind: 'expireDue' };
+  | { kind: 'expireDue' }
+  | { kind: 'reportProgress'; request: number }
+  | { kind: 'interruptStale'; idleForMs: number };
 
 const request = fc.nat({ max: 3 });
 const user = fc.nat({ max: USERS.length - 1 });
@@ -86,6 +88,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('attachCard' as const), request, sameChannel: fc.boolean() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(500, 30_000) }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'expireDue' as const }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('reportProgress' as const), request }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('interruptStale' as const),
+      idleForMs: fc.constantFrom(0, 1_000, 60_000),
+    }),
+    weight: 1,
+  },
 );
 const scenario = fc
   .tuple(fc.array(create, { minLength: 1, maxLength: 3 }), fc.array(op, { minLength: 5, maxLength: 40 }))
@@ -158,6 +168,11 @@ async function apply(store: ApprovalStore, step: Op, ids: string[], digests: Map
       }
       case 'expireDue':
         return (await store.expireDue()).map(describeResult);
+      case 'reportProgress':
+        await store.reportProgress(id(step.request));
+        return 'reported';
+      case 'interruptStale':
+        return (await store.interruptStale(step.idleForMs)).map(describeResult);
       case 'advance':
         return 'advanced';
     }

@@ -157,7 +157,8 @@ function garbledStartPublication(sessionId: string): Uint8Array {
 export class AgentSession {
   readonly snapshot: SessionSnapshot;
   private readonly options: AgentSessionOptions;
-  private readonly faults: AgentFaults;
+  /** Live: faults changed here apply from the next frame on. */
+  readonly faults: AgentFaults;
   private socket: ChannelSocket | undefined;
   private clientId = '';
 
@@ -203,7 +204,7 @@ export class AgentSession {
 
   constructor(options: AgentSessionOptions) {
     this.options = options;
-    this.faults = options.faults;
+    this.faults = { ...options.faults };
     this.snapshot = {
       sessionId: options.sessionId,
       clusterArn: options.clusterArn,

@@ -20,9 +20,13 @@ export class SessionFaultRules {
   private readonly byCommand: Array<{ match: string | RegExp; faults: AgentFaults }> = [];
   private readonly next: AgentFaults[] = [];
 
-  /** Faults for one session id (before or after it started; a started session reads them at its next attach). */
+  /** Called for faults set on a session that already exists, so they apply to it at once. */
+  onSessionFaults: ((sessionId: string, faults: AgentFaults) => void) | undefined;
+
+  /** Faults for one session id; on a session already started they apply from its next frame on. */
   forSession(sessionId: string, faults: AgentFaults): void {
     this.bySession.set(sessionId, faults);
+    this.onSessionFaults?.(sessionId, faults);
   }
 
   /** Faults for every session on a task (by ARN or 32-hex id). */
@@ -103,6 +107,10 @@ export class DataChannelEndpoint implements ExecSessionsPort {
 
   constructor(options: DataChannelOptions) {
     this.options = options;
+    options.faults.onSessionFaults = (sessionId, faults) => {
+      const session = this.sessions.get(sessionId);
+      if (session) Object.assign(session.faults, faults);
+    };
   }
 
   /** Every session ever opened, newest last. */

@@ -159,6 +159,18 @@ describe('agent fault knobs', () => {
     expect(client.text).toBe(LINES_OUTPUT);
   });
 
+  it('faults set on a running session apply to it from then on', async () => {
+    const { client, sessionId } = await run(
+      `sh -c 'echo first; sleep 0.5; for i in $(seq 1 300); do echo "line-$i-abcdefghijklmnopqrstuvwxyz"; done'`,
+      {},
+    );
+    await client.waitForText('first\r\n');
+    sandbox.faults.agent.forSession(sessionId, { duplicateOutputEvery: 2 });
+    await client.closed();
+    expect(client.text).toBe(`first\r\n${LINES_OUTPUT}`);
+    expect(kinds(client, 'duplicate').length).toBeGreaterThan(0);
+  });
+
   it('handshake timeout: a client that never answers the handshake gets the agent’s timeout text', async () => {
     const quick = await startSandbox({ handshakeTimeoutMs: 300 });
     try {

@@ -335,7 +335,7 @@ async function kill9(server: DurableRedis): Promise<void> {
 }
 
 describe('Redis approval store across a Redis restart', () => {
-  it('loses no approval and dispatches once when Redis dies between approved and dispatched', async () => {
+  it('loses no approval, dispatches once and ends interrupted when Redis dies between approved and dispatched', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecs-exec-redis-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const port = await freePort();
@@ -376,6 +376,14 @@ describe('Redis approval store across a Redis restart', () => {
     expect(await verifyAuditChain(replicaA.auditReader())).toMatchObject({ ok: true, entries: 3 });
     const durability = await describeRedisDurability(client(url));
     expect(durability).toMatchObject({ appendonly: 'yes', appendfsync: 'always', warnings: [] });
+
+    // The winner dies before reporting anything: the sweeper on the surviving replica closes the request, and a
+    // late dispatch attempt cannot claim it again.
+    const [closed] = await replicaB.interruptStale(0);
+    expect(closed?.record).toMatchObject({ id: record.id, state: 'interrupted' });
+    await expect(
+      replicaA.dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest }),
+    ).rejects.toBeInstanceOf(WrongStateError);
   });
 
   it('refuses fast with nothing half-made when Redis is down and the offline queue is off', async () => {

@@ -182,6 +182,20 @@ describe('Redis approval store guards', () => {
     expect(durability?.warnings[0]).toContain('no AOF and no replica');
   });
 
+  it('reloads its scripts when Redis has forgotten them (NOSCRIPT after a restart or failover)', async () => {
+    const url = inject('redisUrl');
+    const redis = client(url);
+    const store = new RedisApprovalStore(redis, { prefix: testPrefix(url) });
+    const first = await store.create(prodRequest());
+    await client(url).script('FLUSH');
+    const second = await store.create(prodRequest());
+    await store.approve({ id: second.record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
+    expect((await store.recent(5)).map((stored) => stored.id).sort()).toEqual(
+      [first.record.id, second.record.id].sort(),
+    );
+    expect((await store.get(second.record.id))?.state).toBe('approved');
+  });
+
   it('answers a replayed script call with the first reply and changes nothing', async () => {
     const url = inject('redisUrl');
     const prefix = testPrefix(url);

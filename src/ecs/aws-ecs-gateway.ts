@@ -28,6 +28,7 @@ import {
   EcsClientError,
   EcsError,
   EcsInvalidParameterError,
+  EcsNoCredentialsError,
   EcsServerError,
   EcsThrottledError,
   EcsUnexpectedError,
@@ -411,6 +412,7 @@ export function toEcsError(
   const status = error.$metadata?.httpStatusCode;
   const answered = status !== undefined && status > 0;
   if (THROTTLING.has(name) || status === 429) return new EcsThrottledError(detail, options);
+  if (name === 'CredentialsProviderError') return new EcsNoCredentialsError(detail, options);
   switch (name) {
     case 'AccessDeniedException':
     case 'AccessDenied':

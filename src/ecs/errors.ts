@@ -156,6 +156,19 @@ export class EcsUnreachableError extends EcsError {
   }
 }
 
+/** The SDK found no credentials to sign with: nothing was sent. */
+export class EcsNoCredentialsError extends EcsError {
+  readonly code = 'ecs.no_credentials';
+  constructor(detail: string, options?: ErrorOptions) {
+    super(`no AWS credentials: ${detail}`, {
+      ...options,
+      userMessage:
+        'No AWS credentials were found. Fix: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ' +
+        'or run where an instance or task role is available.',
+    });
+  }
+}
+
 /** Anything else the SDK raised, kept with its AWS name. */
 export class EcsUnexpectedError extends EcsError {
   readonly code = 'ecs.unexpected';

@@ -3,7 +3,7 @@ import { AwsSsmControl } from '../ssm/aws-ssm-control.js';
 import type { AwsClientFactory } from './aws-client-factory.js';
 import { type DoctorCheck, doctorChecks, gatherDoctorFacts } from './doctor.js';
 import { taskIdOf } from './ecs-port.js';
-import { type ExecRunResult, runInContainer } from './exec-runner.js';
+import { type ExecRunnerDeps, type ExecRunResult, runInContainer } from './exec-runner.js';
 import type { Requester } from './identity.js';
 import { type ClusterSettings, type ResolvedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
 
@@ -30,8 +30,14 @@ export interface ExecEngine {
   doctor(cluster: ClusterSettings, service: string, requester: Requester): Promise<DoctorCheck[]>;
 }
 
+/** Watchdog and polling periods; production uses the defaults, tests shorten them. */
+export interface EngineTuning {
+  watchIntervalMs?: number;
+  sessionOptions?: ExecRunnerDeps['sessionOptions'];
+}
+
 /** The real engine over AWS clients built per cluster and identity by the factory. */
-export function createEcsExecEngine(factory: AwsClientFactory, options: { watchIntervalMs?: number } = {}): ExecEngine {
+export function createEcsExecEngine(factory: AwsClientFactory, options: EngineTuning = {}): ExecEngine {
   return {
     async resolve(cluster, target, requester) {
       return await resolveTarget(factory.clientsFor(cluster, requester).ecs, target, cluster);
@@ -44,6 +50,7 @@ export function createEcsExecEngine(factory: AwsClientFactory, options: { watchI
           control: new AwsSsmControl(clients.ssm),
           kms: new AwsKms(clients.kms),
           ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
+          ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
         },
         {
           target: {

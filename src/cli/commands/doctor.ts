@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createAwsClientFactory } from '../../ecs/aws-client-factory.js';
 import { clusterFromFlags } from '../../ecs/cluster-settings.js';
 import { doctorChecks, gatherDoctorFacts, renderChecklist } from '../../ecs/doctor.js';
-import { toUserMessage } from '../../errors.js';
+import { isBotError, toUserMessage } from '../../errors.js';
 import type { CliCommand } from '../io.js';
 import { EXIT_COULD_NOT_RUN } from '../io.js';
 
@@ -54,7 +54,8 @@ export const doctorCommand: CliCommand = async (args, io) => {
     io.stdout.write(renderChecklist(checks));
     return checks.some((c) => c.status === 'fail') ? 1 : 0;
   } catch (error) {
-    io.stderr.write(`ecs-exec doctor: ${toUserMessage(error)}\n`);
+    const text = isBotError(error) || !(error instanceof Error) ? toUserMessage(error) : error.message;
+    io.stderr.write(`ecs-exec doctor: ${text}\n`);
     return EXIT_COULD_NOT_RUN;
   } finally {
     factory.destroy();

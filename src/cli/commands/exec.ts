@@ -183,7 +183,10 @@ export const execCommand: CliCommand = async (args, io) => {
       io.stderr.write('ecs-exec: cancelled before the command started; nothing ran\n');
       return EXEC_EXIT.cancelled;
     }
-    io.stderr.write(`ecs-exec: ${toUserMessage(error)}\n`);
+    // No bot logs behind a CLI: an unexpected error is shown as it is.
+    io.stderr.write(
+      `ecs-exec: ${isBotError(error) || !(error instanceof Error) ? toUserMessage(error) : error.message}\n`,
+    );
     if (error instanceof AmbiguousContainerError || error instanceof ContainerNotFoundError) {
       io.stderr.write(`Containers:\n${error.choices.map((name) => `  ${name}`).join('\n')}\n`);
     }

@@ -13,6 +13,7 @@ import {
   EcsAccessDeniedError,
   EcsClientError,
   EcsInvalidParameterError,
+  EcsNoCredentialsError,
   EcsServerError,
   EcsThrottledError,
   EcsUnreachableError,
@@ -106,6 +107,15 @@ describe('toEcsError', () => {
     expect(error.noSessionExists).toBe(true);
     expect(error.userMessage).toMatch(text);
     expect(error.cause).toBe(raw);
+  });
+
+  it('says plainly when there are no credentials at all', () => {
+    const raw = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    const error = toEcsError(raw, 'ListTasks', ctx);
+    expect(error).toBeInstanceOf(EcsNoCredentialsError);
+    expect(error.userMessage).toContain('AWS_PROFILE');
   });
 
   it('treats a refused connection as proof that nothing was sent', () => {

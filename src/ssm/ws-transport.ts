@@ -115,7 +115,11 @@ class WsMessageTransport implements MessageTransport {
  * when the socket does not open.
  */
 export function connectWebSocket(url: string, options: WsTransportOptions = {}): Promise<MessageTransport> {
-  assertStreamUrlAllowed(url);
+  try {
+    assertStreamUrlAllowed(url);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, {
       handshakeTimeout: options.handshakeTimeoutMs ?? 45_000,

@@ -17,6 +17,7 @@ export const RequestState = {
   Expired: 'expired',
   Error: 'error',
 } as const;
+/** One lifecycle state. */
 export type RequestState = (typeof RequestState)[keyof typeof RequestState];
 
 /** States a request never leaves. */

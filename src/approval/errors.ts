@@ -21,6 +21,7 @@ export const ApprovalErrorCode = {
   /** Not from a script: the dispatch was stored but not confirmed by enough replicas (Node-side check). */
   NotDurable: -13,
 } as const;
+/** One script result code. */
 export type ApprovalErrorCode = (typeof ApprovalErrorCode)[keyof typeof ApprovalErrorCode];
 
 /** Audit `outcome` names for the codes, so refusals read the same in Redis and in the embedded store. */
@@ -54,6 +55,7 @@ export abstract class ApprovalError extends BotError {
   }
 }
 
+/** No request has that id. */
 export class RequestNotFoundError extends ApprovalError {
   readonly code = 'approval.not_found';
   readonly luaCode = ApprovalErrorCode.NotFound;
@@ -62,6 +64,7 @@ export class RequestNotFoundError extends ApprovalError {
   }
 }
 
+/** The request is no longer in a state where this action applies (already decided, dispatched or final). */
 export class WrongStateError extends ApprovalError {
   readonly code = 'approval.wrong_state';
   readonly luaCode = ApprovalErrorCode.WrongState;
@@ -76,6 +79,7 @@ export class WrongStateError extends ApprovalError {
   }
 }
 
+/** The request expired by the store clock; it is now `expired` and nothing ran. */
 export class RequestExpiredError extends ApprovalError {
   readonly code = 'approval.expired';
   readonly luaCode = ApprovalErrorCode.Expired;
@@ -84,6 +88,7 @@ export class RequestExpiredError extends ApprovalError {
   }
 }
 
+/** The requester tried to approve their own request where the rule forbids it. */
 export class SelfApprovalError extends ApprovalError {
   readonly code = 'approval.self_approval';
   readonly luaCode = ApprovalErrorCode.SelfApproval;
@@ -97,6 +102,7 @@ export class SelfApprovalError extends ApprovalError {
   }
 }
 
+/** The user is not in the approver groups as resolved at click time. */
 export class NotEligibleApproverError extends ApprovalError {
   readonly code = 'approval.not_eligible';
   readonly luaCode = ApprovalErrorCode.NotEligible;
@@ -106,6 +112,7 @@ export class NotEligibleApproverError extends ApprovalError {
   }
 }
 
+/** This approver was already counted; approvals must come from distinct people. */
 export class AlreadyApprovedError extends ApprovalError {
   readonly code = 'approval.already_approved';
   readonly luaCode = ApprovalErrorCode.AlreadyApproved;
@@ -114,6 +121,7 @@ export class AlreadyApprovedError extends ApprovalError {
   }
 }
 
+/** What would run no longer matches what was approved (target, command, requester, runbook or policy). */
 export class DigestMismatchError extends ApprovalError {
   readonly code = 'approval.digest_mismatch';
   readonly luaCode = ApprovalErrorCode.DigestMismatch;
@@ -127,6 +135,7 @@ export class DigestMismatchError extends ApprovalError {
   }
 }
 
+/** The request changed after the caller read it (optimistic version check). */
 export class VersionConflictError extends ApprovalError {
   readonly code = 'approval.version_conflict';
   readonly luaCode = ApprovalErrorCode.VersionConflict;
@@ -135,6 +144,7 @@ export class VersionConflictError extends ApprovalError {
   }
 }
 
+/** No free request id could be allocated. */
 export class RequestIdTakenError extends ApprovalError {
   readonly code = 'approval.id_taken';
   readonly luaCode = ApprovalErrorCode.IdTaken;
@@ -143,6 +153,7 @@ export class RequestIdTakenError extends ApprovalError {
   }
 }
 
+/** Break-glass used by someone other than the requester, or where the rule does not allow it. */
 export class BreakGlassNotAllowedError extends ApprovalError {
   readonly code = 'approval.break_glass_not_allowed';
   readonly luaCode = ApprovalErrorCode.BreakGlassNotAllowed;
@@ -156,6 +167,7 @@ export class BreakGlassNotAllowedError extends ApprovalError {
   }
 }
 
+/** Break-glass without a reason. */
 export class ReasonRequiredError extends ApprovalError {
   readonly code = 'approval.reason_required';
   readonly luaCode = ApprovalErrorCode.ReasonRequired;
@@ -164,6 +176,7 @@ export class ReasonRequiredError extends ApprovalError {
   }
 }
 
+/** The click came from another channel or an old copy of the card. */
 export class ClickContextMismatchError extends ApprovalError {
   readonly code = 'approval.context_mismatch';
   readonly luaCode = ApprovalErrorCode.ContextMismatch;
@@ -177,6 +190,7 @@ export class ClickContextMismatchError extends ApprovalError {
   }
 }
 
+/** The dispatch was not confirmed by enough Redis replicas; the request was closed as `error`, nothing ran. */
 export class DispatchNotDurableError extends ApprovalError {
   readonly code = 'approval.not_durable';
   readonly luaCode = ApprovalErrorCode.NotDurable;

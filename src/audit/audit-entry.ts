@@ -14,6 +14,7 @@ export const AuditAction = {
   Running: 'running',
   Finish: 'finish',
 } as const;
+/** One of the audit actions. */
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 
 /**
@@ -33,6 +34,7 @@ export const AUDIT_FIELDS = [
   'outcome',
   'detail',
 ] as const;
+/** One of the hashed stream fields. */
 export type AuditField = (typeof AUDIT_FIELDS)[number];
 
 /** The link before the first entry. */

@@ -19,3 +19,8 @@ function walk(dir) {
   }
 }
 walk(srcRoot);
+
+// The playground's page is plain browser JavaScript (not compiled), and its bundled policy lives at the top of the
+// repository where people read it; both ship inside dist/ so `node bin/ecs-exec.js serve` works from dist alone.
+cpSync(join(srcRoot, 'playground', 'page'), join(distRoot, 'playground', 'page'), { recursive: true });
+cpSync('ecs-exec.playground.yml', join(distRoot, 'playground', 'ecs-exec.playground.yml'));

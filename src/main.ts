@@ -8,7 +8,7 @@ import { MemoryApprovalStore } from './approval/memory-approval-store.js';
 import { RedisApprovalStore } from './approval/redis-approval-store.js';
 import type { CliIo } from './cli/io.js';
 import { EXIT_COULD_NOT_RUN } from './cli/io.js';
-import { type Config, loadConfig } from './config/load-config.js';
+import { type Config, hasSlackSettings, loadConfig } from './config/load-config.js';
 import { createAwsClientFactory } from './ecs/aws-client-factory.js';
 import { createEcsExecEngine } from './ecs/exec-engine.js';
 import { isBotError } from './errors.js';
@@ -133,8 +133,14 @@ export async function startBotWith(
   };
 }
 
-/** `ecs-exec serve`: load the config from the environment, start, and drain on SIGTERM/SIGINT. */
-export async function startBot(_args: string[], io: CliIo): Promise<number> {
+/** `ecs-exec serve`: load the config from the environment, start, and drain on SIGTERM/SIGINT; or the playground. */
+export async function startBot(args: string[], io: CliIo): Promise<number> {
+  // No Slack settings at all means someone is trying the product locally: serve the playground instead of failing.
+  // With any Slack setting present only --playground starts it, so a half-configured deployment still fails loudly.
+  if (args.includes('--playground') || !hasSlackSettings(io.env)) {
+    const { runPlayground } = await import('./playground/start-playground.js');
+    return await runPlayground(args, io);
+  }
   let config: Config;
   try {
     config = loadConfig(io.env);

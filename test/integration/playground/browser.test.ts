@@ -1,0 +1,166 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningPlayground, startPlayground } from '../../../src/playground/start-playground.js';
+import { bundledConfigPath } from '../../../src/playground/workspace-seed.js';
+
+// Debian's chromium, which .ci/run installs; CHROMIUM_PATH points elsewhere on other machines.
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const ARTIFACTS = 'test-artifacts';
+const README_SCREENSHOT = 'docs/playground.png';
+
+if (!HAVE_CHROMIUM) {
+  console.warn(
+    `[playground browser test] SKIPPED: no Chromium at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH; CI installs it in .ci/run.`,
+  );
+}
+
+let playground: RunningPlayground | undefined;
+let browser: BrowserContext | undefined;
+let page: Page;
+let profile: string | undefined;
+
+async function screenshot(name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `playground-${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Types a command in the composer as the acting user and sends it. */
+async function type(command: string): Promise<void> {
+  await page.fill('#composer-input', command);
+  await page.press('#composer-input', 'Enter');
+}
+
+async function actAs(userId: string): Promise<void> {
+  await page.selectOption('#user-switcher', userId);
+}
+
+/** The newest request card in the channel (a top-level bot message with a header). */
+function newestCard() {
+  return page
+    .locator('.messages > .message[data-kind="message"]')
+    .filter({ has: page.locator('.block-header') })
+    .last();
+}
+
+/** The thread right under a card. */
+function threadOf(cardTs: string) {
+  return page.locator(`.thread[data-thread-ts="${cardTs}"]`);
+}
+
+describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () => {
+  beforeAll(async () => {
+    playground = await startPlayground({
+      configYaml: readFileSync(bundledConfigPath(), 'utf8'),
+      policyName: 'ecs-exec.playground.yml',
+      port: 0,
+    });
+    profile = mkdtempSync(join(tmpdir(), 'ecs-exec-playground-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 860 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(20_000);
+    await page.goto(playground.url);
+    await page.waitForSelector('#connection[data-state="live"]');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await playground?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('runs a free command on demo/web and shows its output, as text, in the thread', async () => {
+    await actAs('U0RILEY');
+    await type(`/ecs-exec demo/web -- sh -c 'echo "<script>window.pwned=1</script>"; uname -s'`);
+    const card = newestCard();
+    await expect.poll(() => card.count()).toBe(1);
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    const thread = threadOf(cardTs);
+    await thread.getByText('exit 0').waitFor();
+    await expect.poll(() => thread.textContent()).toContain('<script>window.pwned=1</script>');
+    await expect.poll(() => thread.textContent()).toContain('Linux');
+    // The output is shown as characters: no element was created from it and nothing ran.
+    expect(await page.locator('.messages script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    await screenshot('1-free-command');
+  });
+
+  it('refuses the outsider with a message only the outsider sees', async () => {
+    await actAs('U0OSCAR');
+    await type('/ecs-exec demo/web -- ls');
+    const note = page.locator('.message.ephemeral').last();
+    await expect.poll(() => note.textContent()).toMatch(/not allowed|no rule/i);
+    await actAs('U0RILEY');
+    await expect
+      .poll(() =>
+        page
+          .locator('.message.ephemeral')
+          .filter({ hasText: /not allowed|no rule/i })
+          .count(),
+      )
+      .toBe(0);
+  });
+
+  it('asks for approval on demo/worker, the approver approves, the card updates and the output arrives', async () => {
+    await actAs('U0RILEY');
+    await type('/ecs-exec demo/worker --reason "queue stuck" -- echo approved-run');
+    const card = newestCard();
+    await expect.poll(() => card.textContent()).toContain('Waiting for approval');
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    await screenshot('2-waiting-for-approval');
+
+    await actAs('U0AVERY');
+    const approve = page.locator(`.message[data-ts="${cardTs}"] button[data-action-id="ecs_exec_approve"]`);
+    await approve.click();
+    const updated = page.locator(`.message[data-ts="${cardTs}"]`);
+    await expect.poll(() => updated.textContent(), { timeout: 20_000 }).toContain('Approved by @avery');
+    const thread = threadOf(cardTs);
+    await thread.getByText('exit 0').waitFor();
+    await expect.poll(() => thread.textContent()).toContain('approved-run');
+    // Final: no buttons left on the card.
+    await expect.poll(() => updated.locator('button[data-action-id="ecs_exec_approve"]').count()).toBe(0);
+    await screenshot('3-approved-and-ran');
+  });
+
+  it('opens the runbook modal, takes the parameters and runs the runbook', async () => {
+    await actAs('U0RILEY');
+    await type('/ecs-exec run warm-cache');
+    const modal = page.locator('form.modal');
+    await modal.waitFor();
+    await screenshot('4-runbook-modal');
+    await modal.locator('#input-param_label').fill('sessions');
+    await modal.locator('#input-param_steps').fill('3');
+    await modal.locator('.modal-submit').click();
+    await modal.waitFor({ state: 'detached' });
+    const card = newestCard();
+    await expect.poll(() => card.textContent()).toContain('warm-cache');
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    const thread = threadOf(cardTs);
+    await thread.getByText('exit 0').waitFor();
+    await expect.poll(() => thread.textContent()).toContain('warming sessions step 3 of 3');
+    const final = await screenshot('5-runbook-ran');
+    // The README's picture: refreshed on request, or made once when missing.
+    if (process.env['UPDATE_SCREENSHOTS'] === '1' || !existsSync(README_SCREENSHOT)) {
+      mkdirSync('docs', { recursive: true });
+      copyFileSync(final, README_SCREENSHOT);
+    }
+  });
+});

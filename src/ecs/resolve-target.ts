@@ -15,7 +15,15 @@ import {
 export type TargetRequest =
   | { kind: 'service'; cluster: string; service: string; container?: string }
   | { kind: 'task'; cluster: string; taskId: string; container?: string }
-  | { kind: 'task-arn'; taskArn: string; cluster: string; taskId: string; region?: string; container?: string };
+  | {
+      kind: 'task-arn';
+      taskArn: string;
+      cluster: string;
+      taskId: string;
+      region?: string;
+      account?: string;
+      container?: string;
+    };
 
 /** What the product knows about one cluster alias (from the config, or built from CLI flags). */
 export interface ClusterSettings {
@@ -66,8 +74,8 @@ export function targetFromFlags(flags: {
   if (flags.task !== undefined) {
     const arn = TASK_ARN.exec(flags.task);
     if (arn) {
-      const [, region, , cluster, taskId] = arn as unknown as [string, string, string, string, string];
-      return { kind: 'task-arn', taskArn: flags.task, cluster, taskId, region, ...container };
+      const [, region, account, cluster, taskId] = arn as unknown as [string, string, string, string, string];
+      return { kind: 'task-arn', taskArn: flags.task, cluster, taskId, region, account, ...container };
     }
     if (!TASK_ID.test(flags.task)) {
       throw new MalformedTargetError(flags.task, 'a task id is 32 hexadecimal characters (or a task ARN)');
@@ -85,16 +93,32 @@ export function clusterFor(
   target: TargetRequest,
   clusters: Readonly<Record<string, ClusterSettings>>,
 ): ClusterSettings {
-  const byAlias = clusters[target.cluster];
-  if (byAlias) return byAlias;
-  if (target.kind === 'task-arn') {
-    // The ARN names the real cluster; accept it when the config knows that cluster under some alias.
-    const known = Object.values(clusters).find(
-      (c) => c.cluster === target.cluster || c.cluster.endsWith(`:cluster/${target.cluster}`),
-    );
+  if (target.kind !== 'task-arn') {
+    const byAlias = clusters[target.cluster];
+    if (byAlias) return byAlias;
+  } else {
+    // The ARN names the real cluster; accept it only when the config knows that very cluster under some alias
+    // (same name, and the same region and account where the config says them).
+    const known = Object.values(clusters).find((c) => sameCluster(c, target));
     if (known) return known;
   }
   throw new UnknownClusterError(target.cluster, Object.keys(clusters));
+}
+
+function sameCluster(settings: ClusterSettings, target: Extract<TargetRequest, { kind: 'task-arn' }>): boolean {
+  const arn = /^arn:[^:]+:ecs:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(settings.cluster);
+  if (arn) {
+    const [, region, account, name] = arn;
+    return (
+      name === target.cluster &&
+      (target.region === undefined || region === target.region) &&
+      (target.account === undefined || account === target.account)
+    );
+  }
+  return (
+    settings.cluster === target.cluster &&
+    (target.region === undefined || settings.region === undefined || settings.region === target.region)
+  );
 }
 
 /** Why a task cannot take a command now, in a few words; undefined when it can. */

@@ -48,7 +48,11 @@ export const doctorCommand: CliCommand = async (args, io) => {
   }
   const factory = createAwsClientFactory({ env: io.env });
   try {
-    const cluster = clusterFromFlags(values.cluster, values.region, io.env);
+    const cluster = clusterFromFlags(
+      { kind: 'service', cluster: values.cluster, service: values.service },
+      values.region,
+      io.env,
+    );
     const { ecs } = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'unknown', via: 'cli' });
     const checks = doctorChecks(await gatherDoctorFacts(ecs, cluster, values.service));
     io.stdout.write(renderChecklist(checks));

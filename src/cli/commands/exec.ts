@@ -21,7 +21,7 @@ Runs one command in an ECS container through ECS Exec and prints exactly its out
 
   --cluster C     config alias (ECS_EXEC_CONFIG or ./ecs-exec.yml), else the cluster's name or ARN
   --service S     run in the newest RUNNING task of S whose exec agent is RUNNING
-  --task T        run in this task (32-hex id or task ARN)
+  --task T        run in this task (32-hex id, or a task ARN, which also names the cluster)
   --container N   container name (default: the only one, or the one the config names)
   --timeout D     give up after D (e.g. 30s, 5m); the remote command is interrupted
   --region R      AWS region (default: the config's, then AWS_REGION)
@@ -78,7 +78,8 @@ function parseExecArgs(args: string[]): ExecArgs | 'help' {
   if (values.help) return 'help';
   if (positionals.length > 0)
     throw new UsageError(`put the command after --: ecs-exec exec ... -- ${positionals.join(' ')}`);
-  if (!values.cluster) throw new UsageError('--cluster is required');
+  // A task ARN names its cluster itself.
+  if (!values.cluster && !values.task?.startsWith('arn:')) throw new UsageError('--cluster is required');
   if ((values.service === undefined) === (values.task === undefined)) {
     throw new UsageError('give exactly one of --service or --task');
   }
@@ -93,7 +94,7 @@ function parseExecArgs(args: string[]): ExecArgs | 'help' {
     }
   }
   return {
-    cluster: values.cluster,
+    cluster: values.cluster ?? '',
     ...(values.service !== undefined ? { service: values.service } : {}),
     ...(values.task !== undefined ? { task: values.task } : {}),
     ...(values.container !== undefined ? { container: values.container } : {}),
@@ -143,11 +144,7 @@ export const execCommand: CliCommand = async (args, io) => {
   const factory = createAwsClientFactory({ env: io.env });
   try {
     const target = targetFromFlags(parsed);
-    const cluster = clusterFromFlags(
-      target.kind === 'task-arn' ? target.cluster : parsed.cluster,
-      parsed.region ?? (target.kind === 'task-arn' ? target.region : undefined),
-      io.env,
-    );
+    const cluster = clusterFromFlags(target, parsed.region, io.env);
     const clients = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'unknown', via: 'cli' });
     const result = await runInContainer(
       {

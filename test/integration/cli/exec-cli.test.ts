@@ -64,6 +64,14 @@ describe('ecs-exec exec', () => {
     expect(code).toBe(0);
   });
 
+  it('takes the cluster and region from a task ARN', async () => {
+    const arn = `arn:aws:ecs:us-east-1:111122223333:task/demo/${hexId(1)}`;
+    const { code, stdout } = await cli(['exec', '--task', arn, '--', 'echo by-arn'], env);
+    expect(stdout).toEqual(crlf('by-arn\n'));
+    expect(code).toBe(0);
+    expect(callsOf(sandbox, 'ExecuteCommand').at(-1)?.input['cluster']).toBe('demo');
+  });
+
   it('streams a long output byte for byte', async () => {
     const { code, stdout } = await cli(['exec', '--cluster', 'demo', '--service', 'web', '--', 'seq 1 3000'], env);
     expect(stdout).toEqual(crlf(SEQ));

@@ -167,6 +167,7 @@ describe('targetFromFlags', () => {
       cluster: 'other',
       taskId: hexId(9),
       region: 'us-east-2',
+      account: '111122223333',
     });
   });
 
@@ -196,8 +197,26 @@ describe('clusterFor', () => {
   });
 
   it('accepts a task ARN whose cluster the config knows under an alias', () => {
-    const target = { kind: 'task-arn' as const, taskArn: 'x', cluster: 'prod', taskId: hexId(1) };
+    const target = {
+      kind: 'task-arn' as const,
+      taskArn: 'x',
+      cluster: 'prod',
+      taskId: hexId(1),
+      region: 'eu-west-1',
+      account: '111122223333',
+    };
     expect(clusterFor(target, { live: { ...prod, alias: 'live' } }).alias).toBe('live');
+  });
+
+  it('refuses a task ARN from another account or region, even when the cluster name matches', () => {
+    const base = { kind: 'task-arn' as const, taskArn: 'x', cluster: 'prod', taskId: hexId(1) };
+    const clusters = { live: { ...prod, alias: 'live' } };
+    expect(() => clusterFor({ ...base, region: 'eu-west-1', account: '999999999999' }, clusters)).toThrow(
+      UnknownClusterError,
+    );
+    expect(() => clusterFor({ ...base, region: 'us-east-1', account: '111122223333' }, clusters)).toThrow(
+      UnknownClusterError,
+    );
   });
 });
 

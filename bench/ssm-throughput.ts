@@ -8,18 +8,10 @@
  *
  * Exits 1 when the median run misses a target or the output differs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { ECSClient, ExecuteCommandCommand } from '@aws-sdk/client-ecs';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { DEFAULT_TASK_IDS, SANDBOX_CREDENTIALS, syntheticOutputSha256 } from '../src/sandbox/index.js';
-import { AwsKms } from '../src/ssm/aws-kms.js';
-import { AwsSsmControl } from '../src/ssm/aws-ssm-control.js';
+import { syntheticOutputSha256 } from '../src/sandbox/index.js';
 import { runExecSession } from '../src/ssm/exec-session.js';
+import { startAgentProcess } from './ssm-bench-support.js';
 
 const TARGET_MIB_PER_S = 60;
 const TARGET_RSS_GROWTH_MIB = 64;
@@ -28,23 +20,10 @@ const mibArg = process.argv.indexOf('--mib');
 const MIB = mibArg > 0 ? Number(process.argv[mibArg + 1]) : 100;
 const BYTES = MIB * 1024 * 1024;
 
-async function startAgentProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const script = fileURLToPath(new URL('./ssm-agent-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(BYTES)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-  const [line] = (await once(lines, 'line')) as [string];
-  return { child, url: (JSON.parse(line) as { url: string }).url };
-}
-
 async function main(): Promise<void> {
   const expected = syntheticOutputSha256(BYTES);
-  const { child, url } = await startAgentProcess();
-  const config = { region: 'us-east-1', endpoint: url, credentials: { ...SANDBOX_CREDENTIALS }, maxAttempts: 1 };
-  const ecs = new ECSClient(config);
-  const control = new AwsSsmControl(new SSMClient(config));
-  const kms = new AwsKms(new KMSClient(config));
+  const agent = await startAgentProcess(BYTES);
+  const { control, kms } = agent.ports;
 
   let peakRss = 0;
   const sampler = setInterval(() => {
@@ -52,16 +31,7 @@ async function main(): Promise<void> {
   }, 100);
 
   async function once_(): Promise<{ seconds: number; cpuSeconds: number; ok: boolean; bytes: number }> {
-    const response = await ecs.send(
-      new ExecuteCommandCommand({
-        cluster: 'demo',
-        task: DEFAULT_TASK_IDS.web,
-        command: 'synthetic',
-        interactive: true,
-      }),
-    );
-    const session = response.session;
-    if (!session?.sessionId || !session.streamUrl || !session.tokenValue) throw new Error('no session');
+    const session = await agent.startSession();
     const hash = createHash('sha256');
     const start = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
@@ -114,7 +84,7 @@ async function main(): Promise<void> {
     process.exitCode = ok ? 0 : 1;
   } finally {
     clearInterval(sampler);
-    child.kill('SIGTERM');
+    agent.stop();
   }
 }
 

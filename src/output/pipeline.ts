@@ -99,8 +99,7 @@ class Pipeline implements OutputPipeline {
     this.totalBytes += chunk.byteLength;
     this.hash.update(chunk);
     this.renderer.write(this.decoder.write(chunk));
-    const committed = this.renderer.takeCommitted();
-    if (committed.length > 0) this.accept(this.redactor ? this.redactor.push(committed) : committed);
+    this.passOnCommitted();
   }
 
   end(): void {
@@ -132,8 +131,7 @@ class Pipeline implements OutputPipeline {
   snapshot(maxChars: number = DEFAULT_SNAPSHOT_CHARS): string {
     if (this.finished) return lastLines(this.finished.tail, maxChars);
     // Finished lines go on as usual; the line being drawn may still change, so it is only looked at.
-    const committed = this.renderer.takeCommitted();
-    if (committed.length > 0) this.accept(this.redactor ? this.redactor.push(committed) : committed);
+    this.passOnCommitted();
     const current = this.renderer.currentLine();
     const unfinished = this.redactor ? this.redactor.peek(current) : current;
     return lastLines(this.tail() + unfinished, maxChars);
@@ -143,6 +141,13 @@ class Pipeline implements OutputPipeline {
     this.end();
     // biome-ignore lint/style/noNonNullAssertion: end() always sets it
     return this.finished!;
+  }
+
+  /** Hands the lines the renderer finished to the redactor (or straight on without redaction). */
+  private passOnCommitted(): void {
+    const pieces = this.renderer.takeCommittedPieces();
+    if (pieces.length === 0) return;
+    this.accept(this.redactor ? this.redactor.push(...pieces) : pieces.join(''));
   }
 
   private accept(text: string): void {

@@ -28,6 +28,10 @@ const ESC = 0x1b;
 /** Controls other than LF, DEL and the C1 controls: everything the fast path cannot copy through. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job
 const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
+const SGR_SEQUENCES = /\x1b\[[0-9;:]{0,32}m/g;
+/** C1 controls that start a sequence; text containing one takes the state machine's way. */
+const C1_INTRODUCERS = ['\x90', '\x98', '\x9b', '\x9d', '\x9e', '\x9f'];
 /** A complete CSI sequence: parameters, intermediates, final byte. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: a CSI sequence starts with ESC
 const CSI_SEQUENCE = /\x1b\[([0-?]{0,32})[ -/]{0,8}([@-~])/y;
@@ -45,7 +49,7 @@ export class TerminalRenderer {
   /** Feeds decoded text. Finished lines become available through `takeCommitted`. */
   write(input: string): void {
     // CR right before LF changes nothing on screen, and dropping it lets whole CRLF lines take the fast path.
-    const text = input.includes('\r\n') ? input.replaceAll('\r\n', '\n') : input;
+    const text = this.withoutColours(input.includes('\r\n') ? input.replaceAll('\r\n', '\n') : input);
     const length = text.length;
     let i = 0;
     while (i < length) {
@@ -74,6 +78,18 @@ export class TerminalRenderer {
     }
   }
 
+  /**
+   * Colour codes are by far the most common escapes, and they change nothing a line shows. Removing them all in
+   * one pass keeps coloured lines on the fast path. It gives exactly what the state machine would, so it is only
+   * done when every escape in the text is a complete colour code met in the ground state.
+   */
+  private withoutColours(text: string): string {
+    if (this.state !== GROUND || !text.includes('\x1b')) return text;
+    const stripped = text.replace(SGR_SEQUENCES, '');
+    if (stripped.includes('\x1b') || C1_INTRODUCERS.some((c1) => stripped.includes(c1))) return text;
+    return stripped;
+  }
+
   /** Handles the control at `at`; returns where plain text may resume. */
   private special(text: string, at: number, code: number): number {
     if (code === ESC) {
@@ -94,9 +110,14 @@ export class TerminalRenderer {
 
   /** Text of the lines finished since the last call, each ending in `\n` (soft-wrapped pieces have none). */
   takeCommitted(): string {
-    if (this.committed.length === 0) return '';
-    const out = this.committed.length === 1 ? (this.committed[0] ?? '') : this.committed.join('');
-    this.committed = [];
+    const pieces = this.takeCommittedPieces();
+    return pieces.length === 1 ? (pieces[0] ?? '') : pieces.join('');
+  }
+
+  /** The same as `takeCommitted`, as pieces to concatenate: saves a copy when they are joined again later. */
+  takeCommittedPieces(): string[] {
+    const out = this.committed;
+    if (out.length > 0) this.committed = [];
     return out;
   }
 

@@ -174,7 +174,7 @@ describe('createOutputPipeline', () => {
           for (const text of seen) for (const secret of secrets) expect(text).not.toContain(secret);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 60 },
     );
-  });
+  }, 30_000);
 });

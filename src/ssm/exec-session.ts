@@ -306,11 +306,19 @@ class ExecSession {
   private async terminate(): Promise<void> {
     if (this.terminated) return;
     this.terminated = true;
-    try {
-      await this.params.control.terminateSession(this.params.sessionId);
-    } catch (error) {
+    let timer: unknown = null;
+    // Best effort and bounded: a hanging control-plane call must not keep the run from ending.
+    const limit = new Promise<void>((resolve) => {
+      timer = this.timers.setTimeout(() => {
+        this.params.logger?.warn('ssm: TerminateSession did not answer in time');
+        resolve();
+      }, this.params.terminateGraceMs ?? 3000);
+    });
+    const call = this.params.control.terminateSession(this.params.sessionId).catch((error: unknown) => {
       this.params.logger?.warn({ error: String(error) }, 'ssm: TerminateSession failed');
-    }
+    });
+    await Promise.race([call, limit]);
+    this.timers.clearTimeout(timer);
   }
 
   private async end(outcome: ExecOutcome, reason: string | null, terminate: boolean): Promise<void> {

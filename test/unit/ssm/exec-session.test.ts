@@ -247,6 +247,15 @@ describe('runExecSession', () => {
     expect(await promise).toMatchObject({ outcome: 'timed_out' });
   });
 
+  it('ends even when TerminateSession never answers', async () => {
+    const { agent, control, promise, time } = setup({ timeoutMs: 1_000, cancelGraceMs: 500, terminateGraceMs: 1_000 });
+    control.terminateSession = () => new Promise<void>(() => {});
+    await flush();
+    agent.sendOutput('x');
+    await time.advance(5_000);
+    expect(await promise).toMatchObject({ outcome: 'timed_out', outputBytes: 1 });
+  });
+
   it('is cancelled straight away by an already-aborted signal, and terminates the session', async () => {
     const { control, promise, urls } = setup({ signal: AbortSignal.abort() });
     expect(await promise).toMatchObject({ outcome: 'cancelled' });

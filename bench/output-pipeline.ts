@@ -65,11 +65,13 @@ function runPipeline(input: Buffer): Run {
 async function runXterm(input: Buffer): Promise<number> {
   const xterm = await import('@xterm/headless');
   // A CommonJS package: its exports may sit on the namespace or on `default`, depending on the loader.
-  const Terminal = (xterm as { default?: typeof xterm }).default?.Terminal ?? xterm.Terminal;
+  const Terminal = (xterm as unknown as { default?: typeof xterm }).default?.Terminal ?? xterm.Terminal;
   const terminal = new Terminal({ cols: 200, rows: 50, scrollback: 1000, allowProposedApi: true });
   const start = process.hrtime.bigint();
   for (let offset = 0; offset < input.length; offset += CHUNK_BYTES) {
     terminal.write(input.subarray(offset, offset + CHUNK_BYTES));
+    // xterm discards writes beyond its 50 MB buffer: let it catch up every MiB.
+    if (offset % (1024 * 1024) === 0) await new Promise<void>((resolve) => terminal.write('', resolve));
   }
   await new Promise<void>((resolve) => terminal.write('', resolve));
   terminal.dispose();

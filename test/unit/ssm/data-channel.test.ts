@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PayloadType } from '../../../src/ssm/codec/layout.js';
 import { decodeHandshakeResponse } from '../../../src/ssm/codec/payloads.js';
@@ -47,6 +48,7 @@ function setup(overrides: Partial<DataChannelOptions> = {}) {
     drops,
     live: () => live,
     output: () => Buffer.from(received).toString('utf8'),
+    bytes: () => Buffer.from(received),
   };
 }
 
@@ -385,5 +387,34 @@ describe('DataChannel: handshake', () => {
     await flush();
     expect(fatal.map((e) => e.code)).toEqual(['ssm.crypto.decrypt']);
     expect(output()).toBe('');
+  });
+});
+
+describe('DataChannel: properties', () => {
+  it('delivers every byte exactly once, in order, whatever the arrival order and duplication', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (payloads, order, duplicates) => {
+          const { agent, bytes } = setup();
+          const frames = payloads.map((payload) => agent.outputFrame(payload));
+          // Every frame at least once, in a shuffled order, plus some duplicates anywhere.
+          const arrival = frames.map((_, index) => index);
+          for (let i = arrival.length - 1; i > 0; i -= 1) {
+            const j = (order[i] ?? i) % (i + 1);
+            [arrival[i], arrival[j]] = [arrival[j] as number, arrival[i] as number];
+          }
+          for (const d of duplicates) arrival.splice(d % (arrival.length + 1), 0, d % frames.length);
+          for (const index of arrival) agent.sendFrame(frames[index] as Uint8Array);
+          await flush(3);
+          const expected = Buffer.concat(payloads.map((p) => Buffer.from(p)));
+          expect(bytes().equals(expected)).toBe(true);
+          expect(new Set(agent.acks)).toEqual(new Set(frames.map((_, index) => index)));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

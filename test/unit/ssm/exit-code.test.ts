@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createExitMarkerFilter, prepareCommand, quoteWord, wrapCommand } from '../../../src/ssm/exit-code.js';
 import { splitShellWords } from '../../fixtures/ssm/shell-words.js';
@@ -106,5 +107,38 @@ describe('createExitMarkerFilter', () => {
     const out = [filter.push(bytes(`a\r\n${marker}:1`)), filter.end()];
     expect(str(out)).toBe(`a\r\n${marker}:1`);
     expect(filter.exitCode).toBe(null);
+  });
+});
+
+describe('createExitMarkerFilter properties', () => {
+  it('returns exactly the output and the code for any content and any chunking', () => {
+    const marker = '__ECSEXEC_0123456789abcdef01234567__';
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (content, code, crlf, cuts) => {
+          // Without a pty's CRLF, content ending in CR before the LF-only marker line is ambiguous; a pty never
+          // produces that stream, since the marker's own \n always arrives as \r\n.
+          fc.pre(crlf || content.at(-1) !== 0x0d);
+          const eol = crlf ? '\r\n' : '\n';
+          const stream = Buffer.concat([Buffer.from(content), Buffer.from(`${eol}${marker}:${code}${eol}`)]);
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          const filter = createExitMarkerFilter(marker);
+          const out: Uint8Array[] = [];
+          let from = 0;
+          for (const point of [...points, stream.length]) {
+            out.push(filter.push(stream.subarray(from, point)));
+            from = point;
+          }
+          out.push(filter.end());
+          expect(Buffer.concat(out).equals(Buffer.from(content))).toBe(true);
+          expect(filter.exitCode).toBe(code);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,5 +1,6 @@
+import { isBotError } from '../errors.js';
+import type { KmsPort } from '../ssm/ports.js';
 import type { EcsCluster, EcsGateway, EcsTask, EcsTaskDefinition } from './ecs-port.js';
-import { EcsError } from './errors.js';
 import type { ClusterSettings } from './resolve-target.js';
 
 /** ✓ passes, ✗ fails (with a fix), ? could not be determined. */
@@ -27,6 +28,8 @@ export interface DoctorFacts {
   taskDefinition?: EcsTaskDefinition | { error: string };
   /** ECS agent version of the newest task's EC2 instance, when it runs on EC2. */
   agentVersion?: string | { error: string };
+  /** Result of trying kms:GenerateDataKey on the cluster's exec key as the bot (only when a key is configured). */
+  kmsAccess?: 'ok' | { error: string };
 }
 
 const MIN_FARGATE = [1, 4, 0] as const;
@@ -121,15 +124,37 @@ function clusterChecks(facts: DoctorFacts): DoctorCheck[] {
       pass('logging', 'Session logging', "DEFAULT: the task's awslogs driver (nothing is kept if it has none)"),
     );
   }
-  checks.push(
-    exec?.kmsKeyId
-      ? pass(
-          'kms',
-          'Session encryption',
-          `KMS key ${exec.kmsKeyId}: the bot needs kms:GenerateDataKey on it, the task role kms:Decrypt`,
-        )
-      : pass('kms', 'Session encryption', 'TLS only (no KMS key configured)'),
-  );
+  if (!exec?.kmsKeyId) {
+    checks.push(pass('kms', 'Session encryption', 'TLS only (no KMS key configured)'));
+    return checks;
+  }
+  const access = facts.kmsAccess;
+  if (access === undefined) {
+    checks.push(
+      unknown(
+        'kms',
+        'Session encryption',
+        `KMS key ${exec.kmsKeyId}: not tried; the bot needs kms:GenerateDataKey on it, the task role kms:Decrypt`,
+      ),
+    );
+  } else if (access === 'ok') {
+    checks.push(
+      pass(
+        'kms',
+        'Session encryption',
+        `KMS key ${exec.kmsKeyId}: the bot may use it (the task role needs kms:Decrypt)`,
+      ),
+    );
+  } else {
+    checks.push(
+      fail(
+        'kms',
+        'Session encryption',
+        `KMS key ${exec.kmsKeyId}: the bot cannot create a data key with it (${access.error})`,
+        `Allow the bot's role kms:GenerateDataKey on ${exec.kmsKeyId} (key policy and IAM), or fix kmsKeyId on the cluster.`,
+      ),
+    );
+  }
   return checks;
 }
 
@@ -263,8 +288,22 @@ export function renderChecklist(checks: readonly DoctorCheck[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Asks KMS for a data key exactly as a session handshake would: the one permission doctor can really test. */
+async function probeKms(kms: KmsPort, keyId: string): Promise<'ok' | { error: string }> {
+  try {
+    await kms.generateDataKey({
+      keyId,
+      encryptionContext: { 'aws:ssm:SessionId': 'ecs-exec-doctor', 'aws:ssm:TargetId': 'ecs:doctor' },
+      numberOfBytes: 64,
+    });
+    return 'ok';
+  } catch (error) {
+    return { error: errorText(error) };
+  }
+}
+
 function errorText(error: unknown): string {
-  if (error instanceof EcsError) return error.userMessage ?? error.message;
+  if (isBotError(error)) return error.userMessage ?? error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -273,6 +312,7 @@ export async function gatherDoctorFacts(
   gateway: EcsGateway,
   cluster: ClusterSettings,
   service: string,
+  probes: { kms?: KmsPort } = {},
 ): Promise<DoctorFacts> {
   const facts: DoctorFacts = { clusterAlias: cluster.alias, service, cluster: { error: '' }, tasks: [] };
   try {
@@ -281,6 +321,8 @@ export async function gatherDoctorFacts(
     facts.cluster = { error: errorText(error) };
     return facts;
   }
+  const keyId = facts.cluster.executeCommandConfiguration?.kmsKeyId;
+  if (keyId && probes.kms) facts.kmsAccess = await probeKms(probes.kms, keyId);
   const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: service });
   const { tasks } = arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns) : { tasks: [] };
   facts.tasks = [...tasks].sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));

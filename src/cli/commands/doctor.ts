@@ -3,6 +3,7 @@ import { createAwsClientFactory } from '../../ecs/aws-client-factory.js';
 import { clusterFromFlags } from '../../ecs/cluster-settings.js';
 import { doctorChecks, gatherDoctorFacts, renderChecklist } from '../../ecs/doctor.js';
 import { isBotError, toUserMessage } from '../../errors.js';
+import { AwsKms } from '../../ssm/aws-kms.js';
 import type { CliCommand } from '../io.js';
 import { EXIT_COULD_NOT_RUN } from '../io.js';
 
@@ -53,8 +54,9 @@ export const doctorCommand: CliCommand = async (args, io) => {
       values.region,
       io.env,
     );
-    const { ecs } = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'unknown', via: 'cli' });
-    const checks = doctorChecks(await gatherDoctorFacts(ecs, cluster, values.service));
+    const clients = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'unknown', via: 'cli' });
+    const facts = await gatherDoctorFacts(clients.ecs, cluster, values.service, { kms: new AwsKms(clients.kms) });
+    const checks = doctorChecks(facts);
     io.stdout.write(renderChecklist(checks));
     return checks.some((c) => c.status === 'fail') ? 1 : 0;
   } catch (error) {

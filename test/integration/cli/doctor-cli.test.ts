@@ -3,6 +3,9 @@ import { type ClusterSeed, type Sandbox, startSandbox, type TaskSeed } from '../
 import { callsOf } from '../ecs/helpers.js';
 import { cli } from './cli-harness.js';
 
+const DISABLED_KEY = 'arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-00000000dead';
+const GOOD_KEY = 'arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555';
+
 /** One cluster per misconfiguration, each with a service `svc`, so every case is judged on its own. */
 const CASES: Array<{
   name: string;
@@ -60,6 +63,17 @@ const CASES: Array<{
     fix: /fix: Remove pidMode/,
   },
   {
+    name: 'kms-unusable',
+    cluster: {
+      executeCommandConfiguration: {
+        logging: 'DEFAULT',
+        kmsKeyId: DISABLED_KEY,
+      },
+    },
+    line: /^✗ Session encryption: KMS key .*dead: the bot cannot create a data key with it/m,
+    fix: /fix: Allow the bot's role kms:GenerateDataKey on/,
+  },
+  {
     name: 'no-task',
     task: null,
     line: /^✗ Running task of svc: the service has no running task/m,
@@ -71,8 +85,14 @@ let sandbox: Sandbox;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const clusters: ClusterSeed[] = [{ name: 'healthy', executeCommandConfiguration: { logging: 'DEFAULT' } }];
-  const tasks: TaskSeed[] = [{ cluster: 'healthy', service: 'svc', containers: [{ name: 'app' }] }];
+  const clusters: ClusterSeed[] = [
+    { name: 'healthy', executeCommandConfiguration: { logging: 'DEFAULT' } },
+    { name: 'kms-ok', executeCommandConfiguration: { logging: 'DEFAULT', kmsKeyId: GOOD_KEY } },
+  ];
+  const tasks: TaskSeed[] = [
+    { cluster: 'healthy', service: 'svc', containers: [{ name: 'app' }] },
+    { cluster: 'kms-ok', service: 'svc', containers: [{ name: 'app' }] },
+  ];
   for (const c of CASES) {
     clusters.push({ name: c.name, ...c.cluster });
     // A family per case: task definitions are account-wide, and each case needs its own.
@@ -87,8 +107,15 @@ beforeAll(async () => {
     }
   }
   sandbox = await startSandbox({
-    seed: { clusters, services: clusters.map((c) => ({ name: 'svc', cluster: c.name })), tasks },
+    seed: {
+      clusters,
+      services: clusters.map((c) => ({ name: 'svc', cluster: c.name })),
+      tasks,
+      kmsKeys: [{ arn: GOOD_KEY }],
+    },
   });
+  // Clusters create the keys they name; this one is then switched off, as a key can be in AWS.
+  sandbox.state.addKmsKey({ arn: DISABLED_KEY, enabled: false });
   env = { ...sandbox.env, PATH: process.env['PATH'] ?? '' };
 });
 
@@ -113,6 +140,13 @@ describe('ecs-exec doctor', () => {
     expect(text).toMatch(fix);
     expect(text.match(/^✗/gm)).toHaveLength(1);
     expect(code).toBe(1);
+  });
+
+  it('tries the KMS key as the bot and passes when it may use it', async () => {
+    const { code, stdout } = await cli(['doctor', '--cluster', 'kms-ok', '--service', 'svc'], env);
+    expect(stdout.toString()).toMatch(/^✓ Session encryption: KMS key .*: the bot may use it/m);
+    expect(code).toBe(0);
+    expect(callsOf(sandbox, 'GenerateDataKey').at(-1)?.input['KeyId']).toBe(GOOD_KEY);
   });
 
   it('says the cluster is missing, and reads nothing else', async () => {

@@ -109,6 +109,15 @@ describe('doctorChecks', () => {
     expect(checks.get('kms')?.detail).toContain('kms:GenerateDataKey');
   });
 
+  it('judges the KMS key by what happened when the bot tried it', () => {
+    const withKey = { ...cluster, executeCommandConfiguration: { kmsKeyId: 'alias/exec' } };
+    expect(byId({ ...healthy, cluster: withKey, kmsAccess: 'ok' }).get('kms')?.status).toBe('pass');
+    const denied = byId({ ...healthy, cluster: withKey, kmsAccess: { error: 'AccessDeniedException' } }).get('kms');
+    expect(denied?.status).toBe('fail');
+    expect(denied?.fix).toContain('kms:GenerateDataKey on alias/exec');
+    expect(byId({ ...healthy, cluster: withKey }).get('kms')?.status).toBe('unknown');
+  });
+
   it('renders one line per check with ✓ ✗ ?', () => {
     const text = renderChecklist(doctorChecks({ ...healthy, tasks: [task({ enableExecuteCommand: false })] }));
     expect(text).toMatch(/^✓ Cluster prod: ACTIVE$/m);

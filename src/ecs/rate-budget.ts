@@ -67,7 +67,7 @@ export class ApiBudget {
   private readonly buckets: Record<BudgetClass, TokenBucket>;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     rates: Record<BudgetClass, BudgetRate> = DEFAULT_BUDGET,
     readonly maxWaitMs = 10_000,
   ) {
@@ -94,11 +94,6 @@ export class ApiBudget {
       }
     }
     return { ok: true };
-  }
-
-  /** The clock the budget runs on (for backoff decisions made alongside it). */
-  get now(): number {
-    return this.clock.now();
   }
 }
 

@@ -19,7 +19,9 @@ export async function startAgentProcess(bytes: number): Promise<{
   stop(): void;
 }> {
   const script = fileURLToPath(new URL('./ssm-agent-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(bytes)], {
+  // SSM_BENCH_AGENT_NODE_OPTIONS lets a run profile the agent side, e.g. "--cpu-prof --cpu-prof-dir=/tmp/agent".
+  const extra = process.env['SSM_BENCH_AGENT_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, String(bytes)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });

@@ -184,8 +184,9 @@ export function encodeAgentMessage(msg: AgentMessage): Uint8Array {
   ) {
     throw new EncodeError('message_type', `${JSON.stringify(messageType)} is not 1-32 printable ASCII characters`);
   }
-  const frame = new Uint8Array(PAYLOAD_OFFSET + payload.length);
-  const view = new DataView(frame.buffer);
+  // Every byte is written below, so the frame skips zero-filling and comes from Node's small-buffer pool.
+  const frame: Uint8Array = Buffer.allocUnsafe(PAYLOAD_OFFSET + payload.length);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   view.setUint32(HEADER.headerLength.offset, HEADER_LENGTH_VALUE);
   frame.fill(0x20, HEADER.messageType.offset, MESSAGE_TYPE_END);
   for (let i = 0; i < messageType.length; i += 1) frame[HEADER.messageType.offset + i] = messageType.charCodeAt(i);

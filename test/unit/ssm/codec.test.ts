@@ -157,7 +157,7 @@ describe('decode errors by field', () => {
     'skips validation of %s (garbage PayloadLength, digest and date)',
     (type) => {
       const frame = encodeAgentMessage({ ...outputHello.message, messageType: type, payloadType: 0 });
-      const view = new DataView(frame.buffer);
+      const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
       view.setUint32(116, 0x06000000); // little-endian length, as MGS has been seen to send
       view.setBigUint64(40, 0n);
       frame.fill(0, 80, 112);

@@ -10,7 +10,7 @@ import type { CliIo } from './cli/io.js';
 import { EXIT_COULD_NOT_RUN } from './cli/io.js';
 import { type Config, hasSlackSettings, loadConfig } from './config/load-config.js';
 import { createAwsClientFactory } from './ecs/aws-client-factory.js';
-import { createEcsExecEngine } from './ecs/exec-engine.js';
+import { createEcsExecEngine, type EngineTuning } from './ecs/exec-engine.js';
 import { isBotError } from './errors.js';
 import { createCachingUserGroupResolver } from './policy/user-group-resolver-port.js';
 import { systemClock } from './shared/clock.js';
@@ -36,7 +36,7 @@ export async function startBotWith(
   config: Config,
   env: Record<string, string | undefined>,
   logger: Logger,
-  options: { host?: string; redisKeyPrefix?: string; tuning?: FlowTuning } = {},
+  options: { host?: string; redisKeyPrefix?: string; tuning?: FlowTuning; engine?: EngineTuning } = {},
 ): Promise<RunningBot> {
   if (config.slack.mode === 'none') throw new Error('Slack settings are required to start the bot');
   const replicaId = `${hostname()}-${randomUUID().slice(0, 6)}`;
@@ -71,7 +71,7 @@ export async function startBotWith(
     store,
     notifier: new WebSlackNotifier(client, { logger }),
     userGroups: createCachingUserGroupResolver(new SlackUserGroupResolver(client), { clock: systemClock }),
-    engine: createEcsExecEngine(awsFactory),
+    engine: createEcsExecEngine(awsFactory, options.engine),
     clock: systemClock,
     logger,
     replicaId,

@@ -56,9 +56,12 @@ export class TokenBucket {
 export const BUDGET_CLASSES = { execute: 'execute', read: 'read' } as const;
 export type BudgetClass = (typeof BUDGET_CLASSES)[keyof typeof BUDGET_CLASSES];
 
-/** Default shares: ≤ 1 ExecuteCommand/s sustained with bursts of 5; reads 10/s with bursts of 20. */
+/**
+ * Default shares: ≤ 2 ExecuteCommand/s sustained with bursts of 10 (an incident channel firing twenty runs at once
+ * gets them all within seconds, well inside ECS's account limits); reads 10/s with bursts of 20.
+ */
 export const DEFAULT_BUDGET: Record<BudgetClass, BudgetRate> = {
-  execute: { perSecond: 1, burst: 5 },
+  execute: { perSecond: 2, burst: 10 },
   read: { perSecond: 10, burst: 20 },
 };
 
@@ -69,7 +72,7 @@ export class ApiBudget {
   constructor(
     clock: Clock,
     rates: Record<BudgetClass, BudgetRate> = DEFAULT_BUDGET,
-    readonly maxWaitMs = 10_000,
+    readonly maxWaitMs = 30_000,
   ) {
     this.buckets = { execute: new TokenBucket(rates.execute, clock), read: new TokenBucket(rates.read, clock) };
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Writable } from 'node:stream';
 import { loadConfig } from '../config/load-config.js';
+import type { EngineTuning } from '../ecs/exec-engine.js';
 import { type RunningBot, startBotWith } from '../main.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { FlowTuning } from '../slack/flow/flow-deps.js';
@@ -26,6 +27,8 @@ export interface LocalStackOptions {
   port?: number;
   /** The flow's pacing (live tail, expiry sweep). */
   tuning?: FlowTuning;
+  /** Data-channel watchdog periods. */
+  engine?: EngineTuning;
 }
 
 /**
@@ -73,6 +76,7 @@ export class LocalStack {
         host: options.host ?? '127.0.0.1',
         ...(options.redisKeyPrefix ? { redisKeyPrefix: options.redisKeyPrefix } : {}),
         ...(options.tuning ? { tuning: options.tuning } : {}),
+        ...(options.engine ? { engine: options.engine } : {}),
       });
       return new LocalStack(slack, sandbox, bot, signingSecret, logger);
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { ApprovalRecord, FinishState, RunResult, TransitionResult } from '../../approval/approval-port.js';
+import { currentBindingDigest } from '../../approval/binding-digest.js';
 import { ApprovalError, WrongStateError } from '../../approval/errors.js';
 import { toClusterSettings } from '../../ecs/cluster-settings.js';
 import type { ClusterSettings, TargetRequest } from '../../ecs/resolve-target.js';
@@ -274,13 +275,16 @@ export function createExecFlow(
   async function dispatchAndRun(approved: ApprovalRecord): Promise<void> {
     let record: ApprovalRecord;
     try {
-      record = (await store.dispatch({ id: approved.id, dispatcher: deps.replicaId, expectedDigest: approved.digest }))
-        .record;
+      // The digest is recomputed from what is about to run under the policy loaded now: a policy change since the
+      // approval, or any change to the bound fields, makes the claim fail instead of running on a stale approval.
+      const expectedDigest = currentBindingDigest(approved, deps.policyVersion);
+      record = (await store.dispatch({ id: approved.id, dispatcher: deps.replicaId, expectedDigest })).record;
     } catch (error) {
       if (error instanceof WrongStateError) return; // another replica won the claim
       throw error;
     }
-    await refreshCard(record);
+    // The card is not refreshed here: Slack's chat.update budget (~50/min per workspace) is better spent on the
+    // final state, and the live tail shows that a longer run started.
     const cluster = clusterFor(record.target.clusterAlias);
     const started = deps.clock.now();
     const pipeline = createOutputPipeline({ maxOutputBytes: policy.limits.maxOutputBytes });

@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import { toUserMessage } from '../../errors.js';
+import { isBotError, toUserMessage } from '../../errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { ACTION_IDS, type ActionId, CALLBACK_IDS, type CallbackId, COMMAND } from '../ids.js';
 import { parseSlashCommand, type SlashCommand, USAGE } from '../parse-command.js';
@@ -84,7 +84,11 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
       await handlers.command(parsed.value, context);
     } catch (error) {
       logger.error({ err: error, command: parsed.value.kind }, 'slash command failed');
-      await context.respond({ text: `:x: ${toUserMessage(error)}` }).catch(() => {});
+      // A command fails before anything is dispatched (runs start separately), so "nothing ran" is always true here.
+      const text = isBotError(error)
+        ? `:x: ${toUserMessage(error)}`
+        : ':x: The bot could not handle this right now (its state store or Slack did not answer); nothing was run. Try again in a minute.';
+      await context.respond({ text }).catch(() => {});
     }
   });
 

@@ -60,7 +60,7 @@ export interface FlowFixture {
 export async function startFlow(redisUrl: string, overrides: Partial<LocalStackOptions> = {}): Promise<FlowFixture> {
   const logs: string[] = [];
   const stack = await LocalStack.start({
-    configYaml: FLOW_CONFIG,
+    configYaml: overrides.configYaml ?? FLOW_CONFIG,
     redisUrl,
     redisKeyPrefix: `test:${randomUUID()}:`,
     tuning: { liveTailIntervalMs: 200, liveTailDelayMs: 300, expirySweepIntervalMs: 0 },

@@ -207,3 +207,43 @@ describe('exec session against the sandbox agent', () => {
     expect(Date.now() - started).toBeLessThan(8_000);
   });
 });
+
+describe('AWS adapters against the sandbox', () => {
+  it('ResumeSession returns a fresh token and stream URL for a live session', async () => {
+    const response = await clients.ecs.send(
+      new ExecuteCommandCommand({ cluster: 'demo', task: DEFAULT_TASK_IDS.web, command: 'sleep 5', interactive: true }),
+    );
+    const sessionId = response.session?.sessionId ?? '';
+    const control = new AwsSsmControl(clients.ssm);
+    const resumed = await control.resumeSession(sessionId);
+    expect(resumed.tokenValue).not.toBe('');
+    expect(resumed.tokenValue).not.toBe(response.session?.tokenValue);
+    expect(resumed.streamUrl).toContain(sessionId);
+    await control.terminateSession(sessionId);
+  });
+
+  it('maps SSM and KMS failures to SsmError codes', async () => {
+    const control = new AwsSsmControl(clients.ssm);
+    await expect(control.resumeSession('ecs-execute-command-does-not-exist')).rejects.toMatchObject({
+      code: 'ssm.control.resume',
+    });
+    const kms = new AwsKms(clients.kms);
+    await expect(
+      kms.generateDataKey({
+        keyId: 'arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000',
+        encryptionContext: {},
+        numberOfBytes: 64,
+      }),
+    ).rejects.toMatchObject({ code: 'ssm.kms.generate_data_key' });
+  });
+
+  it('generates a 64-byte data key with the encryption context', async () => {
+    const key = await new AwsKms(clients.kms).generateDataKey({
+      keyId: KEY_ARN,
+      encryptionContext: { 'aws:ssm:SessionId': 's', 'aws:ssm:TargetId': 't' },
+      numberOfBytes: 64,
+    });
+    expect(key.plaintext).toHaveLength(64);
+    expect(key.ciphertextBlob.length).toBeGreaterThan(0);
+  });
+});

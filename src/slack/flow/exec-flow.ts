@@ -290,14 +290,22 @@ export function createExecFlow(
     const pipeline = createOutputPipeline({ maxOutputBytes: policy.limits.maxOutputBytes });
     const controller = new AbortController();
     activeRuns.set(record.id, controller);
+    let receivedBytes = 0;
     const tail = createLiveTail({
       notifier,
       channel: record.channel,
       threadTs: record.cardMessageTs,
       requestId: record.id,
-      snapshot: () => pipeline.snapshot(),
+      render: () =>
+        views.liveTail({
+          requestId: record.id,
+          snapshot: pipeline.snapshot(),
+          elapsedMs: deps.clock.now() - started,
+          bytes: receivedBytes,
+        }),
       intervalMs: deps.liveTailIntervalMs ?? 1_500,
       delayMs: deps.liveTailDelayMs ?? 2_000,
+      clock: deps.clock,
       logger,
     });
     let finishState: FinishState = 'error';
@@ -317,6 +325,7 @@ export function createExecFlow(
         ...(record.timeoutMs !== undefined ? { timeoutMs: record.timeoutMs } : {}),
         signal: controller.signal,
         onOutput: (chunk) => {
+          receivedBytes += chunk.byteLength;
           pipeline.write(chunk);
           tail.changed();
           if (!markedRunning) {
@@ -355,17 +364,11 @@ export function createExecFlow(
       finished = { ...record, state: finishState, result: runResult };
     }
     const message = views.resultMessage(finished, output, policy.limits.previewLines);
-    await tail.finish(message.summary);
-    await notifier.postMessage(record.channel, message.message, record.cardMessageTs);
-    if (message.file) {
+    await tail.finish(views.liveTailDone(record.id));
+    await notifier.postMessage(record.channel, message, record.cardMessageTs);
+    if (message.upload) {
       await notifier
-        .uploadFile({
-          channel: record.channel,
-          threadTs: record.cardMessageTs,
-          filename: message.file.filename,
-          title: message.file.title,
-          content: message.file.content,
-        })
+        .uploadFile({ channel: record.channel, threadTs: record.cardMessageTs, ...message.upload })
         .catch((error: unknown) => logger.error({ err: error, requestId: record.id }, 'output file upload failed'));
     }
     await refreshCard(finished);

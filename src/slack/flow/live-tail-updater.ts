@@ -1,17 +1,19 @@
+import { createUpdateCoalescer, type UpdateCoalescer } from '../../output/coalescer.js';
+import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SlackMessage, SlackNotifier } from '../slack-port.js';
-import * as views from './views.js';
 
 export interface LiveTailOptions {
   notifier: SlackNotifier;
   channel: string;
   threadTs: string;
   requestId: string;
-  /** The output as a terminal shows it now (redacted); read only when an update is due. */
-  snapshot: () => string;
+  /** Renders the live-tail message for the output so far; called only when an update is actually sent. */
+  render: () => SlackMessage;
   intervalMs: number;
   /** The live tail appears only for runs still going after this long; short runs post just their result. */
   delayMs: number;
+  clock: Clock;
   logger: Logger;
 }
 
@@ -26,71 +28,55 @@ export interface LiveTail {
 
 /**
  * One message per run that follows the output while it runs. It is posted only when a run outlasts `delayMs`, so a
- * burst of quick runs costs Slack two posts each (card and result), not three. Updates are coalesced: however fast
- * output arrives, Slack sees at most one `chat.update` per interval, always with the latest state, and a failed
- * update is only logged (the final status is posted separately and must not wait on it).
+ * burst of quick runs costs Slack two posts each (card and result), not three. Updates go through the coalescer:
+ * however fast output arrives, Slack sees at most one `chat.update` per interval, always ending on the latest
+ * state. States are rendered lazily, so a fast stream pays for one render per update, not one per chunk.
  */
 export function createLiveTail(options: LiveTailOptions): LiveTail {
-  let ts: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let dirty = false;
-  let finished = false;
-  let inFlight: Promise<void> = Promise.resolve();
-  let lastSent = 0;
+  let updates: UpdateCoalescer<() => SlackMessage> | undefined;
   let posting: Promise<void> | undefined;
   let startTimer: NodeJS.Timeout | undefined;
+  let finished = false;
+  let changedBeforePost = false;
 
-  const send = (message: SlackMessage): Promise<void> => {
-    const target = ts;
-    if (!target) return Promise.resolve();
-    inFlight = inFlight
-      .then(() => options.notifier.updateMessage(options.channel, target, message))
-      .catch((error: unknown) =>
-        options.logger.warn({ err: error, requestId: options.requestId }, 'live-tail update failed'),
-      );
-    return inFlight;
-  };
-
-  const flush = (): void => {
-    timer = undefined;
-    if (finished || !dirty) return;
-    dirty = false;
-    lastSent = Date.now();
-    void send(views.liveTail(options.requestId, options.snapshot()));
+  const post = async (): Promise<void> => {
+    try {
+      const { ts } = await options.notifier.postMessage(options.channel, options.render(), options.threadTs);
+      updates = createUpdateCoalescer<() => SlackMessage>({
+        clock: options.clock,
+        intervalMs: options.intervalMs,
+        deliver: async (render) => {
+          // WebSlackNotifier already waits out 429s, so nothing is left to report back here.
+          await options.notifier.updateMessage(options.channel, ts, render());
+          return undefined;
+        },
+        onError: (error) =>
+          options.logger.warn({ err: error, requestId: options.requestId }, 'live-tail update failed'),
+      });
+      if (changedBeforePost && !finished) updates.offer(options.render);
+    } catch (error) {
+      options.logger.warn({ err: error, requestId: options.requestId }, 'live tail not posted');
+    }
   };
 
   return {
     start() {
       startTimer = setTimeout(() => {
         startTimer = undefined;
-        if (finished) return;
-        posting = options.notifier
-          .postMessage(options.channel, views.liveTail(options.requestId, options.snapshot()), options.threadTs)
-          .then(
-            (posted) => {
-              ts = posted.ts;
-              lastSent = Date.now();
-              if (dirty && !finished) this.changed();
-            },
-            (error: unknown) =>
-              options.logger.warn({ err: error, requestId: options.requestId }, 'live tail not posted'),
-          );
+        if (!finished) posting = post();
       }, options.delayMs);
       startTimer.unref();
     },
     changed() {
-      dirty = true;
-      if (timer || finished || !ts) return;
-      const wait = Math.max(0, lastSent + options.intervalMs - Date.now());
-      timer = setTimeout(flush, wait);
-      timer.unref();
+      if (finished) return;
+      if (updates) updates.offer(options.render);
+      else changedBeforePost = true;
     },
     async finish(summary) {
       finished = true;
-      if (timer) clearTimeout(timer);
       if (startTimer) clearTimeout(startTimer);
       await posting;
-      await send(summary);
+      await updates?.close(() => summary);
     },
   };
 }

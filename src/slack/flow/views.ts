@@ -7,8 +7,15 @@ import type { OutputResult } from '../../output/pipeline.js';
 import type { PolicyDecision } from '../../policy/evaluate.js';
 import type { RunbookParamDescriptor } from '../../policy/runbooks.js';
 import { formatDuration } from '../../shared/duration.js';
+import {
+  buildExecResultMessage,
+  type ExecResultMessage,
+  RUN_OUTCOMES,
+  type RunOutcome,
+} from '../blocks/exec-result.js';
+import { buildLiveTailMessage, type LiveTailInput } from '../blocks/live-tail.js';
 import { requestCardBlocks } from '../blocks/request-card.js';
-import { ACTION_IDS, CALLBACK_IDS } from '../ids.js';
+import { CALLBACK_IDS } from '../ids.js';
 import type { SlackMessage } from '../slack-port.js';
 
 /** Block id of the deny modal's reason field. */
@@ -52,89 +59,32 @@ function groupLabels(policy: PolicyConfig): Record<string, string> {
   return labels;
 }
 
-/** What the thread shows when a run ends: the status, a preview and, when the preview is cut, a file. */
-export function resultMessage(
-  record: ApprovalRecord,
-  output: OutputResult,
-  previewLines: number,
-): { message: SlackMessage; summary: SlackMessage; file?: { filename: string; title: string; content: Uint8Array } } {
-  const status = finalStatusText(record);
-  const lines = output.text.split('\n');
-  const cut = output.truncated || lines.length > previewLines * 2;
-  const head = cut ? lines.slice(0, previewLines) : lines;
-  const tail = cut ? output.tail.split('\n').slice(-previewLines) : [];
-  const preview = cut
-    ? `${head.join('\n')}\n… ${Math.max(0, output.lineCount - head.length - tail.length)} lines omitted …\n${tail.join('\n')}`
-    : head.join('\n');
-  const code = neutraliseSlackText(preview).slice(0, 2_900);
-  const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: status } },
-    ...(code.trim()
-      ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `\`\`\`${code}\`\`\`` } }]
-      : []),
-  ];
-  return {
-    message: { text: status, blocks },
-    summary: {
-      text: `Run ${record.id} finished; the result is below.`,
-      blocks: [
-        {
-          type: 'context',
-          elements: [{ type: 'mrkdwn', text: `:checkered_flag: Run ${record.id} finished; the result is below.` }],
-        },
-      ],
-    },
-    ...(cut
-      ? {
-          file: {
-            filename: `${record.id}-output.txt`,
-            title: `Output of ${record.id}`,
-            content: new TextEncoder().encode(output.text),
-          },
-        }
-      : {}),
-  };
+/** What the thread shows when a run ends: the status, a preview and, when the preview is cut, the file. */
+export function resultMessage(record: ApprovalRecord, output: OutputResult, previewLines: number): ExecResultMessage {
+  const result = record.result;
+  return buildExecResultMessage({
+    requestId: record.id,
+    outcome: (RESULT_STATES as readonly string[]).includes(record.state) ? (record.state as RunOutcome) : 'error',
+    ...(result?.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+    durationMs: result?.durationMs ?? 0,
+    output,
+    previewLines,
+    ...(result?.detail ? { detail: result.detail } : {}),
+    ...(record.cancelledBy ? { cancelledBy: record.cancelledBy } : {}),
+  });
 }
 
-function finalStatusText(record: ApprovalRecord): string {
-  const result = record.result;
-  const exit = result?.exitCode !== undefined ? `exit ${result.exitCode}` : 'exit code unknown';
-  const head: Record<string, string> = {
-    succeeded: `:white_check_mark: ${exit}`,
-    failed: `:x: ${exit}`,
-    timed_out: ':stopwatch: timed out',
-    cancelled: ':no_entry: cancelled',
-    interrupted: ':warning: interrupted (the command may still be running)',
-    error: ':no_entry_sign: could not run',
-  };
-  const detail = result?.detail ? ` — ${neutraliseSlackText(result.detail)}` : '';
-  return `${head[record.state] ?? record.state} · ${formatDuration(result?.durationMs ?? 0)} · ${result?.bytes ?? 0} bytes${detail}`;
-}
+const RESULT_STATES = Object.values(RUN_OUTCOMES);
 
 /** The live-tail message while a command runs, with its Stop button. */
-export function liveTail(requestId: string, snapshot: string): SlackMessage {
-  const shown = neutraliseSlackText(snapshot.split('\n').slice(-15).join('\n')).slice(-2_800);
-  return {
-    text: `Running ${requestId}…`,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `:arrow_forward: Running *${requestId}*` } },
-      ...(shown.trim()
-        ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `\`\`\`${shown}\`\`\`` } }]
-        : []),
-      {
-        type: 'actions',
-        elements: [
-          {
-            type: 'button',
-            action_id: ACTION_IDS.stop,
-            value: requestId,
-            style: 'danger',
-            text: { type: 'plain_text', text: 'Stop' },
-          },
-        ],
-      },
-    ],
-  };
+export function liveTail(input: LiveTailInput): SlackMessage {
+  return buildLiveTailMessage(input);
+}
+
+/** What the live tail turns into once the result is posted below it. */
+export function liveTailDone(requestId: string): SlackMessage {
+  const text = `🏁 Run ${requestId} finished; the result is below.`;
+  return { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] };
 }
 
 /** Why the policy said no, and what would make it yes. */

@@ -63,7 +63,7 @@ export async function startFlow(redisUrl: string, overrides: Partial<LocalStackO
     configYaml: overrides.configYaml ?? FLOW_CONFIG,
     redisUrl,
     redisKeyPrefix: `test:${randomUUID()}:`,
-    tuning: { liveTailIntervalMs: 200, liveTailDelayMs: 300, expirySweepIntervalMs: 0 },
+    tuning: { liveTailIntervalMs: 1_000, liveTailDelayMs: 300, expirySweepIntervalMs: 0 },
     logDestination: new Writable({
       write(chunk, _encoding, callback) {
         logs.push(String(chunk));

@@ -98,7 +98,7 @@ describe('approvals over time', () => {
     const config = FLOW_CONFIG.replace('ttl: 10m', 'ttl: 1s');
     flow = await startFlow(inject('redisUrl'), {
       configYaml: config,
-      tuning: { liveTailIntervalMs: 200, liveTailDelayMs: 300, expirySweepIntervalMs: 200 },
+      tuning: { liveTailIntervalMs: 1_000, liveTailDelayMs: 300, expirySweepIntervalMs: 200 },
     });
     await flow.stack.slash(ALICE, CHANNEL, 'demo/worker -- echo too-late');
     const card = structuredClone(await flow.card());

@@ -244,7 +244,7 @@ function prng(seed: number): () => number {
 }
 
 describe('fuzz', () => {
-  it('only DecodeError escapes from 120,000 random, truncated and corrupted frames', () => {
+  it('only DecodeError escapes from 100,000 random, truncated and corrupted frames', () => {
     const random = prng(0x55aa1234);
     const int = (n: number) => Math.floor(random() * n);
     const seeds = [
@@ -253,7 +253,7 @@ describe('fuzz', () => {
     ];
     const counts = { ok: 0, rejected: 0 };
     const fields = new Set<string>();
-    for (let i = 0; i < 120_000; i += 1) {
+    for (let i = 0; i < 100_000; i += 1) {
       const seed = seeds[i % seeds.length] as Uint8Array;
       let input: Uint8Array;
       switch (i % 4) {
@@ -281,12 +281,16 @@ describe('fuzz', () => {
           const values = [0, 1, 115, 116, 117, 0x7fffffff, 0x80000000, 0xffffffff, input.length - 120];
           view.setUint32(offsets[int(offsets.length)] as number, values[int(values.length)] as number);
           if (random() < 0.5) input.set(createHash('sha256').update(input.subarray(120)).digest(), 80);
-          if (random() < 0.2) input = Uint8Array.from([...input, ...new Uint8Array(int(8))]);
+          if (random() < 0.2) {
+            const longer = new Uint8Array(input.length + int(8));
+            longer.set(input);
+            input = longer;
+          }
         }
       }
       try {
         const message = decodeAgentMessage(input, { maxPayloadBytes: 1100 });
-        expect(typeof message.messageType).toBe('string');
+        if (typeof message.messageType !== 'string') throw new Error(`iteration ${i}: no message type`);
         counts.ok += 1;
       } catch (error) {
         if (!(error instanceof DecodeError)) throw new Error(`iteration ${i}: ${String(error)}`, { cause: error });
@@ -294,7 +298,7 @@ describe('fuzz', () => {
         counts.rejected += 1;
       }
     }
-    expect(counts.ok + counts.rejected).toBe(120_000);
+    expect(counts.ok + counts.rejected).toBe(100_000);
     expect(counts.ok).toBeGreaterThan(1000);
     expect([...fields].sort()).toEqual(
       [

@@ -34,6 +34,10 @@ interface PreparedRun {
 /** Where the person who asked can be answered privately. */
 type Reply = (text: string) => Promise<void>;
 
+/** How often a running request says it is alive, and how long without that means its replica died. */
+const HEARTBEAT_MS = 30_000;
+const STALE_RUN_MS = 3 * 60_000;
+
 const OUTCOME_STATE: Record<string, FinishState> = {
   timed_out: 'timed_out',
   cancelled: 'cancelled',
@@ -291,6 +295,11 @@ export function createExecFlow(
     const controller = new AbortController();
     activeRuns.set(record.id, controller);
     let receivedBytes = 0;
+    // A heartbeat, output or not (a quiet `sleep` is still alive), keeps the request off the stale-run sweeper.
+    const heartbeat = setInterval(() => {
+      void store.reportProgress(record.id).catch(() => {});
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
     const tail = createLiveTail({
       notifier,
       channel: record.channel,
@@ -344,6 +353,7 @@ export function createExecFlow(
       if (!isBotError(error)) logger.error({ err: error, requestId: record.id }, 'dispatch failed');
     } finally {
       activeRuns.delete(record.id);
+      clearInterval(heartbeat);
     }
 
     const output = pipeline.result();
@@ -690,10 +700,22 @@ export function createExecFlow(
     return undefined;
   }
 
+  /**
+   * Closes what nobody will close otherwise: requests whose approval window passed, and runs whose replica stopped
+   * sending heartbeats (it died mid-run). Each gets its card updated; a lost run also gets a final status in its
+   * thread saying the command may still be running. Nothing is re-run.
+   */
   async function sweepExpired(): Promise<number> {
     const expired = await store.expireDue();
     for (const { record } of expired) await refreshCard(record).catch(() => {});
-    return expired.length;
+    const stale = await store.interruptStale(STALE_RUN_MS);
+    for (const { record } of stale) {
+      await refreshCard(record).catch(() => {});
+      const text =
+        '⚠ interrupted: the bot replica running this stopped, and the command may still be running in the container.';
+      await notifier.postMessage(record.channel, { text }, record.cardMessageTs).catch(() => {});
+    }
+    return expired.length + stale.length;
   }
 
   const sweepEvery = deps.expirySweepIntervalMs ?? 15_000;

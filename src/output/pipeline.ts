@@ -73,7 +73,7 @@ class Pipeline implements OutputPipeline {
   private readonly hash = createHash('sha256');
   private readonly renderer = new TerminalRenderer();
   private readonly redactor: StreamingRedactor | undefined;
-  private kept: string[] = [];
+  private kept: Buffer[] = [];
   private keptBytes = 0;
   private truncated = false;
   private totalBytes = 0;
@@ -114,7 +114,7 @@ class Pipeline implements OutputPipeline {
     }
     const lineCount = this.newlines + (this.endsWithNewline ? 0 : 1);
     this.finished = {
-      text: this.kept.join(''),
+      text: Buffer.concat(this.kept, this.keptBytes).toString('utf8'),
       tail: this.tail(),
       totalBytes: this.totalBytes,
       renderedBytes: this.renderedBytes,
@@ -152,22 +152,25 @@ class Pipeline implements OutputPipeline {
 
   private accept(text: string): void {
     if (text.length === 0) return;
-    const bytes = Buffer.byteLength(text, 'utf8');
-    this.renderedBytes += bytes;
     this.newlines += countNewlines(text);
     this.endsWithNewline = text.charCodeAt(text.length - 1) === 0x0a;
     this.appendTail(text);
-    if (this.truncated) return;
-    if (this.keptBytes + bytes <= this.maxOutputBytes) {
-      this.kept.push(text);
-      this.keptBytes += bytes;
+    if (this.truncated) {
+      this.renderedBytes += Buffer.byteLength(text, 'utf8');
       return;
     }
-    const fitting = utf8Prefix(text, this.maxOutputBytes - this.keptBytes);
-    const lineEnd = fitting.lastIndexOf('\n');
-    const piece = lineEnd >= 0 ? fitting.slice(0, lineEnd + 1) : fitting;
+    // Kept output is held as UTF-8 outside the JS heap: megabytes of strings there would be copied by every
+    // young-generation collection until promoted, which cost more than the encoding.
+    const encoded = Buffer.from(text, 'utf8');
+    this.renderedBytes += encoded.length;
+    if (this.keptBytes + encoded.length <= this.maxOutputBytes) {
+      this.kept.push(encoded);
+      this.keptBytes += encoded.length;
+      return;
+    }
+    const piece = lineCut(encoded, this.maxOutputBytes - this.keptBytes);
     this.kept.push(piece);
-    this.keptBytes += Buffer.byteLength(piece, 'utf8');
+    this.keptBytes += piece.length;
     this.truncated = true;
   }
 
@@ -194,15 +197,19 @@ function countNewlines(text: string): number {
   return count;
 }
 
-/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
-export function utf8Prefix(text: string, maxBytes: number): string {
-  if (maxBytes <= 0) return '';
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return text;
+/**
+ * The longest prefix of UTF-8 `bytes` that fits in `maxBytes`, ending after a newline when one fits, and never
+ * inside a character.
+ */
+function lineCut(bytes: Buffer, maxBytes: number): Buffer {
+  if (maxBytes <= 0) return bytes.subarray(0, 0);
+  if (bytes.length <= maxBytes) return bytes;
+  const lineEnd = bytes.lastIndexOf(0x0a, maxBytes - 1);
+  if (lineEnd >= 0) return bytes.subarray(0, lineEnd + 1);
   let end = maxBytes;
   // Step back over continuation bytes to the start of the character that does not fit.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
+  return bytes.subarray(0, end);
 }
 
 function dropPartialFirstLine(text: string): string {

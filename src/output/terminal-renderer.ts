@@ -28,8 +28,8 @@ const ESC = 0x1b;
 /** Controls other than LF, DEL and the C1 controls: everything the fast path cannot copy through. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job
 const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
-const SGR_SEQUENCES = /\x1b\[[0-9;:]{0,32}m/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: CR and ESC are what it looks for
+const CRLF_AND_COLOURS = /\r(?=\n)|\x1b\[[0-9;:]{0,32}m/g;
 /** C1 controls that start a sequence; text containing one takes the state machine's way. */
 const C1_INTRODUCERS = ['\x90', '\x98', '\x9b', '\x9d', '\x9e', '\x9f'];
 /** A complete CSI sequence: parameters, intermediates, final byte. */
@@ -48,8 +48,7 @@ export class TerminalRenderer {
 
   /** Feeds decoded text. Finished lines become available through `takeCommitted`. */
   write(input: string): void {
-    // CR right before LF changes nothing on screen, and dropping it lets whole CRLF lines take the fast path.
-    const text = this.withoutColours(input.includes('\r\n') ? input.replaceAll('\r\n', '\n') : input);
+    const text = this.simplified(input);
     const length = text.length;
     let i = 0;
     while (i < length) {
@@ -79,15 +78,17 @@ export class TerminalRenderer {
   }
 
   /**
-   * Colour codes are by far the most common escapes, and they change nothing a line shows. Removing them all in
-   * one pass keeps coloured lines on the fast path. It gives exactly what the state machine would, so it is only
-   * done when every escape in the text is a complete colour code met in the ground state.
+   * Takes out, in one pass, what changes nothing on screen: CR right before LF (so whole CRLF lines take the fast
+   * path) and colour codes, by far the most common escapes (so coloured lines do too). Colour codes are only
+   * taken out when that gives exactly what the state machine would: every escape in the text is a complete
+   * colour code met in the ground state.
    */
-  private withoutColours(text: string): string {
-    if (this.state !== GROUND || !text.includes('\x1b')) return text;
-    const stripped = text.replace(SGR_SEQUENCES, '');
-    if (stripped.includes('\x1b') || C1_INTRODUCERS.some((c1) => stripped.includes(c1))) return text;
-    return stripped;
+  private simplified(text: string): string {
+    if (this.state === GROUND && text.includes('\x1b')) {
+      const stripped = text.replace(CRLF_AND_COLOURS, '');
+      if (!stripped.includes('\x1b') && !C1_INTRODUCERS.some((c1) => stripped.includes(c1))) return stripped;
+    }
+    return text.includes('\r\n') ? text.replaceAll('\r\n', '\n') : text;
   }
 
   /** Handles the control at `at`; returns where plain text may resume. */

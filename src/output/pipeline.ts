@@ -50,6 +50,8 @@ export interface OutputPipeline {
 }
 
 const DEFAULT_TAIL_CHARS = 65_536;
+/** Raw bytes are hashed in blocks of this size: one `update` per 1 KiB frame costs more than the hashing. */
+const HASH_BLOCK_BYTES = 64 * 1024;
 const DEFAULT_SNAPSHOT_CHARS = 8192;
 
 /**
@@ -73,6 +75,8 @@ class Pipeline implements OutputPipeline {
   private readonly hash = createHash('sha256');
   private readonly renderer = new TerminalRenderer();
   private readonly redactor: StreamingRedactor | undefined;
+  private readonly hashBlock = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
+  private hashBlockUsed = 0;
   private kept: Buffer[] = [];
   private keptBytes = 0;
   private truncated = false;
@@ -97,7 +101,7 @@ class Pipeline implements OutputPipeline {
   write(chunk: Uint8Array): void {
     if (this.finished) throw new OutputUsageError('output written after the run ended');
     this.totalBytes += chunk.byteLength;
-    this.hash.update(chunk);
+    this.hashLater(chunk);
     this.renderer.write(this.decoder.write(chunk));
     this.passOnCommitted();
   }
@@ -122,7 +126,7 @@ class Pipeline implements OutputPipeline {
       truncated: this.truncated,
       redactions: this.redactor?.redactions ?? 0,
       redactionsByKind: { ...(this.redactor?.redactionsByKind ?? emptyRedactionCounts()) },
-      sha256: this.hash.digest('hex'),
+      sha256: this.hash.update(this.hashBlock.subarray(0, this.hashBlockUsed)).digest('hex'),
       lineCount,
     };
     this.kept = [];
@@ -141,6 +145,19 @@ class Pipeline implements OutputPipeline {
     this.end();
     // biome-ignore lint/style/noNonNullAssertion: end() always sets it
     return this.finished!;
+  }
+
+  private hashLater(chunk: Uint8Array): void {
+    if (this.hashBlockUsed + chunk.byteLength > HASH_BLOCK_BYTES) {
+      this.hash.update(this.hashBlock.subarray(0, this.hashBlockUsed));
+      this.hashBlockUsed = 0;
+    }
+    if (chunk.byteLength >= HASH_BLOCK_BYTES) {
+      this.hash.update(chunk);
+      return;
+    }
+    this.hashBlock.set(chunk, this.hashBlockUsed);
+    this.hashBlockUsed += chunk.byteLength;
   }
 
   /** Hands the lines the renderer finished to the redactor (or straight on without redaction). */

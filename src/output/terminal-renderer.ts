@@ -28,8 +28,8 @@ const ESC = 0x1b;
 /** Controls other than LF, DEL and the C1 controls: everything the fast path cannot copy through. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job
 const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: CR and ESC are what it looks for
-const CRLF_AND_COLOURS = /\r(?=\n)|\x1b\[[0-9;:]{0,32}m/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
+const SGR_SEQUENCES = /\x1b\[[0-9;:]{0,32}m/g;
 /** C1 controls that start a sequence; text containing one takes the state machine's way. */
 const C1_INTRODUCERS = ['\x90', '\x98', '\x9b', '\x9d', '\x9e', '\x9f'];
 /** A complete CSI sequence: parameters, intermediates, final byte. */
@@ -78,17 +78,17 @@ export class TerminalRenderer {
   }
 
   /**
-   * Takes out, in one pass, what changes nothing on screen: CR right before LF (so whole CRLF lines take the fast
+   * Takes out what changes nothing on screen: CR right before LF (so whole CRLF lines take the fast
    * path) and colour codes, by far the most common escapes (so coloured lines do too). Colour codes are only
    * taken out when that gives exactly what the state machine would: every escape in the text is a complete
    * colour code met in the ground state.
    */
-  private simplified(text: string): string {
-    if (this.state === GROUND && text.includes('\x1b')) {
-      const stripped = text.replace(CRLF_AND_COLOURS, '');
-      if (!stripped.includes('\x1b') && !C1_INTRODUCERS.some((c1) => stripped.includes(c1))) return stripped;
-    }
-    return text.includes('\r\n') ? text.replaceAll('\r\n', '\n') : text;
+  private simplified(input: string): string {
+    const text = input.includes('\r\n') ? input.replaceAll('\r\n', '\n') : input;
+    if (this.state !== GROUND || !text.includes('\x1b')) return text;
+    const stripped = text.replace(SGR_SEQUENCES, '');
+    if (stripped.includes('\x1b') || C1_INTRODUCERS.some((c1) => stripped.includes(c1))) return text;
+    return stripped;
   }
 
   /** Handles the control at `at`; returns where plain text may resume. */

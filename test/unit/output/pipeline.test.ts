@@ -78,6 +78,20 @@ describe('createOutputPipeline', () => {
     expect(result.tail.endsWith('line 0999\n')).toBe(true);
   });
 
+  it('hashes every raw byte in order, whatever the chunk sizes', () => {
+    const raw = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
+    const sizes = [1, 1024, 70_000, 3, 65_536, 65_535, 2];
+    const chunks: Uint8Array[] = [];
+    for (let offset = 0, i = 0; offset < raw.length; i++) {
+      const size = sizes[i % sizes.length] ?? 1;
+      chunks.push(raw.subarray(offset, offset + size));
+      offset += size;
+    }
+    const result = run(chunks);
+    expect(result.sha256).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(result.totalBytes).toBe(raw.length);
+  });
+
   it('never cuts a multibyte character when the cap falls inside it', () => {
     const result = run([encode('€'.repeat(100))], 10);
     expect(result.text).toBe('€€€');

@@ -98,36 +98,42 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/** Runs the pipeline over `input` RUNS times; prints and returns the median throughput. */
+function measure(label: string, input: Buffer): number {
+  const megabytes = input.length / 1e6;
+  runPipeline(input.subarray(0, 8 * 1024 * 1024)); // warm-up: let the JIT settle
+  const wallRates: number[] = [];
+  const cpuRates: number[] = [];
+  let last: Run | undefined;
+  for (let run = 0; run < RUNS; run++) {
+    last = runPipeline(input);
+    wallRates.push(megabytes / last.seconds);
+    cpuRates.push(megabytes / last.cpuSeconds);
+  }
+  const wall = median(wallRates);
+  const cpu = median(cpuRates);
+  console.log(
+    `${label}: ${megabytes.toFixed(1)} MB in ${CHUNK_BYTES}-byte chunks, ${last?.lines} lines, ${last?.redactions} redactions`,
+  );
+  console.log(`  wall-clock runs: ${wallRates.map((r) => r.toFixed(0)).join(', ')} MB/s (median ${wall.toFixed(1)})`);
+  console.log(`  per CPU-second:  ${cpuRates.map((r) => r.toFixed(0)).join(', ')} MB/s (median ${cpu.toFixed(1)})`);
+  // Wall time on a shared machine measures the neighbours too; per-CPU-second throughput is the cost on one core.
+  return Math.max(wall, cpu);
+}
+
 const input = realisticOutput(OUTPUT_BYTES);
 const megabytes = input.length / 1e6;
-runPipeline(input.subarray(0, 8 * 1024 * 1024)); // warm-up: let the JIT settle
-
-const wallRates: number[] = [];
-const cpuRates: number[] = [];
-let last: Run | undefined;
-for (let run = 0; run < RUNS; run++) {
-  last = runPipeline(input);
-  wallRates.push(megabytes / last.seconds);
-  cpuRates.push(megabytes / last.cpuSeconds);
-}
-const wall = median(wallRates);
-const cpu = median(cpuRates);
-// Wall time on a shared machine measures the neighbours too; per-CPU-second throughput is the cost on one core.
-const rate = Math.max(wall, cpu);
+const rate = measure('mixed output (one non-ASCII line in 31: all strings two-byte)', input);
+measure('same mix, ASCII only', Buffer.from(input.toString('utf8').replaceAll('→', '->'), 'utf8'));
 console.log(
-  `output pipeline: ${megabytes.toFixed(1)} MB in ${CHUNK_BYTES}-byte chunks, ${last?.lines} lines, ${last?.redactions} redactions`,
-);
-console.log(`  wall-clock runs: ${wallRates.map((r) => r.toFixed(0)).join(', ')} MB/s (median ${wall.toFixed(1)})`);
-console.log(`  per CPU-second:  ${cpuRates.map((r) => r.toFixed(0)).join(', ')} MB/s (median ${cpu.toFixed(1)})`);
-console.log(
-  `  load average: ${loadavg()
+  `load average: ${loadavg()
     .map((l) => l.toFixed(1))
     .join(
       ' ',
     )} on ${availableParallelism()} cores; SHA-256 64 KiB: ${calibrationGBps().toFixed(2)} GB/s (idle box: 1.9)`,
 );
 console.log(
-  `  result: ${rate.toFixed(1)} MB/s (target >= ${TARGET_MB_PER_S} MB/s) ${rate >= TARGET_MB_PER_S ? 'PASS' : 'FAIL'}`,
+  `result (mixed output): ${rate.toFixed(1)} MB/s (target >= ${TARGET_MB_PER_S} MB/s) ${rate >= TARGET_MB_PER_S ? 'PASS' : 'FAIL'}`,
 );
 
 if (process.argv.includes('--xterm')) {

@@ -58,6 +58,7 @@ export function createExecFlow(
   /** Runs in this process, so Stop and cancel reach them. */
   const activeRuns = new Map<string, AbortController>();
   const runPromises = new Set<Promise<void>>();
+  const cardUpdates = new Map<string, Promise<void>>();
 
   const groupsOf = (userId: string): Promise<string[]> => userGroupIdsOf(policy, deps.userGroups, userId);
 
@@ -255,13 +256,27 @@ export function createExecFlow(
       .catch((error: unknown) => logger.warn({ err: error }, 'audit channel post failed'));
   }
 
-  async function refreshCard(record: ApprovalRecord): Promise<void> {
-    if (!record.cardMessageTs) return;
-    await notifier.updateMessage(
-      record.channel,
-      record.cardMessageTs,
-      views.requestCard(record, policy, deps.clock.now()),
-    );
+  /**
+   * Updates a request's card. Updates of one card are queued, and each renders the record as stored when it is
+   * sent, so a slow update (say, one waiting out a 429) can never land after a newer one and show an old state.
+   */
+  function refreshCard(record: ApprovalRecord): Promise<void> {
+    if (!record.cardMessageTs) return Promise.resolve();
+    const previous = cardUpdates.get(record.id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const latest = (await store.get(record.id)) ?? record;
+      await notifier.updateMessage(
+        latest.channel,
+        latest.cardMessageTs,
+        views.requestCard(latest, policy, deps.clock.now()),
+      );
+    });
+    const settled = next.catch(() => {});
+    cardUpdates.set(record.id, settled);
+    void settled.then(() => {
+      if (cardUpdates.get(record.id) === settled) cardUpdates.delete(record.id);
+    });
+    return next;
   }
 
   function startDispatch(record: ApprovalRecord): void {
@@ -408,7 +423,9 @@ export function createExecFlow(
     }
     try {
       const next = (await act(record, await eligibleFor(record))).record;
-      await refreshCard(next);
+      // The card update does not hold up what follows (an approval's dispatch starts at once); it is ordered after
+      // the stored decision, which is all that matters for what the card shows.
+      void refreshCard(next).catch((error: unknown) => logger.warn({ err: error, requestId }, 'card update failed'));
       return next;
     } catch (error) {
       if (error instanceof ApprovalError) {

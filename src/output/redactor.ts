@@ -28,8 +28,8 @@ interface Found {
 }
 
 const DEFAULT_CARRY_OVER_CHARS = 8192;
-// Batch plus carry-over (plus one push) stays near 56K characters: as a two-byte string that is still under the 128 KiB above
-// which V8 allocates each string in large-object space, which made redaction several times slower.
+// Batch plus carry-over (plus one push) stays near 56K characters: as a two-byte string that is still under the
+// 128 KiB above which V8 allocates each string in large-object space, which made redaction several times slower.
 const DEFAULT_BATCH_CHARS = 48 * 1024;
 
 /**

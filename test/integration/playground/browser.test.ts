@@ -137,7 +137,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () 
     await expect.poll(() => thread.textContent()).toContain('approved-run');
     // Final: no buttons left on the card.
     await expect.poll(() => updated.locator('button[data-action-id="ecs_exec_approve"]').count()).toBe(0);
-    await screenshot('3-approved-and-ran');
+    const approved = await screenshot('3-approved-and-ran');
+    // The README's picture: refreshed on request, or made once when missing.
+    if (process.env['UPDATE_SCREENSHOTS'] === '1' || !existsSync(README_SCREENSHOT)) {
+      mkdirSync('docs', { recursive: true });
+      copyFileSync(approved, README_SCREENSHOT);
+    }
   });
 
   it('opens the runbook modal, takes the parameters and runs the runbook', async () => {
@@ -156,11 +161,6 @@ describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () 
     const thread = threadOf(cardTs);
     await thread.getByText('exit 0').waitFor();
     await expect.poll(() => thread.textContent()).toContain('warming sessions step 3 of 3');
-    const final = await screenshot('5-runbook-ran');
-    // The README's picture: refreshed on request, or made once when missing.
-    if (process.env['UPDATE_SCREENSHOTS'] === '1' || !existsSync(README_SCREENSHOT)) {
-      mkdirSync('docs', { recursive: true });
-      copyFileSync(final, README_SCREENSHOT);
-    }
+    await screenshot('5-runbook-ran');
   });
 });

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { redactText as redactSecrets } from '../output/redactor.js';
 
 export type { Logger };
 
@@ -32,12 +33,12 @@ const REDACTED_PATHS = [
   '*.headers.authorization',
 ];
 
-/** Slack tokens, AWS secret keys and similar shapes scrubbed from free-text log messages. */
-const SECRET_TEXT = /\b(xox[abprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16})\b/g;
-
-/** Replaces token-shaped substrings in free text; used for messages that may quote user or SDK input. */
+/**
+ * Replaces secret-shaped substrings (AWS keys, Slack tokens, private keys, JWTs, credential JSON) in free text, with
+ * the same rules that redact command output, so a log line is never less careful than a Slack message.
+ */
 export function redactText(text: string): string {
-  return text.replace(SECRET_TEXT, '[redacted]');
+  return redactSecrets(text).text;
 }
 
 /** JSON-lines logger with secret redaction; `destination` lets tests capture what would be written. */

@@ -1,5 +1,6 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { type ApprovalRecord, isTerminal, type RequestState } from '../../approval/approval-port.js';
+import { neutraliseSlackText } from '../../output/neutralise.js';
 import { ACTION_IDS } from '../ids.js';
 import type { SlackMessage } from '../slack-port.js';
 
@@ -31,18 +32,8 @@ const STATE_LABEL: Readonly<Record<RequestState, string>> = {
   error: '❗ Could not start',
 };
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  // A zero-width space between backticks looks the same and cannot close the code block.
-  '```': '`\u200b`\u200b`',
-};
-
 /** Escapes text typed by a user so Slack shows it literally: no mentions, links, dates or broken code fences. */
-function inert(text: string): string {
-  return text.replace(/```|[&<>]/g, (match) => ESCAPES[match] ?? match);
-}
+const inert = neutraliseSlackText;
 
 /**
  * The longest prefix of `text` whose escaped form fits `budget` characters, escaped, with a note of what was cut.

@@ -2,6 +2,7 @@ import type { ApprovalRecord, FinishState, RunResult, TransitionResult } from '.
 import { currentBindingDigest } from '../../approval/binding-digest.js';
 import { ApprovalError, WrongStateError } from '../../approval/errors.js';
 import { toClusterSettings } from '../../ecs/cluster-settings.js';
+import { AmbiguousContainerError } from '../../ecs/errors.js';
 import type { ClusterSettings, TargetRequest } from '../../ecs/resolve-target.js';
 import { isBotError, toUserMessage } from '../../errors.js';
 import { createOutputPipeline } from '../../output/pipeline.js';
@@ -173,6 +174,13 @@ export function createExecFlow(
         userName: context.userName,
       });
     } catch (error) {
+      if (error instanceof AmbiguousContainerError) {
+        const picker = views.containerPicker(error.choices, (container) => encodePick(run, container));
+        if (picker) {
+          await context.respond(picker);
+          return;
+        }
+      }
       await reject(context, requestText, toUserMessage(error));
       await reply(`:x: ${toUserMessage(error)}`);
       return;
@@ -437,6 +445,25 @@ export function createExecFlow(
     }
   }
 
+  /**
+   * A container choice travels in the button's value, so whichever replica gets the click can continue the request.
+   * The value holds only what the user asked for; everything is checked again (policy, target, approvals) on click.
+   */
+  function encodePick(run: PreparedRun, container: string): string {
+    const { cluster: _settings, ...asked } = run;
+    return JSON.stringify({ ...asked, target: { ...run.target, container } });
+  }
+
+  function decodePick(value: string): PreparedRun | undefined {
+    try {
+      const asked = JSON.parse(value) as Omit<PreparedRun, 'cluster'>;
+      const cluster = clusterFor(asked.clusterAlias);
+      return cluster && typeof asked.command === 'string' ? { ...asked, cluster } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   const clickContext = (context: ActionContext) => ({ channel: context.channelId, messageTs: context.messageTs ?? '' });
 
   async function handleCommand(command: Exclude<SlashCommand, { kind: 'help' }>, context: InteractionContext) {
@@ -643,10 +670,11 @@ export function createExecFlow(
         if (!record) return await context.respond({ text: `:x: There is no request ${requestId}.` });
         return await cancelRequest(record, context.userId, (text) => context.respond({ text }));
       }
-      case ACTION_IDS.pickContainer:
-        return await context.respond({
-          text: 'Pick the container by writing it after the target: <cluster>/<service>:<container>.',
-        });
+      case ACTION_IDS.pickContainer: {
+        const run = decodePick(requestId);
+        if (!run) return await context.respond({ text: ':x: This choice has expired; send the request again.' });
+        return await submit(run, context, (text) => context.respond({ text }));
+      }
     }
   }
 

@@ -15,7 +15,7 @@ import {
 } from '../blocks/exec-result.js';
 import { buildLiveTailMessage, type LiveTailInput } from '../blocks/live-tail.js';
 import { requestCardBlocks } from '../blocks/request-card.js';
-import { CALLBACK_IDS } from '../ids.js';
+import { ACTION_IDS, CALLBACK_IDS } from '../ids.js';
 import type { SlackMessage } from '../slack-port.js';
 
 /** Block id of the deny modal's reason field. */
@@ -85,6 +85,35 @@ export function liveTail(input: LiveTailInput): SlackMessage {
 export function liveTailDone(requestId: string): SlackMessage {
   const text = `🏁 Run ${requestId} finished; the result is below.`;
   return { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] };
+}
+
+/** Slack's limit on a button's value; a choice that does not fit is offered as text instead. */
+const MAX_BUTTON_VALUE = 2_000;
+
+/**
+ * An ephemeral picker when a task has several containers and neither the request nor the config names one. Returns
+ * undefined when a choice cannot be carried in a button (a very long command), and the caller explains in text.
+ */
+export function containerPicker(
+  choices: readonly string[],
+  valueFor: (container: string) => string,
+): SlackMessage | undefined {
+  const buttons = choices.slice(0, 25).map((container) => ({
+    type: 'button' as const,
+    action_id: ACTION_IDS.pickContainer,
+    text: { type: 'plain_text' as const, text: container.slice(0, 75) },
+    value: valueFor(container),
+  }));
+  if (buttons.some((button) => button.value.length > MAX_BUTTON_VALUE)) return undefined;
+  const text = 'This task has several containers. Which one should the command run in?';
+  return {
+    text,
+    // One actions block per button: Slack wants action ids unique within a block, and all carry the same one.
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      ...buttons.map((button, index) => ({ type: 'actions' as const, block_id: `pick_${index}`, elements: [button] })),
+    ],
+  };
 }
 
 /** Why the policy said no, and what would make it yes. */

@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { defaultSeed } from '../../../src/sandbox/index.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
-import { ALICE, BOB, CHANNEL, everythingSlackReceived, type FlowFixture, MALLORY, startFlow } from './flow-fixture.js';
+import {
+  ALICE,
+  BOB,
+  CHANNEL,
+  everythingSlackReceived,
+  FLOW_CONFIG,
+  type FlowFixture,
+  MALLORY,
+  startFlow,
+} from './flow-fixture.js';
 
 let flow: FlowFixture | undefined;
 
@@ -158,5 +168,42 @@ describe('from /ecs-exec to the output in the thread', () => {
     expect(received).not.toContain('<!channel>');
     expect(received).not.toContain('<@U0BOB>');
     expect(text(status.blocks)).toMatch(/omitted/);
+  });
+
+  it('offers a picker when the task has several containers, and runs in the one picked', async () => {
+    const seed = defaultSeed();
+    seed.services?.push({ name: 'multi', cluster: 'demo' });
+    seed.tasks?.push({
+      id: '2c3d4e5f60718293a4b5c6d7e8f90a1b',
+      cluster: 'demo',
+      service: 'multi',
+      containers: [{ name: 'app' }, { name: 'sidecar' }],
+    });
+    flow = await startFlow(inject('redisUrl'), {
+      configYaml: FLOW_CONFIG.replace('targets: ["demo/web"]', 'targets: ["demo/web", "demo/multi"]'),
+      sandbox: { seed },
+    });
+    await flow.stack.slash(ALICE, CHANNEL, 'demo/multi -- echo picked');
+    let picker: ReturnType<FlowFixture['stack']['slack']['ephemeralsFor']>[number] | undefined;
+    await expect
+      .poll(() => {
+        picker = flow?.stack.slack.ephemeralsFor(ALICE, CHANNEL).find((e) => text(e.blocks).includes('sidecar'));
+        return picker !== undefined;
+      })
+      .toBe(true);
+    expect(flow.stack.slack.messages(CHANNEL).filter((m) => m.source === 'chat.postMessage')).toHaveLength(0);
+    const sidecarBlock = (picker?.blocks as { elements?: { value?: string; text?: { text: string } }[] }[]).find(
+      (block) => block.elements?.some((element) => element.text?.text === 'sidecar'),
+    );
+    await flow.stack.actions.clickButton({
+      user: ALICE,
+      channel: CHANNEL,
+      messageTs: picker?.ts as string,
+      actionId: ACTION_IDS.pickContainer,
+      value: sidecarBlock?.elements?.[0]?.value as string,
+    });
+    const status = await flow.finalStatus(await flow.card());
+    expect(text(status.blocks)).toContain('picked');
+    expect(flow.stack.sandbox.sessions.at(-1)?.containerName).toBe('sidecar');
   });
 });

@@ -141,7 +141,13 @@ describe('the running playground', () => {
     });
 
   interface PageState {
-    messages: Array<{ ts: string; thread_ts?: string; text: string; blocks?: unknown[] }>;
+    messages: Array<{
+      ts: string;
+      thread_ts?: string;
+      text: string;
+      blocks?: unknown[];
+      files?: Array<{ id: string; name: string; size: number }>;
+    }>;
     ephemerals: Array<{ ts: string; user: string; text: string }>;
   }
   const state = async (): Promise<PageState> => (await (await fetch(new URL('/api/state', url))).json()) as PageState;
@@ -176,6 +182,30 @@ describe('the running playground', () => {
     const refusal = (await state()).ephemerals.find((ephemeral) => ephemeral.user === 'U0OSCAR');
     expect(refusal?.text).toMatch(/not allowed|no rule/i);
     expect((await state()).messages.some((message) => /demo\/worker/.test(JSON.stringify(message.blocks)))).toBe(false);
+  });
+
+  it('offers long output as a download link that serves the file as text', async () => {
+    await post('/api/slash', { user: 'U0RILEY', text: '/ecs-exec demo/web -- seq 1 3000' });
+    let shared: PageState['messages'][number] | undefined;
+    await expect
+      .poll(
+        async () => {
+          shared = (await state()).messages.find((message) => (message.files?.length ?? 0) > 0);
+          return shared !== undefined;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    const file = shared?.files?.[0] as { id: string; name: string; size: number };
+    const html = messageBodyToHtml({ ts: '1.1', text: '', files: [file] }, context);
+    expect(html).toContain(`href="/files/${file.id}?download=1"`);
+    const download = await fetch(new URL(`/files/${file.id}?download=1`, url));
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(download.headers.get('content-disposition')).toContain('attachment');
+    const body = await download.text();
+    expect(body.split('\n').filter(Boolean).at(-1)).toBe('3000');
+    expect((await fetch(new URL('/files/F0NOPE', url))).status).toBe(404);
   });
 
   it('takes commands only from its own page', async () => {

@@ -192,9 +192,8 @@ describe('from /ecs-exec to the output in the thread', () => {
       })
       .toBe(true);
     expect(flow.stack.slack.messages(CHANNEL).filter((m) => m.source === 'chat.postMessage')).toHaveLength(0);
-    const sidecarBlock = (picker?.blocks as { elements?: { value?: string; text?: { text: string } }[] }[]).find(
-      (block) => block.elements?.some((element) => element.text?.text === 'sidecar'),
-    );
+    const blocks = (picker?.blocks ?? []) as { elements?: { value?: string; text?: { text: string } }[] }[];
+    const sidecarBlock = blocks.find((block) => block.elements?.some((element) => element.text?.text === 'sidecar'));
     await flow.stack.actions.clickButton({
       user: ALICE,
       channel: CHANNEL,

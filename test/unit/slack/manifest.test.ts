@@ -41,7 +41,8 @@ describe('manifest.yml and the code agree', () => {
     const declared = new Set<string>([...Object.values(ACTION_IDS), ...Object.values(CALLBACK_IDS)]);
     const used = new Set<string>();
     for (const file of sourceFiles('src')) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/['"`](ecs_exec_[a-z_]+)['"`]/g)) used.add(match[1] as string);
+      for (const match of readFileSync(file, 'utf8').matchAll(/['"`](ecs_exec_[a-z_]+)['"`]/g))
+        used.add(match[1] as string);
     }
     expect([...used].filter((id) => !declared.has(id))).toEqual([]);
   });

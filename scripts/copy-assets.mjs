@@ -1,6 +1,6 @@
 // tsc emits only JavaScript; the Lua scripts, YAML and static files the runtime reads sit beside the
 // compiled modules so that `dist/` alone (what the Dockerfile copies) is complete.
-import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 const ASSET_EXTENSIONS = ['.lua', '.yml', '.yaml', '.html', '.css', '.js.txt', '.svg'];
@@ -23,4 +23,7 @@ walk(srcRoot);
 // The playground's page is plain browser JavaScript (not compiled), and its bundled policy lives at the top of the
 // repository where people read it; both ship inside dist/ so `node bin/ecs-exec.js serve` works from dist alone.
 cpSync(join(srcRoot, 'playground', 'page'), join(distRoot, 'playground', 'page'), { recursive: true });
-cpSync('ecs-exec.playground.yml', join(distRoot, 'playground', 'ecs-exec.playground.yml'));
+// The production image builds from src/ alone and never serves the playground, so the policy may be absent there.
+if (existsSync('ecs-exec.playground.yml')) {
+  cpSync('ecs-exec.playground.yml', join(distRoot, 'playground', 'ecs-exec.playground.yml'));
+}

@@ -136,8 +136,10 @@ export async function startBotWith(
 /** `ecs-exec serve`: load the config from the environment, start, and drain on SIGTERM/SIGINT; or the playground. */
 export async function startBot(args: string[], io: CliIo): Promise<number> {
   // No Slack settings at all means someone is trying the product locally: serve the playground instead of failing.
-  // With any Slack setting present only --playground starts it, so a half-configured deployment still fails loudly.
-  if (args.includes('--playground') || !hasSlackSettings(io.env)) {
+  // With any Slack setting present, or in a production image (NODE_ENV=production, where missing secrets must fail
+  // loudly rather than look healthy), only --playground starts it.
+  const tryingItOut = !hasSlackSettings(io.env) && io.env['NODE_ENV'] !== 'production';
+  if (args.includes('--playground') || tryingItOut) {
     const { runPlayground } = await import('./playground/start-playground.js');
     return await runPlayground(args, io);
   }

@@ -112,6 +112,13 @@ describe('ecs-exec serve without Slack settings', () => {
     expect((await fetch(url)).status).toBe(200);
   });
 
+  it('fails loudly in a production image without Slack settings instead of serving the playground', async () => {
+    const { cli, exit } = serve([], { NODE_ENV: 'production', ECS_EXEC_CONFIG: '/nonexistent/ecs-exec.yml' });
+    expect(await exit).toBe(255);
+    expect(cli.stderr()).toContain('SLACK_BOT_TOKEN');
+    expect(cli.stdout()).not.toContain('ecs-exec playground:');
+  });
+
   it('reports every problem of a policy file given to try, and starts nothing', async () => {
     const { cli, exit } = serve(['--port', '0'], { ECS_EXEC_CONFIG: '/nonexistent/policy.yml' });
     expect(await exit).toBe(255);

@@ -13,6 +13,8 @@ import type { StoredMessage } from './slack/types.js';
 export interface LocalStackOptions {
   /** The policy file's text (YAML). */
   configYaml: string;
+  /** Slack reaches the bot over Socket Mode (the stand-in's WebSocket) instead of signed HTTP requests. */
+  socketMode?: boolean;
   /** Redis for the bot; unset: the embedded store. */
   redisUrl?: string;
   /** Key prefix in Redis, so several stacks can share one server. */
@@ -43,8 +45,12 @@ export class LocalStack {
     readonly bot: RunningBot,
     readonly signingSecret: string,
     readonly logger: Logger,
+    socketMode: boolean,
   ) {
-    this.actions = new SlackUserActions(slack, { kind: 'http', url: `${bot.url}/slack/events`, signingSecret });
+    this.actions = new SlackUserActions(
+      slack,
+      socketMode ? { kind: 'socket' } : { kind: 'http', url: `${bot.url}/slack/events`, signingSecret },
+    );
   }
 
   /** Plays Slack's part when a person types, clicks or submits a modal. */
@@ -53,7 +59,8 @@ export class LocalStack {
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
     const signingSecret = randomBytes(24).toString('hex');
-    const slack = await startSlackStandIn({ botToken, ...options.slack });
+    const appToken = `xapp-1-local-${randomBytes(12).toString('hex')}`;
+    const slack = await startSlackStandIn({ botToken, appToken, ...options.slack });
     let sandbox: Sandbox | undefined;
     try {
       sandbox = await startSandbox(options.sandbox ?? {});
@@ -61,6 +68,7 @@ export class LocalStack {
         ...sandbox.env,
         SLACK_BOT_TOKEN: botToken,
         SLACK_SIGNING_SECRET: signingSecret,
+        ...(options.socketMode ? { SLACK_APP_TOKEN: appToken } : {}),
         SLACK_API_URL: slack.apiUrl,
         PORT: String(options.port ?? 0),
         ECS_EXEC_CONFIG: 'ecs-exec.yml',
@@ -78,7 +86,8 @@ export class LocalStack {
         ...(options.tuning ? { tuning: options.tuning } : {}),
         ...(options.engine ? { engine: options.engine } : {}),
       });
-      return new LocalStack(slack, sandbox, bot, signingSecret, logger);
+      if (options.socketMode) await slack.waitForSocketHello(1);
+      return new LocalStack(slack, sandbox, bot, signingSecret, logger, options.socketMode === true);
     } catch (error) {
       await sandbox?.close();
       await slack.close();

@@ -299,6 +299,7 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
       if (path.startsWith('/files/'))
         return serveFile(response, decodeURIComponent(path.slice(7)), url.searchParams.has('download'));
       if (path === '/healthz') return send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
+      if (path === '/favicon.ico') return send(response, 204, 'image/x-icon', '');
       throw new HttpProblem(404, 'not found');
     }
     if (request.method === 'POST' && path.startsWith('/api/')) {

@@ -68,14 +68,20 @@ export function createExecFlow(
     return configured ? toClusterSettings(alias, configured) : undefined;
   };
 
-  /** The config alias and ECS target for what the user typed; a task ARN names the real cluster, not the alias. */
-  function targetOf(spec: TargetSpec): { alias: string; target: TargetRequest } | { error: string } {
+  /**
+   * The config alias, its cluster settings and the ECS target for what the user typed; a task ARN names the real
+   * cluster, not the alias.
+   */
+  function targetOf(
+    spec: TargetSpec,
+  ): { clusterAlias: string; cluster: ClusterSettings; target: TargetRequest } | { error: string } {
     if (spec.kind === 'task-arn') {
       const alias = clusterAliasFor(policy, spec.cluster, spec.region);
       if (!alias) return { error: `the cluster "${spec.cluster}" of that task ARN is not in the config` };
       const cluster = clusterFor(alias) as ClusterSettings;
       return {
-        alias,
+        clusterAlias: alias,
+        cluster,
         target: {
           kind: 'task-arn',
           taskArn: spec.taskArn,
@@ -91,12 +97,11 @@ export function createExecFlow(
       return { error: `unknown cluster "${spec.cluster}" (clusters: ${Object.keys(policy.clusters).join(', ')})` };
     }
     const container = spec.container ? { container: spec.container } : {};
-    return spec.kind === 'service'
-      ? {
-          alias: spec.cluster,
-          target: { kind: 'service', cluster: cluster.cluster, service: spec.service, ...container },
-        }
-      : { alias: spec.cluster, target: { kind: 'task', cluster: cluster.cluster, taskId: spec.taskId, ...container } };
+    const target: TargetRequest =
+      spec.kind === 'service'
+        ? { kind: 'service', cluster: cluster.cluster, service: spec.service, ...container }
+        : { kind: 'task', cluster: cluster.cluster, taskId: spec.taskId, ...container };
+    return { clusterAlias: spec.cluster, cluster, target };
   }
 
   function decide(
@@ -482,7 +487,7 @@ export function createExecFlow(
         if ('error' in target) return await reply(`:x: ${target.error}`);
         const spec = command.target;
         const decisionResult = decide(context.userId, await groupsOf(context.userId), context.channelId, {
-          clusterAlias: target.alias,
+          clusterAlias: target.clusterAlias,
           ...(spec.kind === 'service' ? { service: spec.service } : { taskId: spec.taskId }),
           ...(spec.container ? { container: spec.container } : {}),
           command: command.command,
@@ -509,9 +514,9 @@ export function createExecFlow(
         const target = targetOf(command.target);
         if ('error' in target) return await reply(`:x: ${target.error}`);
         if (command.target.kind !== 'service') return await reply(':x: doctor takes <cluster>/<service>.');
-        const cluster = clusterFor(target.alias) as ClusterSettings;
+        const { cluster } = target;
         const checks = await deps.engine.doctor(cluster, command.target.service, { userId: context.userId });
-        return await reply(views.doctor(target.alias, command.target.service, checks));
+        return await reply(views.doctor(target.clusterAlias, command.target.service, checks));
       }
     }
   }
@@ -525,9 +530,7 @@ export function createExecFlow(
     }
     await submit(
       {
-        clusterAlias: target.alias,
-        cluster: clusterFor(target.alias) as ClusterSettings,
-        target: target.target,
+        ...target,
         command: command.command,
         params: {},
         ...(command.reason ? { reason: command.reason } : {}),
@@ -580,9 +583,7 @@ export function createExecFlow(
     }
     await submit(
       {
-        clusterAlias: target.alias,
-        cluster: clusterFor(target.alias) as ClusterSettings,
-        target: target.target,
+        ...target,
         command: run.command,
         runbook: name,
         params: Object.fromEntries(Object.entries(run.values).map(([k, v]) => [k, String(v)])),

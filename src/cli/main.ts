@@ -69,8 +69,8 @@ export async function main(argv: string[]): Promise<void> {
   const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
   try {
     const code = await runCli(argv, io);
-    // `serve` keeps running on its own; every other command ends here with its code.
-    if (argv[0] !== 'serve') process.exitCode = code;
+    // `serve` resolves only once it has shut down (or failed to start), so its code is final too.
+    process.exitCode = code;
   } catch (error) {
     process.stderr.write(`ecs-exec: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = EXIT_COULD_NOT_RUN;

@@ -65,7 +65,11 @@ export interface DataChannelOptions {
   clientVersion?: string;
   /** Sent once when live. Default 200x50. */
   terminalSize?: TerminalSize;
-  /** Out-of-order frames held at most; beyond it they are dropped unacked and the agent resends. Default 1024. */
+  /**
+   * Out-of-order frames held at most; beyond it they are dropped unacked and the agent resends. Default 10,000, as the
+   * reference client: the agent resends one lost frame per 100 ms tick, so a gap can stay open while thousands of
+   * later frames arrive, and each one discarded here would need its own slow resend.
+   */
   maxOutOfOrder?: number;
   /** Input messages awaiting an ack at most. Default 10,000. */
   maxUnacked?: number;
@@ -82,6 +86,16 @@ export interface DataChannelOptions {
   /** Largest accepted frame payload. Default 1 MiB. */
   maxPayloadBytes?: number;
   logger?: Logger;
+}
+
+/** Output the channel knows it never delivered: frames from `firstMissingSeq` on are missing or held past a gap. */
+export interface OutputGap {
+  /** The sequence number output stopped at. */
+  firstMissingSeq: number;
+  /** Highest sequence number seen; frames up to it exist but were not all delivered. */
+  highestSeenSeq: number;
+  /** Frames held in the reorder buffer, never delivered. */
+  bufferedFrames: number;
 }
 
 /** Where the channel is in its life. */
@@ -113,6 +127,8 @@ export class DataChannel {
   private stateValue: DataChannelState = 'waiting';
 
   private expected = 0;
+  /** Highest output sequence number seen, delivered or not; -1 before the first. */
+  private highestSeen = -1;
   private readonly outOfOrder = new Map<number, AgentMessage>();
   /** True while an async handshake step runs; later frames wait in the reorder buffer. */
   private busy = false;
@@ -175,6 +191,18 @@ export class DataChannel {
   }
   get decodeErrors(): number {
     return this.decodeErrorCount;
+  }
+  /**
+   * Null when every output frame seen so far was delivered; otherwise the gap: a frame is missing while later ones
+   * arrived (held in the reorder buffer, or dropped because it was full). Output ending now would be incomplete.
+   */
+  get outputGap(): OutputGap | null {
+    if (this.highestSeen < this.expected && this.outOfOrder.size === 0) return null;
+    return {
+      firstMissingSeq: this.expected,
+      highestSeenSeq: this.highestSeen,
+      bufferedFrames: this.outOfOrder.size,
+    };
   }
 
   /** Starts using `transport`: sends OpenDataChannel with a fresh RequestId and resends unacked input promptly. */
@@ -296,6 +324,7 @@ export class DataChannel {
 
   private onStreamData(message: AgentMessage): void {
     const seq = message.sequenceNumber;
+    if (seq > this.highestSeen) this.highestSeen = seq;
     if (seq < this.expected) {
       // A resend of something we already have: our ack was lost, so ack again and drop it.
       this.sendAck(message);
@@ -303,7 +332,7 @@ export class DataChannel {
     }
     if (seq > this.expected || this.busy) {
       if (!this.outOfOrder.has(seq)) {
-        if (this.outOfOrder.size >= (this.options.maxOutOfOrder ?? 1024)) return;
+        if (this.outOfOrder.size >= (this.options.maxOutOfOrder ?? 10_000)) return;
         // Copy: the frame may be a view into a much larger socket buffer.
         this.outOfOrder.set(seq, { ...message, payload: message.payload.slice() });
       }

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TerminalSize } from './codec/payloads.js';
-import { DataChannel } from './data-channel.js';
+import { DataChannel, type OutputGap } from './data-channel.js';
 import { SsmError } from './errors.js';
 import { createExitMarkerFilter, type ExitMarkerFilter } from './exit-code.js';
 import type { KmsPort, SsmControlPort } from './ports.js';
@@ -66,6 +66,17 @@ export interface ExecSessionResult {
 
 /** Lifecycle of a run. */
 export type ExecSessionState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
+
+/** What the user is told when the session ended with output known to be missing. */
+export function incompleteOutputReason(gap: OutputGap, closeOutput: string | null): string {
+  const missing = gap.highestSeenSeq - gap.firstMissingSeq + 1 - gap.bufferedFrames;
+  const detail =
+    missing > 0
+      ? `${missing} of the last ${gap.highestSeenSeq - gap.firstMissingSeq + 1} output frames never arrived`
+      : 'output frames never arrived';
+  const why = closeOutput ? ` (${closeOutput})` : '';
+  return `The session ended before all of the output arrived${why}: ${detail}, so the output is incomplete.`;
+}
 
 const seconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 
@@ -232,6 +243,12 @@ class ExecSession {
       void this.end(this.stopping.outcome, this.stopping.reason, false);
       return;
     }
+    const gap = this.channel.outputGap;
+    if (gap) {
+      // The agent gave up on frames we never got (its drain timeout), or MGS closed early: never call that success.
+      void this.end('interrupted', incompleteOutputReason(gap, output || null), false);
+      return;
+    }
     const exitCode = this.exitCode();
     if (output.length > 0 && exitCode === null) {
       void this.end('failed', output, false);
@@ -321,9 +338,20 @@ class ExecSession {
     this.timers.clearTimeout(timer);
   }
 
-  private async end(outcome: ExecOutcome, reason: string | null, terminate: boolean): Promise<void> {
+  private async end(requested: ExecOutcome, requestedReason: string | null, terminate: boolean): Promise<void> {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
+    let outcome = requested;
+    let reason = requestedReason;
+    const gap = this.channel.outputGap;
+    if (gap) {
+      this.params.logger?.warn({ ...gap, outcome: requested }, 'ssm: session ended with output missing');
+      // Whatever ended the run, output known to be missing is never reported as a completed run.
+      if (outcome === 'completed') {
+        outcome = 'interrupted';
+        reason = incompleteOutputReason(gap, reason);
+      }
+    }
     this.params.signal?.removeEventListener('abort', this.onAbort);
     for (const timer of [this.timeout, this.graceTimer]) if (timer !== null) this.timers.clearTimeout(timer);
     if (this.watchdog !== null) this.timers.clearInterval(this.watchdog);

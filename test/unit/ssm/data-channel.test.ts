@@ -151,6 +151,38 @@ describe('DataChannel: receiving', () => {
     expect(output()).toBe('0123');
   });
 
+  it('holds and acks thousands of frames past a gap by default, so only the lost frame needs a resend', async () => {
+    const { agent, output } = setup();
+    const frames = Array.from({ length: 3001 }, (_, i) => agent.outputFrame(`${i},`));
+    for (const frame of frames.slice(1)) agent.sendFrame(frame);
+    await flush();
+    // Every buffered frame is acked at once: the agent removes each from its resend list and resends only frame 0.
+    expect(agent.acks).toHaveLength(3000);
+    expect(output()).toBe('');
+    agent.sendFrame(frames[0] as Uint8Array);
+    await flush();
+    expect(output()).toBe(Array.from({ length: 3001 }, (_, i) => `${i},`).join(''));
+  });
+
+  it('reports the gap while a frame is missing, including frames it had to drop, and none once it is filled', async () => {
+    const { agent, channel } = setup({ maxOutOfOrder: 2 });
+    const frames = ['0', '1', '2', '3', '4'].map((word) => agent.outputFrame(word));
+    agent.sendFrame(frames[0] as Uint8Array);
+    await flush();
+    expect(channel.outputGap).toBeNull();
+    for (const frame of frames.slice(2)) agent.sendFrame(frame);
+    await flush();
+    // Frames 2 and 3 are held, 4 was dropped for want of room: all of 1..4 is undelivered.
+    expect(channel.outputGap).toEqual({ firstMissingSeq: 1, highestSeenSeq: 4, bufferedFrames: 2 });
+    agent.sendFrame(frames[1] as Uint8Array);
+    await flush();
+    // 1-3 delivered; 4 is still known to exist and missing even though nothing is buffered.
+    expect(channel.outputGap).toEqual({ firstMissingSeq: 4, highestSeenSeq: 4, bufferedFrames: 0 });
+    agent.sendFrame(frames[4] as Uint8Array);
+    await flush();
+    expect(channel.outputGap).toBeNull();
+  });
+
   it('drops a corrupted frame without an ack and takes the agent’s resend', async () => {
     const { agent, output, channel } = setup();
     const frame = agent.outputFrame('payload');

@@ -92,6 +92,43 @@ describe('runExecSession', () => {
     expect(output()).toBe('plain\r\n');
   });
 
+  it('never reports completed when channel_closed comes while a frame is missing: interrupted, output incomplete', async () => {
+    const { agent, promise, output } = setup({ exitMarker: null });
+    await flush();
+    agent.sendOutput('first\r\n');
+    agent.outputFrame('lost\r\n');
+    agent.sendOutput('third\r\n');
+    agent.sendChannelClosed('');
+    const result = await promise;
+    expect(result).toMatchObject({ outcome: 'interrupted', exitCode: null, outputBytes: 7 });
+    expect(result.reason).toMatch(/output is incomplete/);
+    expect(result.reason).toContain('1 of the last 2 output frames never arrived');
+    expect(output()).toBe('first\r\n');
+  });
+
+  it('is interrupted, not completed, when the gap is before a received exit marker', async () => {
+    const { agent, promise } = setup();
+    await flush();
+    agent.outputFrame('lost\r\n');
+    agent.sendOutput(`\r\n${MARKER}:0\r\n`);
+    agent.sendChannelClosed('');
+    const result = await promise;
+    expect(result.outcome).toBe('interrupted');
+    expect(result.reason).toMatch(/output is incomplete/);
+  });
+
+  it('names the agent’s reason too when channel_closed carries one and output is missing', async () => {
+    const { agent, promise } = setup({ exitMarker: null });
+    await flush();
+    agent.outputFrame('lost');
+    agent.sendOutput('later');
+    agent.sendChannelClosed('Your session timed out due to inactivity and has been terminated.');
+    const result = await promise;
+    expect(result.outcome).toBe('interrupted');
+    expect(result.reason).toContain('(Your session timed out due to inactivity and has been terminated.)');
+    expect(result.reason).toMatch(/output is incomplete/);
+  });
+
   it('fails with channel_closed Output as the reason when the agent could not run the command', async () => {
     const { agent, promise, control } = setup();
     await flush();

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '../shared/logger.js';
 import type { AgentFaults } from './agent/agent-faults.js';
 import type { SessionSnapshot } from './agent/agent-session.js';
 import { DataChannelEndpoint, SessionFaultRules } from './agent/data-channel-endpoint.js';
@@ -46,6 +47,8 @@ export interface SandboxOptions {
   idleTimeoutMs?: number;
   /** How long a finished command waits for its output to be acked or its client to come back (default 30 s). */
   drainTimeoutMs?: number;
+  /** Warnings about sessions that closed with output unacknowledged (drain timeout); in-process sandboxes only. */
+  logger?: Logger;
 }
 
 /** Fault controls: `api` for the AWS API, `agent` for data-channel sessions. */
@@ -124,6 +127,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
     ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const unsubscribe = state.onTaskStopped((task) => endpoint.taskStopped(task.taskArn));
 

@@ -78,6 +78,10 @@ export interface SessionSnapshot {
   outputBytes: number;
   /** Output frames sent again after a lost ack or a drop. */
   resentFrames: number;
+  /** The command ended but its output was still unacknowledged when the drain timeout expired; the session closed anyway. */
+  drainTimedOut: boolean;
+  /** Output frames still unacknowledged when the session closed (normally 0). */
+  unackedAtClose: number;
   createdAt: number;
   closedAt: number | undefined;
 }
@@ -101,6 +105,8 @@ export interface AgentSessionOptions {
   drainTimeoutMs: number;
   resendIntervalMs: number;
   onClosed(session: AgentSession): void;
+  /** The drain timeout expired with output unacknowledged: the session is about to close and that output is lost. */
+  onDrainTimeout?(snapshot: SessionSnapshot, unackedFrames: number): void;
 }
 
 interface Unacked {
@@ -223,6 +229,8 @@ export class AgentSession {
       inputBytes: 0,
       outputBytes: 0,
       resentFrames: 0,
+      drainTimedOut: false,
+      unackedAtClose: 0,
       createdAt: Date.now(),
       closedAt: undefined,
     };
@@ -780,13 +788,24 @@ export class AgentSession {
     }
     this.phase = 'closing';
     this.snapshot.status = 'closing';
-    this.drainTimer = setTimeout(() => this.close(''), this.options.drainTimeoutMs);
+    this.drainTimer = setTimeout(() => this.drainTimeout(), this.options.drainTimeoutMs);
     this.drainTimer.unref();
     if (this.unacked.size === 0) this.close('');
   }
 
+  /** Like the agent after its drain wait, closes normally even though output is unacked, but says so. */
+  private drainTimeout(): void {
+    if (this.phase === 'closed') return;
+    if (this.unacked.size > 0) {
+      this.snapshot.drainTimedOut = true;
+      this.options.onDrainTimeout?.(this.snapshot, this.unacked.size);
+    }
+    this.close('');
+  }
+
   private close(output: string): void {
     if (this.phase === 'closed') return;
+    this.snapshot.unackedAtClose = this.unacked.size;
     this.phase = 'closed';
     this.snapshot.status = 'closed';
     this.snapshot.closeOutput = output;

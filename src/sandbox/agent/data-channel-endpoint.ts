@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../../shared/logger.js';
 import { decodeOpenDataChannel } from '../../ssm/codec/index.js';
 import type { ExecSessionsPort, ExecTarget, SessionTicket } from '../exec-sessions-port.js';
 import { type AgentFaults, mergeFaults } from './agent-faults.js';
@@ -78,6 +79,8 @@ export interface DataChannelOptions {
   idleTimeoutMs?: number;
   drainTimeoutMs?: number;
   resendIntervalMs?: number;
+  /** Where the endpoint reports sessions that lost output (drain timeout); default: nowhere, see the snapshots. */
+  logger?: Logger;
 }
 
 function wrap(ws: WebSocket): ChannelSocket {
@@ -150,6 +153,12 @@ export class DataChannelEndpoint implements ExecSessionsPort {
       idleTimeoutMs: this.options.idleTimeoutMs ?? 20 * 60_000,
       drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,
       resendIntervalMs: this.options.resendIntervalMs ?? 100,
+      onDrainTimeout: (snapshot, unackedFrames) => {
+        this.options.logger?.warn(
+          { sessionId: snapshot.sessionId, unackedFrames, outputBytes: snapshot.outputBytes },
+          'sandbox agent: drain timeout expired with output unacknowledged; closing the session anyway',
+        );
+      },
       onClosed: () => {
         for (const [token, id] of this.tokens) if (id === sessionId) this.tokens.delete(token);
       },

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
 import { MemoryApprovalStore } from './approval/memory-approval-store.js';
 import { RedisApprovalStore } from './approval/redis-approval-store.js';
+import type { AuditEntry } from './audit/audit-entry.js';
 import type { CliIo } from './cli/io.js';
 import { EXIT_COULD_NOT_RUN } from './cli/io.js';
 import { type Config, hasSlackSettings, loadConfig } from './config/load-config.js';
@@ -16,6 +17,7 @@ import { createCachingUserGroupResolver } from './policy/user-group-resolver-por
 import { systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
+import { createAuditChannelSink } from './slack/audit-channel.js';
 import { createExecFlow } from './slack/flow/exec-flow.js';
 import type { FlowTuning } from './slack/flow/flow-deps.js';
 import { type ReadinessCheck, startBotHttpServer } from './slack/http-server.js';
@@ -43,7 +45,15 @@ export async function startBotWith(
 
   let redis: Redis | undefined;
   let store: ApprovalStore;
-  const auditSink = (entry: unknown) => logger.info({ audit: entry }, 'audit');
+  const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl));
+  const notifier = new WebSlackNotifier(client, { logger });
+  const auditChannel = config.policy.audit.channel
+    ? createAuditChannelSink(notifier, config.policy.audit.channel, logger)
+    : undefined;
+  const auditSink = (entry: AuditEntry): void => {
+    logger.info({ audit: entry }, 'audit');
+    auditChannel?.(entry);
+  };
   if (config.redisUrl) {
     // Fail fast instead of queueing: a click must get "nothing happened, try again" within Slack's 3 s, and a
     // command resent after a reconnect must not run a transition twice (the scripts are idempotent anyway).
@@ -63,13 +73,12 @@ export async function startBotWith(
     store = new MemoryApprovalStore({ replicaId, auditSink });
   }
 
-  const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl));
   const awsFactory = createAwsClientFactory({ env });
   const flow = createExecFlow({
     policy: config.policy,
     policyVersion: config.policyVersion,
     store,
-    notifier: new WebSlackNotifier(client, { logger }),
+    notifier,
     userGroups: createCachingUserGroupResolver(new SlackUserGroupResolver(client), { clock: systemClock }),
     engine: createEcsExecEngine(awsFactory, options.engine),
     clock: systemClock,

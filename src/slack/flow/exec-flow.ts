@@ -254,19 +254,8 @@ export function createExecFlow(
     if (run.breakGlass && run.reason) {
       record = (await store.breakGlass({ id: record.id, userId: context.userId, reason: run.reason })).record;
       await refreshCard(record);
-      await announceToAuditChannel(
-        `:rotating_light: Break-glass by <@${context.userId}> on ${record.id}: ${record.reason}`,
-      );
     }
     if (record.state === 'approved') startDispatch(record);
-  }
-
-  async function announceToAuditChannel(text: string): Promise<void> {
-    const channel = policy.audit.channel;
-    if (!channel) return;
-    await notifier
-      .postMessage(channel, { text })
-      .catch((error: unknown) => logger.warn({ err: error }, 'audit channel post failed'));
   }
 
   /**

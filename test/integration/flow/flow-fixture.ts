@@ -41,6 +41,7 @@ runbooks:
       name: { type: string, pattern: "^[A-Za-z ;$()]+$" }
       times: { type: int, min: 1, max: 3, default: 1 }
 limits: { timeout: 1m, maxOutputBytes: 8MiB, previewLines: 20 }
+audit: { channel: C0AUDIT }
 `;
 
 /** A started local stack plus what the tests look at: the logs and the thread under a request card. */

@@ -122,6 +122,9 @@ describe('approvals over time', () => {
     expect(text(status.blocks)).toContain('urgent');
     expect(text(flow.stack.slack.message(CHANNEL, card.ts)?.blocks)).toMatch(/BREAK-GLASS/);
     expect(text(flow.stack.slack.message(CHANNEL, card.ts)?.blocks)).toContain('site down');
+    const audit = () => flow?.stack.slack.messages('C0AUDIT').map((message) => message.text) ?? [];
+    await expect.poll(() => audit().join('\n')).toMatch(/BREAK-GLASS\* r-[a-z0-9]+ by <@U0ALICE>.*site down/);
+    await expect.poll(() => audit().join('\n')).toMatch(/finished r-[a-z0-9]+ \(succeeded\)/);
   });
 
   it('lets the requester cancel a pending request, and shows it in status and history', async () => {

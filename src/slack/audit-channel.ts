@@ -1,0 +1,50 @@
+import type { AuditEntry } from '../audit/audit-entry.js';
+import { neutraliseSlackText } from '../output/neutralise.js';
+import type { Logger } from '../shared/logger.js';
+import type { SlackNotifier } from './slack-port.js';
+
+/** Audit actions worth a line in the audit channel: the decisions and how runs ended, not every step. */
+const SUMMARISED: Readonly<Record<string, string>> = {
+  approve: '👍 approved',
+  deny: '🚫 denied',
+  cancel: '⛔ cancelled',
+  expire: '💤 expired',
+  finish: '🏁 finished',
+};
+
+const mention = (id: string): string => (/^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : `\`${neutraliseSlackText(id)}\``);
+
+/** The one-line summary of an audit entry for the audit channel, or undefined when it needs none. */
+export function auditChannelLine(entry: AuditEntry): string | undefined {
+  if (entry.outcome !== 'ok') return undefined;
+  const reason = typeof entry.detail['reason'] === 'string' ? neutraliseSlackText(entry.detail['reason']) : '';
+  if (entry.action === 'break_glass') {
+    return `🚨 *BREAK-GLASS* ${entry.requestId} by ${mention(entry.actor)}, without approval. Reason: ${reason || 'none'}`;
+  }
+  const verb = SUMMARISED[entry.action];
+  if (!verb) return undefined;
+  const state = entry.action === 'finish' ? ` (${neutraliseSlackText(entry.to)})` : '';
+  return `${verb} ${entry.requestId}${state} by ${mention(entry.actor)}${reason ? `: ${reason}` : ''}`;
+}
+
+/**
+ * Sends each audit entry's summary to the audit channel, in order, without holding up the transition that wrote
+ * it. The chain in Redis and the JSON log lines stay the record; this channel is for people watching.
+ */
+export function createAuditChannelSink(
+  notifier: SlackNotifier,
+  channel: string,
+  logger: Logger,
+): (entry: AuditEntry) => void {
+  let queue: Promise<void> = Promise.resolve();
+  return (entry) => {
+    const line = auditChannelLine(entry);
+    if (!line) return;
+    queue = queue
+      .then(() => notifier.postMessage(channel, { text: line }))
+      .then(
+        () => undefined,
+        (error: unknown) => logger.warn({ err: error, requestId: entry.requestId }, 'audit channel post failed'),
+      );
+  };
+}

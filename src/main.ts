@@ -21,6 +21,7 @@ import { createAuditChannelSink } from './slack/audit-channel.js';
 import { createExecFlow } from './slack/flow/exec-flow.js';
 import type { FlowTuning } from './slack/flow/flow-deps.js';
 import { type ReadinessCheck, startBotHttpServer } from './slack/http-server.js';
+import { SlackPeopleDirectory } from './slack/slack-people.js';
 import { SlackUserGroupResolver } from './slack/slack-user-group-resolver.js';
 import { WebSlackNotifier } from './slack/web-slack-notifier.js';
 
@@ -80,6 +81,7 @@ export async function startBotWith(
     store,
     notifier,
     userGroups: createCachingUserGroupResolver(new SlackUserGroupResolver(client), { clock: systemClock }),
+    people: new SlackPeopleDirectory(client, systemClock),
     engine: createEcsExecEngine(awsFactory, options.engine),
     clock: systemClock,
     logger,

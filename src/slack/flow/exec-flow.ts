@@ -423,6 +423,14 @@ export function createExecFlow(
       await context.respond({ text: `:x: There is no request ${requestId}.` });
       return undefined;
     }
+    if (context.userId !== record.requester) {
+      const standing = await deps.people.standing(context.userId);
+      if (!standing.ok) {
+        await reject(context, `decision on ${record.id}`, `refused a click: ${standing.reason}`);
+        await context.respond({ text: `:no_entry: You cannot decide on ${record.id}: ${standing.reason}.` });
+        return undefined;
+      }
+    }
     try {
       const next = (await act(record, await eligibleFor(record))).record;
       // The card update does not hold up what follows (an approval's dispatch starts at once); it is ordered after
@@ -587,6 +595,13 @@ export function createExecFlow(
   }
 
   async function cancelRequest(record: ApprovalRecord, userId: string, reply: Reply): Promise<void> {
+    if (userId !== record.requester) {
+      const standing = await deps.people.standing(userId);
+      if (!standing.ok) {
+        await reply(`:no_entry: You cannot stop or cancel ${record.id}: ${standing.reason}.`);
+        return;
+      }
+    }
     const running = record.state === 'dispatched' || record.state === 'running';
     if (running) {
       const eligible = await eligibleFor(record);

@@ -4,6 +4,7 @@ import type { ExecEngine } from '../../ecs/exec-engine.js';
 import type { UserGroupResolver } from '../../policy/user-group-resolver-port.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import type { PeopleDirectory } from '../slack-people.js';
 import type { SlackNotifier } from '../slack-port.js';
 
 /** Everything the click-to-thread flow uses; main.ts (or the playground) builds each adapter. */
@@ -14,6 +15,8 @@ export interface FlowDeps {
   notifier: SlackNotifier;
   /** Slack user-group membership, cached for at most 60 s. */
   userGroups: UserGroupResolver;
+  /** Whether a clicker is a full member of the workspace (no guests, no external or deactivated accounts). */
+  people: PeopleDirectory;
   engine: ExecEngine;
   clock: Clock;
   logger: Logger;

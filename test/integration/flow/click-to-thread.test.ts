@@ -8,7 +8,9 @@ import {
   everythingSlackReceived,
   FLOW_CONFIG,
   type FlowFixture,
+  GUEST,
   MALLORY,
+  OUTSIDER,
   startFlow,
 } from './flow-fixture.js';
 
@@ -59,6 +61,13 @@ describe('from /ecs-exec to the output in the thread', () => {
     await expect.poll(() => flow?.ephemerals(ALICE).join('\n')).toMatch(/own request|requested this|cannot approve/i);
     await flow.stack.click(MALLORY, card, ACTION_IDS.approve);
     await expect.poll(() => flow?.ephemerals(MALLORY).join('\n')).toMatch(/only members of|can decide|may approve/i);
+    expect(flow.stack.sandbox.sessions).toHaveLength(0);
+
+    // A guest and someone from another workspace are in the SRE user group, and still may not decide.
+    await flow.stack.click(GUEST, card, ACTION_IDS.approve);
+    await expect.poll(() => flow?.ephemerals(GUEST).join('\n')).toMatch(/guests cannot decide/);
+    await flow.stack.click(OUTSIDER, card, ACTION_IDS.approve);
+    await expect.poll(() => flow?.ephemerals(OUTSIDER).join('\n')).toMatch(/other workspaces cannot decide/);
     expect(flow.stack.sandbox.sessions).toHaveLength(0);
 
     await flow.stack.click(BOB, card, ACTION_IDS.approve);

@@ -8,6 +8,8 @@ export const CHANNEL = 'C0INCIDENT';
 export const ALICE = 'U0ALICE'; // requester
 export const BOB = 'U0BOB'; // SRE approver
 export const MALLORY = 'U0MALLORY'; // in no group
+export const GUEST = 'U0GUEST'; // a guest listed in the SRE user group
+export const OUTSIDER = 'U0EXTERNAL'; // from another workspace, listed in the SRE user group
 
 export const FLOW_CONFIG = `
 clusters:
@@ -77,8 +79,10 @@ export async function startFlow(redisUrl: string, overrides: Partial<LocalStackO
         { id: ALICE, name: 'alice' },
         { id: BOB, name: 'bob' },
         { id: MALLORY, name: 'mallory' },
+        { id: GUEST, name: 'guest', is_restricted: true },
+        { id: OUTSIDER, name: 'external', team_id: 'T0OTHER' },
       ],
-      usergroups: [{ id: 'S0SRE', handle: 'sre', users: [BOB] }],
+      usergroups: [{ id: 'S0SRE', handle: 'sre', users: [BOB, GUEST, OUTSIDER] }],
       ...overrides.slack,
     },
   });

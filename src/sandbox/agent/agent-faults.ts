@@ -3,7 +3,10 @@
  * "Every Nth" counters are deterministic: a test knows exactly which frame is affected.
  */
 export interface AgentFaults {
-  /** Every Nth output frame is lost on its first transmission; the agent's resend delivers it later. */
+  /**
+   * Every Nth output frame is lost on its first transmission; the agent's resend delivers it later. Like the real
+   * agent it resends only its oldest unacked frame per 100 ms tick, so each lost frame costs about 100 ms.
+   */
   dropOutputEvery?: number;
   /** Every Nth output frame is sent twice. */
   duplicateOutputEvery?: number;

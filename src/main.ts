@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
 import { MemoryApprovalStore } from './approval/memory-approval-store.js';
 import { RedisApprovalStore } from './approval/redis-approval-store.js';
+import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/run-signals.js';
 import type { AuditEntry } from './audit/audit-entry.js';
 import type { CliIo } from './cli/io.js';
 import { EXIT_COULD_NOT_RUN } from './cli/io.js';
@@ -46,6 +47,7 @@ export async function startBotWith(
 
   let redis: Redis | undefined;
   let store: ApprovalStore;
+  let runSignals: RunSignals;
   const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl));
   const notifier = new WebSlackNotifier(client, { logger });
   const auditChannel = config.policy.audit.channel
@@ -66,12 +68,18 @@ export async function startBotWith(
       auditSink,
       ...(options.redisKeyPrefix ? { prefix: options.redisKeyPrefix } : {}),
     });
+    // Pub/sub needs a connection of its own: a subscribed connection can do nothing else.
+    const subscriber = redis.duplicate();
+    subscriber.on('error', (error) => logger.warn({ err: error.message }, 'redis subscriber connection problem'));
+    await subscriber.connect();
+    runSignals = new RedisRunSignals(redis, subscriber, `${options.redisKeyPrefix ?? 'ecs-exec:'}run-signals`);
   } else {
     logger.warn(
       'REDIS_URL is not set: using the embedded in-process store. It suits ONE replica only; approvals and audit ' +
         'entries are lost when the process stops. Set REDIS_URL for production.',
     );
     store = new MemoryApprovalStore({ replicaId, auditSink });
+    runSignals = new LocalRunSignals();
   }
 
   const awsFactory = createAwsClientFactory({ env });
@@ -83,6 +91,7 @@ export async function startBotWith(
     userGroups: createCachingUserGroupResolver(new SlackUserGroupResolver(client), { clock: systemClock }),
     people: new SlackPeopleDirectory(client, systemClock),
     engine: createEcsExecEngine(awsFactory, options.engine),
+    runSignals,
     clock: systemClock,
     logger,
     replicaId,
@@ -137,6 +146,7 @@ export async function startBotWith(
     async stop() {
       await slack.stop();
       await flow.close();
+      await runSignals.close();
       await server.close();
       awsFactory.destroy();
       redis?.disconnect();

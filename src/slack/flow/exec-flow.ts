@@ -610,15 +610,9 @@ export function createExecFlow(
         await reply(`:no_entry: Only the requester or an approver can stop ${record.id}.`);
         return;
       }
-      const controller = activeRuns.get(record.id);
-      if (!controller) {
-        await reply(
-          `:hourglass: ${record.id} is running on another replica of the bot; it will stop when that replica sees the request.`,
-        );
-        return;
-      }
-      controller.abort(new Error(`stopped by ${userId}`));
-      await reply(`:octagonal_sign: Stopping ${record.id}: Ctrl-C was sent, then the session is ended.`);
+      // The run lives in whichever replica dispatched it; every replica hears the signal and the owner acts.
+      await deps.runSignals.requestStop(record.id, userId);
+      await reply(`:octagonal_sign: Stopping ${record.id}: Ctrl-C is sent to the command, then the session is ended.`);
       return;
     }
     try {
@@ -768,6 +762,10 @@ export function createExecFlow(
     return expired.length + stale.length;
   }
 
+  const stopListener = deps.runSignals.onStop((requestId, byUserId) => {
+    activeRuns.get(requestId)?.abort(new Error(`stopped by ${byUserId}`));
+  });
+
   const sweepEvery = deps.expirySweepIntervalMs ?? 15_000;
   const sweeper =
     sweepEvery > 0
@@ -784,6 +782,7 @@ export function createExecFlow(
     sweepExpired,
     async close() {
       if (sweeper) clearInterval(sweeper);
+      stopListener();
       for (const controller of activeRuns.values()) controller.abort(new Error('the bot is shutting down'));
       await Promise.allSettled([...runPromises]);
     },

@@ -1,4 +1,5 @@
 import type { ApprovalStore } from '../../approval/approval-port.js';
+import type { RunSignals } from '../../approval/run-signals.js';
 import type { PolicyConfig } from '../../config/schema.js';
 import type { ExecEngine } from '../../ecs/exec-engine.js';
 import type { UserGroupResolver } from '../../policy/user-group-resolver-port.js';
@@ -18,6 +19,8 @@ export interface FlowDeps {
   /** Whether a clicker is a full member of the workspace (no guests, no external or deactivated accounts). */
   people: PeopleDirectory;
   engine: ExecEngine;
+  /** Stop requests between replicas: the one running a command acts on them. */
+  runSignals: RunSignals;
   clock: Clock;
   logger: Logger;
   /** This process's name in audit entries (`dispatched by`). */

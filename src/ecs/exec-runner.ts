@@ -99,9 +99,16 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
     });
     const stopping = watch.signal.aborted && !request.signal?.aborted && result.outcome !== 'completed';
-    const reason = stopping ? stoppingText(watch.signal.reason) : result.reason;
+    // A wrapped command always reports its status last. A session that ended without it lost its end (or its shell
+    // was killed), so "completed" would claim more than is known.
+    const statusMissing = prepared.marker !== null && result.outcome === 'completed' && result.exitCode === null;
+    const reason = stopping
+      ? stoppingText(watch.signal.reason)
+      : statusMissing
+        ? (result.reason ?? STATUS_MISSING)
+        : result.reason;
     return {
-      outcome: stopping ? 'interrupted' : result.outcome,
+      outcome: stopping || statusMissing ? 'interrupted' : result.outcome,
       exitCode: result.outcome === 'completed' ? result.exitCode : null,
       ...(reason ? { reason } : {}),
       target,
@@ -112,6 +119,10 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
     watch.stop();
   }
 }
+
+const STATUS_MISSING =
+  "The session ended without the command's exit status: its shell was killed or the end of the output was lost, " +
+  'so the command may not have finished.';
 
 function stoppingText(reason: unknown): string {
   if (reason instanceof TaskStoppingError) return reason.userMessage ?? reason.message;

@@ -62,8 +62,12 @@ export class LocalStack {
     const appToken = `xapp-1-local-${randomBytes(12).toString('hex')}`;
     const slack = await startSlackStandIn({ botToken, appToken, ...options.slack });
     let sandbox: Sandbox | undefined;
+    const logger = createLogger({
+      level: options.logLevel ?? 'info',
+      destination: options.logDestination ?? new PassThrough().resume(),
+    });
     try {
-      sandbox = await startSandbox(options.sandbox ?? {});
+      sandbox = await startSandbox({ logger, ...options.sandbox });
       const env: Record<string, string | undefined> = {
         ...sandbox.env,
         SLACK_BOT_TOKEN: botToken,
@@ -76,10 +80,6 @@ export class LocalStack {
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       };
       const config = loadConfig(env, () => options.configYaml);
-      const logger = createLogger({
-        level: config.logLevel,
-        destination: options.logDestination ?? new PassThrough().resume(),
-      });
       const bot = await startBotWith(config, env, logger, {
         host: options.host ?? '127.0.0.1',
         ...(options.redisKeyPrefix ? { redisKeyPrefix: options.redisKeyPrefix } : {}),

@@ -1,3 +1,4 @@
+import { createLogger } from '../../shared/logger.js';
 import type { CliCommand } from '../io.js';
 import { EXIT_COULD_NOT_RUN } from '../io.js';
 
@@ -64,7 +65,13 @@ export const sandboxCommand: CliCommand = async (args, io) => {
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
     const seed = parsed.seed === undefined ? undefined : await loadSeedFile(parsed.seed);
-    sandbox = await startSandbox({ port: parsed.port, host: parsed.host, ...(seed ? { seed } : {}) });
+    sandbox = await startSandbox({
+      port: parsed.port,
+      host: parsed.host,
+      ...(seed ? { seed } : {}),
+      // Warnings (such as output still unacknowledged when a session had to close) go to stderr as JSON lines.
+      logger: createLogger({ level: 'warn', destination: io.stderr }),
+    });
   } catch (error) {
     io.stderr.write(`ecs-exec sandbox: ${toUserMessage(error)}\n`);
     return EXIT_COULD_NOT_RUN;

@@ -17,6 +17,8 @@ export interface EngineRunRequest {
   noWrap?: boolean;
   timeoutMs?: number;
   onOutput: (chunk: Uint8Array) => void;
+  /** Called once ECS has started the session (before any output), with its id for the audit trail. */
+  onSession?: (sessionId: string) => void;
   signal?: AbortSignal;
 }
 
@@ -63,6 +65,7 @@ export function createEcsExecEngine(factory: AwsClientFactory, options: EngineTu
           cluster: request.cluster,
           command: request.command,
           onOutput: request.onOutput,
+          ...(request.onSession ? { onSession: request.onSession } : {}),
           ...(request.noWrap ? { noWrap: true } : {}),
           ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
           ...(request.signal ? { signal: request.signal } : {}),

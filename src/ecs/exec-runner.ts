@@ -43,6 +43,8 @@ export interface ExecRunRequest {
   onOutput: (chunk: Uint8Array) => void;
   /** Called once the task and container are known and prechecked, before ExecuteCommand. */
   onResolved?: (target: ResolvedTarget) => void;
+  /** Called once ExecuteCommand returned a session, before the data channel opens. */
+  onSession?: (sessionId: string) => void;
   signal?: AbortSignal;
 }
 
@@ -74,6 +76,7 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
     container: target.container.name,
     command: prepared.command,
   });
+  request.onSession?.(session.sessionId);
 
   const watch = watchTask({
     gateway: deps.ecs,

@@ -1,19 +1,18 @@
-import type { ApprovalRecord, FinishState, RunResult, TransitionResult } from '../../approval/approval-port.js';
-import { currentBindingDigest } from '../../approval/binding-digest.js';
-import { ApprovalError, WrongStateError } from '../../approval/errors.js';
-import { toClusterSettings } from '../../ecs/cluster-settings.js';
+import type { ApprovalRecord, TransitionResult } from '../../approval/approval-port.js';
+import { ApprovalError } from '../../approval/errors.js';
 import { AmbiguousContainerError } from '../../ecs/errors.js';
 import type { ClusterSettings, TargetRequest } from '../../ecs/resolve-target.js';
-import { isBotError, toUserMessage } from '../../errors.js';
-import { createOutputPipeline } from '../../output/pipeline.js';
+import { toUserMessage } from '../../errors.js';
 import { clusterAliasFor, evaluatePolicy, type PolicyDecision } from '../../policy/evaluate.js';
 import { eligibleApprovers, userGroupIdsOf } from '../../policy/groups.js';
 import { prepareRunbook, runbooksVisibleTo } from '../../policy/runbooks.js';
 import { ACTION_IDS, type ActionId, CALLBACK_IDS, type CallbackId } from '../ids.js';
 import type { ActionContext, InteractionContext, SlackHandlers } from '../listeners/index.js';
 import type { SlashCommand, TargetSpec } from '../parse-command.js';
+import { clusterSettingsFor } from './cluster-settings.js';
 import type { FlowDeps } from './flow-deps.js';
-import { createLiveTail } from './live-tail-updater.js';
+import { createRequestCards } from './request-cards.js';
+import { createRunDispatcher } from './run-dispatcher.js';
 import * as views from './views.js';
 
 type ExecCommand = Extract<SlashCommand, { kind: 'exec' }>;
@@ -35,16 +34,8 @@ interface PreparedRun {
 /** Where the person who asked can be answered privately. */
 type Reply = (text: string) => Promise<void>;
 
-/** How often a running request says it is alive, and how long without that means its replica died. */
-const HEARTBEAT_MS = 30_000;
+/** How long without a heartbeat means a run's replica died. */
 const STALE_RUN_MS = 3 * 60_000;
-
-const OUTCOME_STATE: Record<string, FinishState> = {
-  timed_out: 'timed_out',
-  cancelled: 'cancelled',
-  interrupted: 'interrupted',
-  failed: 'interrupted',
-};
 
 /**
  * The click-to-thread flow: a request is checked against the policy, resolved to one task and container, stored,
@@ -56,17 +47,14 @@ export function createExecFlow(
   deps: FlowDeps,
 ): SlackHandlers & { sweepExpired(): Promise<number>; close(): Promise<void> } {
   const { policy, store, notifier, logger } = deps;
-  /** Runs in this process, so Stop and cancel reach them. */
-  const activeRuns = new Map<string, AbortController>();
-  const runPromises = new Set<Promise<void>>();
-  const cardUpdates = new Map<string, Promise<void>>();
+  const cards = createRequestCards(deps);
+  const runs = createRunDispatcher(deps, cards);
+  /** Work that outlives the Slack request that started it (runbook modals), awaited on close. */
+  const background = new Set<Promise<void>>();
 
   const groupsOf = (userId: string): Promise<string[]> => userGroupIdsOf(policy, deps.userGroups, userId);
 
-  const clusterFor = (alias: string): ClusterSettings | undefined => {
-    const configured = policy.clusters[alias];
-    return configured ? toClusterSettings(alias, configured) : undefined;
-  };
+  const clusterFor = (alias: string): ClusterSettings | undefined => clusterSettingsFor(policy, alias);
 
   /**
    * The config alias, its cluster settings and the ECS target for what the user typed; a task ARN names the real
@@ -253,152 +241,9 @@ export function createExecFlow(
 
     if (run.breakGlass && run.reason) {
       record = (await store.breakGlass({ id: record.id, userId: context.userId, reason: run.reason })).record;
-      await refreshCard(record);
+      await cards.refresh(record);
     }
-    if (record.state === 'approved') startDispatch(record);
-  }
-
-  /**
-   * Updates a request's card. Updates of one card are queued, and each renders the record as stored when it is
-   * sent, so a slow update (say, one waiting out a 429) can never land after a newer one and show an old state.
-   */
-  function refreshCard(record: ApprovalRecord): Promise<void> {
-    if (!record.cardMessageTs) return Promise.resolve();
-    const previous = cardUpdates.get(record.id) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const latest = (await store.get(record.id)) ?? record;
-      await notifier.updateMessage(
-        latest.channel,
-        latest.cardMessageTs,
-        views.requestCard(latest, policy, deps.clock.now()),
-      );
-    });
-    const settled = next.catch(() => {});
-    cardUpdates.set(record.id, settled);
-    void settled.then(() => {
-      if (cardUpdates.get(record.id) === settled) cardUpdates.delete(record.id);
-    });
-    return next;
-  }
-
-  function startDispatch(record: ApprovalRecord): void {
-    const promise = dispatchAndRun(record).catch((error: unknown) => {
-      logger.error({ err: error, requestId: record.id }, 'run failed unexpectedly');
-    });
-    runPromises.add(promise);
-    void promise.finally(() => runPromises.delete(promise));
-  }
-
-  /**
-   * Claims the request (`approved -> dispatched`, one winner across replicas), then runs it. `ExecuteCommand` is
-   * called only after the claim is stored, and at most once.
-   */
-  async function dispatchAndRun(approved: ApprovalRecord): Promise<void> {
-    let record: ApprovalRecord;
-    try {
-      // The digest is recomputed from what is about to run under the policy loaded now: a policy change since the
-      // approval, or any change to the bound fields, makes the claim fail instead of running on a stale approval.
-      const expectedDigest = currentBindingDigest(approved, deps.policyVersion);
-      record = (await store.dispatch({ id: approved.id, dispatcher: deps.replicaId, expectedDigest })).record;
-    } catch (error) {
-      if (error instanceof WrongStateError) return; // another replica won the claim
-      throw error;
-    }
-    // The card is not refreshed here: Slack's chat.update budget (~50/min per workspace) is better spent on the
-    // final state, and the live tail shows that a longer run started.
-    const cluster = clusterFor(record.target.clusterAlias);
-    const started = deps.clock.now();
-    const pipeline = createOutputPipeline({ maxOutputBytes: policy.limits.maxOutputBytes });
-    const controller = new AbortController();
-    activeRuns.set(record.id, controller);
-    let receivedBytes = 0;
-    // A heartbeat, output or not (a quiet `sleep` is still alive), keeps the request off the stale-run sweeper.
-    const heartbeat = setInterval(() => {
-      void store.reportProgress(record.id).catch(() => {});
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
-    const tail = createLiveTail({
-      notifier,
-      channel: record.channel,
-      threadTs: record.cardMessageTs,
-      requestId: record.id,
-      render: () =>
-        views.liveTail({
-          requestId: record.id,
-          snapshot: pipeline.snapshot(),
-          elapsedMs: deps.clock.now() - started,
-          bytes: receivedBytes,
-        }),
-      intervalMs: deps.liveTailIntervalMs ?? 1_500,
-      delayMs: deps.liveTailDelayMs ?? 2_000,
-      clock: deps.clock,
-      logger,
-    });
-    let finishState: FinishState = 'error';
-    let exitCode: number | null = null;
-    let detail: string | undefined;
-    try {
-      if (!cluster) throw new Error(`cluster "${record.target.clusterAlias}" is no longer in the config`);
-      tail.start();
-      let markedRunning = false;
-      const result = await deps.engine.run({
-        cluster,
-        taskArn: record.target.taskArn,
-        container: record.target.container,
-        command: record.command,
-        requester: { userId: record.requester },
-        ...(record.noWrap ? { noWrap: true } : {}),
-        ...(record.timeoutMs !== undefined ? { timeoutMs: record.timeoutMs } : {}),
-        signal: controller.signal,
-        onOutput: (chunk) => {
-          receivedBytes += chunk.byteLength;
-          pipeline.write(chunk);
-          tail.changed();
-          if (!markedRunning) {
-            markedRunning = true;
-            void store.markRunning(record.id, 'streaming').catch(() => {});
-          }
-        },
-      });
-      exitCode = result.exitCode;
-      detail = result.reason;
-      if (result.outcome === 'completed') finishState = exitCode === null || exitCode === 0 ? 'succeeded' : 'failed';
-      else finishState = OUTCOME_STATE[result.outcome] ?? 'interrupted';
-    } catch (error) {
-      finishState = 'error';
-      detail = isBotError(error) ? toUserMessage(error) : 'the run failed before a session existed; nothing ran';
-      if (!isBotError(error)) logger.error({ err: error, requestId: record.id }, 'dispatch failed');
-    } finally {
-      activeRuns.delete(record.id);
-      clearInterval(heartbeat);
-    }
-
-    const output = pipeline.result();
-    const durationMs = deps.clock.now() - started;
-    const runResult: RunResult = {
-      ...(exitCode !== null ? { exitCode } : {}),
-      bytes: output.totalBytes,
-      sha256: output.sha256,
-      redactions: output.redactions,
-      durationMs,
-      ...(detail ? { detail } : {}),
-    };
-    let finished: ApprovalRecord = record;
-    try {
-      finished = (await store.finish(record.id, finishState, runResult)).record;
-    } catch (error) {
-      logger.error({ err: error, requestId: record.id }, 'could not store the final state');
-      finished = { ...record, state: finishState, result: runResult };
-    }
-    const message = views.resultMessage(finished, output, policy.limits.previewLines);
-    await tail.finish(views.liveTailDone(record.id));
-    await notifier.postMessage(record.channel, message, record.cardMessageTs);
-    if (message.upload) {
-      await notifier
-        .uploadFile({ channel: record.channel, threadTs: record.cardMessageTs, ...message.upload })
-        .catch((error: unknown) => logger.error({ err: error, requestId: record.id }, 'output file upload failed'));
-    }
-    await refreshCard(finished);
+    if (record.state === 'approved') runs.start(record);
   }
 
   async function eligibleFor(record: ApprovalRecord): Promise<string[]> {
@@ -435,12 +280,12 @@ export function createExecFlow(
       const next = (await act(record, await eligibleFor(record))).record;
       // The card update does not hold up what follows (an approval's dispatch starts at once); it is ordered after
       // the stored decision, which is all that matters for what the card shows.
-      void refreshCard(next).catch((error: unknown) => logger.warn({ err: error, requestId }, 'card update failed'));
+      void cards.refresh(next).catch((error: unknown) => logger.warn({ err: error, requestId }, 'card update failed'));
       return next;
     } catch (error) {
       if (error instanceof ApprovalError) {
         await context.respond({ text: `:no_entry: ${toUserMessage(error)}` });
-        if (error.record) await refreshCard(error.record).catch(() => {});
+        if (error.record) await cards.refresh(error.record).catch(() => {});
         return undefined;
       }
       throw error;
@@ -617,7 +462,7 @@ export function createExecFlow(
     }
     try {
       const next = (await store.cancel({ id: record.id, userId, eligibleApprovers: await eligibleFor(record) })).record;
-      await refreshCard(next);
+      await cards.refresh(next);
       await reply(`:white_check_mark: ${record.id} is cancelled. Nothing ran.`);
     } catch (error) {
       if (error instanceof ApprovalError) {
@@ -641,7 +486,7 @@ export function createExecFlow(
             idempotencyKey: `approve:${record.id}:${context.userId}:${context.triggerId}`,
           }),
         );
-        if (next?.state === 'approved') startDispatch(next);
+        if (next?.state === 'approved') runs.start(next);
         else if (next)
           await context.respond({ text: `:+1: Your approval of ${next.id} is counted; it needs more approvals.` });
         return;
@@ -737,8 +582,8 @@ export function createExecFlow(
         logger.error({ err: error }, 'runbook from modal failed');
         await reply(`:x: ${toUserMessage(error)}`).catch(() => {});
       });
-      runPromises.add(work);
-      void work.finally(() => runPromises.delete(work));
+      background.add(work);
+      void work.finally(() => background.delete(work));
       return undefined;
     }
     return undefined;
@@ -751,20 +596,16 @@ export function createExecFlow(
    */
   async function sweepExpired(): Promise<number> {
     const expired = await store.expireDue();
-    for (const { record } of expired) await refreshCard(record).catch(() => {});
+    for (const { record } of expired) await cards.refresh(record).catch(() => {});
     const stale = await store.interruptStale(STALE_RUN_MS);
     for (const { record } of stale) {
-      await refreshCard(record).catch(() => {});
+      await cards.refresh(record).catch(() => {});
       const text =
         '⚠ interrupted: the bot replica running this stopped, and the command may still be running in the container.';
       await notifier.postMessage(record.channel, { text }, record.cardMessageTs).catch(() => {});
     }
     return expired.length + stale.length;
   }
-
-  const stopListener = deps.runSignals.onStop((requestId, byUserId) => {
-    activeRuns.get(requestId)?.abort(new Error(`stopped by ${byUserId}`));
-  });
 
   const sweepEvery = deps.expirySweepIntervalMs ?? 15_000;
   const sweeper =
@@ -782,9 +623,8 @@ export function createExecFlow(
     sweepExpired,
     async close() {
       if (sweeper) clearInterval(sweeper);
-      stopListener();
-      for (const controller of activeRuns.values()) controller.abort(new Error('the bot is shutting down'));
-      await Promise.allSettled([...runPromises]);
+      await runs.close();
+      await Promise.allSettled([...background]);
     },
   };
 }

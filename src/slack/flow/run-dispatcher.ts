@@ -1,0 +1,168 @@
+import type { ApprovalRecord, FinishState, RunResult } from '../../approval/approval-port.js';
+import { currentBindingDigest } from '../../approval/binding-digest.js';
+import { WrongStateError } from '../../approval/errors.js';
+import { isBotError, toUserMessage } from '../../errors.js';
+import { createOutputPipeline } from '../../output/pipeline.js';
+import { clusterSettingsFor } from './cluster-settings.js';
+import type { FlowDeps } from './flow-deps.js';
+import { createLiveTail } from './live-tail-updater.js';
+import type { RequestCards } from './request-cards.js';
+import * as views from './views.js';
+
+/** How often a running request says it is alive; the stale-run sweeper waits several of these. */
+const HEARTBEAT_MS = 30_000;
+
+const OUTCOME_STATE: Record<string, FinishState> = {
+  timed_out: 'timed_out',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted',
+  failed: 'interrupted',
+};
+
+/** Runs approved requests in this process. */
+export interface RunDispatcher {
+  /** Claims the request and runs it in the background; a lost claim (another replica won) is a no-op. */
+  start(record: ApprovalRecord): void;
+  /** Stops every run here (the bot is shutting down) and waits for their final states to be posted. */
+  close(): Promise<void>;
+}
+
+/**
+ * Claims, runs and reports: `approved -> dispatched` (one winner across replicas), `ExecuteCommand` once, the
+ * output through the pipeline into a live tail and the final result, heartbeats while it runs, and stop signals
+ * from any replica.
+ */
+export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDispatcher {
+  const { policy, store, notifier, logger } = deps;
+  /** Runs in this process, so a stop signal can reach them. */
+  const activeRuns = new Map<string, AbortController>();
+  const runPromises = new Set<Promise<void>>();
+  const stopListener = deps.runSignals.onStop((requestId, byUserId) => {
+    activeRuns.get(requestId)?.abort(new Error(`stopped by ${byUserId}`));
+  });
+
+  /**
+   * Claims the request (`approved -> dispatched`, one winner across replicas), then runs it. `ExecuteCommand` is
+   * called only after the claim is stored, and at most once.
+   */
+  async function dispatchAndRun(approved: ApprovalRecord): Promise<void> {
+    let record: ApprovalRecord;
+    try {
+      // The digest is recomputed from what is about to run under the policy loaded now: a policy change since the
+      // approval, or any change to the bound fields, makes the claim fail instead of running on a stale approval.
+      const expectedDigest = currentBindingDigest(approved, deps.policyVersion);
+      record = (await store.dispatch({ id: approved.id, dispatcher: deps.replicaId, expectedDigest })).record;
+    } catch (error) {
+      if (error instanceof WrongStateError) return; // another replica won the claim
+      throw error;
+    }
+    // The card is not refreshed here: Slack's chat.update budget (~50/min per workspace) is better spent on the
+    // final state, and the live tail shows that a longer run started.
+    const cluster = clusterSettingsFor(policy, record.target.clusterAlias);
+    const started = deps.clock.now();
+    const pipeline = createOutputPipeline({ maxOutputBytes: policy.limits.maxOutputBytes });
+    const controller = new AbortController();
+    activeRuns.set(record.id, controller);
+    let receivedBytes = 0;
+    // A heartbeat, output or not (a quiet `sleep` is still alive), keeps the request off the stale-run sweeper.
+    const heartbeat = setInterval(() => {
+      void store.reportProgress(record.id).catch(() => {});
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    const tail = createLiveTail({
+      notifier,
+      channel: record.channel,
+      threadTs: record.cardMessageTs,
+      requestId: record.id,
+      render: () =>
+        views.liveTail({
+          requestId: record.id,
+          snapshot: pipeline.snapshot(),
+          elapsedMs: deps.clock.now() - started,
+          bytes: receivedBytes,
+        }),
+      intervalMs: deps.liveTailIntervalMs ?? 1_500,
+      delayMs: deps.liveTailDelayMs ?? 2_000,
+      clock: deps.clock,
+      logger,
+    });
+    let finishState: FinishState = 'error';
+    let exitCode: number | null = null;
+    let detail: string | undefined;
+    try {
+      if (!cluster) throw new Error(`cluster "${record.target.clusterAlias}" is no longer in the config`);
+      tail.start();
+      const result = await deps.engine.run({
+        cluster,
+        taskArn: record.target.taskArn,
+        container: record.target.container,
+        command: record.command,
+        requester: { userId: record.requester },
+        ...(record.noWrap ? { noWrap: true } : {}),
+        ...(record.timeoutMs !== undefined ? { timeoutMs: record.timeoutMs } : {}),
+        signal: controller.signal,
+        onSession: (sessionId) => {
+          void store.markRunning(record.id, sessionId).catch(() => {});
+        },
+        onOutput: (chunk) => {
+          receivedBytes += chunk.byteLength;
+          pipeline.write(chunk);
+          tail.changed();
+        },
+      });
+      exitCode = result.exitCode;
+      detail = result.reason;
+      if (result.outcome === 'completed') finishState = exitCode === null || exitCode === 0 ? 'succeeded' : 'failed';
+      else finishState = OUTCOME_STATE[result.outcome] ?? 'interrupted';
+    } catch (error) {
+      finishState = 'error';
+      detail = isBotError(error) ? toUserMessage(error) : 'the run failed before a session existed; nothing ran';
+      if (!isBotError(error)) logger.error({ err: error, requestId: record.id }, 'dispatch failed');
+    } finally {
+      activeRuns.delete(record.id);
+      clearInterval(heartbeat);
+    }
+
+    const output = pipeline.result();
+    const durationMs = deps.clock.now() - started;
+    const runResult: RunResult = {
+      ...(exitCode !== null ? { exitCode } : {}),
+      bytes: output.totalBytes,
+      sha256: output.sha256,
+      redactions: output.redactions,
+      durationMs,
+      ...(detail ? { detail } : {}),
+    };
+    let finished: ApprovalRecord = record;
+    try {
+      finished = (await store.finish(record.id, finishState, runResult)).record;
+    } catch (error) {
+      logger.error({ err: error, requestId: record.id }, 'could not store the final state');
+      finished = { ...record, state: finishState, result: runResult };
+    }
+    const message = views.resultMessage(finished, output, policy.limits.previewLines);
+    await tail.finish(views.liveTailDone(record.id));
+    await notifier.postMessage(record.channel, message, record.cardMessageTs);
+    if (message.upload) {
+      await notifier
+        .uploadFile({ channel: record.channel, threadTs: record.cardMessageTs, ...message.upload })
+        .catch((error: unknown) => logger.error({ err: error, requestId: record.id }, 'output file upload failed'));
+    }
+    await cards.refresh(finished);
+  }
+
+  return {
+    start(record) {
+      const promise = dispatchAndRun(record).catch((error: unknown) => {
+        logger.error({ err: error, requestId: record.id }, 'run failed unexpectedly');
+      });
+      runPromises.add(promise);
+      void promise.finally(() => runPromises.delete(promise));
+    },
+    async close() {
+      stopListener();
+      for (const controller of activeRuns.values()) controller.abort(new Error('the bot is shutting down'));
+      await Promise.allSettled([...runPromises]);
+    },
+  };
+}

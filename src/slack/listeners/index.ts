@@ -38,6 +38,33 @@ export interface SlackHandlers {
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
+/**
+ * An ephemeral reply through the response_url, falling back to `chat.postEphemeral` with the bot token when the
+ * URL is used up (five uses) or expired (30 minutes): the person still gets the answer.
+ */
+function withFallback(
+  viaResponseUrl: (message: { text: string; blocks?: KnownBlock[] }) => Promise<unknown>,
+  client: WebClient,
+  channel: string,
+  user: string,
+  logger: Logger,
+): Respond {
+  return async (message) => {
+    try {
+      await viaResponseUrl(message);
+    } catch (error) {
+      logger.warn({ err: error }, 'response_url failed; replying with chat.postEphemeral');
+      if (!channel) throw error;
+      await client.chat.postEphemeral({
+        channel,
+        user,
+        text: message.text,
+        ...(message.blocks ? { blocks: message.blocks } : {}),
+      });
+    }
+  };
+}
+
 /** Flattens Slack's nested view state into block_id → value (text inputs, selects, checkboxes). */
 function viewValues(view: SlackViewAction['view']): Record<string, string | undefined> {
   const values: Record<string, string | undefined> = {};
@@ -76,9 +103,13 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
       teamId: command.team_id,
       triggerId: command.trigger_id,
       client,
-      respond: async (message) => {
-        await respond({ response_type: 'ephemeral', ...message });
-      },
+      respond: withFallback(
+        (message) => respond({ response_type: 'ephemeral', ...message }),
+        client,
+        command.channel_id,
+        command.user_id,
+        logger,
+      ),
     };
     try {
       await handlers.command(parsed.value, context);
@@ -103,9 +134,13 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
         triggerId: body.trigger_id,
         messageTs: body.message?.ts ?? (body.container?.['message_ts'] as string | undefined),
         client,
-        respond: async (message) => {
-          await respond({ response_type: 'ephemeral', replace_original: false, ...message });
-        },
+        respond: withFallback(
+          (message) => respond({ response_type: 'ephemeral', replace_original: false, ...message }),
+          client,
+          body.channel?.id ?? '',
+          body.user.id,
+          logger,
+        ),
       };
       try {
         await handlers.action(actionId, action.value ?? '', context);

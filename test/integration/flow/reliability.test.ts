@@ -155,6 +155,21 @@ describe('approvals over time', () => {
   });
 });
 
+describe('when the response_url is used up', () => {
+  it('still answers privately, through chat.postEphemeral', async () => {
+    flow = await startFlow(inject('redisUrl'));
+    flow.stack.slack.injectFault({
+      method: 'response_url',
+      kind: 'http_error',
+      status: 404,
+      times: Number.POSITIVE_INFINITY,
+    });
+    await flow.stack.slash(ALICE, CHANNEL, 'explain demo/web -- uptime');
+    await expect.poll(() => flow?.ephemerals(ALICE).join('\n')).toMatch(/Allowed[\s\S]*Nothing was run/);
+    expect(flow.stack.slack.callsTo('chat.postEphemeral').length).toBeGreaterThan(0);
+  });
+});
+
 describe('when Redis is down', () => {
   it('answers within a second that nothing ran, and leaves no half-made request', async () => {
     const redis = await startRedisServer();

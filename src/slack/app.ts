@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
@@ -61,7 +61,18 @@ function toBoltLogger(logger: Logger): BoltLogger {
  */
 export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers, logger: Logger): SlackApp {
   const boltLogger = toBoltLogger(logger);
-  const clientOptions = slackClientOptions(settings.apiUrl);
+  const appWith = (receiver: Receiver): App => {
+    // Token verification (auth.test) is left to /readyz, so starting never depends on Slack answering.
+    const app = new App({
+      token: settings.botToken,
+      receiver,
+      logger: boltLogger,
+      clientOptions: slackClientOptions(settings.apiUrl),
+      tokenVerificationEnabled: false,
+    });
+    registerListeners(app, handlers, logger);
+    return app;
+  };
 
   if (settings.appToken) {
     const receiver = new SocketModeReceiver({
@@ -69,16 +80,8 @@ export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers,
       logger: boltLogger,
       installerOptions: { clientOptions: settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {} },
     });
-    const app = new App({
-      token: settings.botToken,
-      receiver,
-      logger: boltLogger,
-      clientOptions,
-      tokenVerificationEnabled: false,
-    });
-    registerListeners(app, handlers, logger);
     return {
-      app,
+      app: appWith(receiver),
       mode: 'socket',
       start: async () => {
         await receiver.start();
@@ -98,14 +101,7 @@ export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers,
     processBeforeResponse: false,
     unhandledRequestTimeoutMillis: 2_900,
   });
-  const app = new App({
-    token: settings.botToken,
-    receiver,
-    logger: boltLogger,
-    clientOptions,
-    tokenVerificationEnabled: false,
-  });
-  registerListeners(app, handlers, logger);
+  const app = appWith(receiver);
 
   const handleSlackRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const timestamp = Number(req.headers['x-slack-request-timestamp']);

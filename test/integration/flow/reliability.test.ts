@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
 import { startRedisServer } from '../../setup/redis.global-setup.js';
-import { ALICE, BOB, CHANNEL, FLOW_CONFIG, type FlowFixture, startFlow } from './flow-fixture.js';
+import { ALICE, BOB, CHANNEL, FLOW_CONFIG, type FlowFixture, MALLORY, startFlow } from './flow-fixture.js';
 
 let flow: FlowFixture | undefined;
 
@@ -140,6 +140,16 @@ describe('approvals over time', () => {
     await expect
       .poll(() => text(flow?.stack.slack.message(CHANNEL, card.ts)?.blocks))
       .not.toContain(ACTION_IDS.approve);
+    // Someone else, elsewhere, cannot read it (A4: authorization on every read path).
+    await flow.stack.slash(MALLORY, 'C0ELSEWHERE', `status ${id}`);
+    await expect
+      .poll(() =>
+        flow?.stack.slack
+          .ephemeralsFor(MALLORY, 'C0ELSEWHERE')
+          .map((e) => e.text)
+          .join('\n'),
+      )
+      .toMatch(/no request .* that you can see here/);
     await flow.stack.slash(ALICE, CHANNEL, 'history 5');
     await expect.poll(() => flow?.ephemerals(ALICE).join('\n')).toMatch(new RegExp(`${id}.*cancelled`));
     expect(flow.stack.sandbox.sessions).toHaveLength(0);

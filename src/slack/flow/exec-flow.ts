@@ -1,38 +1,16 @@
 import type { ApprovalRecord, TransitionResult } from '../../approval/approval-port.js';
 import { ApprovalError } from '../../approval/errors.js';
-import { AmbiguousContainerError } from '../../ecs/errors.js';
-import type { ClusterSettings, TargetRequest } from '../../ecs/resolve-target.js';
 import { toUserMessage } from '../../errors.js';
-import { clusterAliasFor, evaluatePolicy, type PolicyDecision } from '../../policy/evaluate.js';
-import { eligibleApprovers, userGroupIdsOf } from '../../policy/groups.js';
+import { eligibleApprovers } from '../../policy/groups.js';
 import { prepareRunbook, runbooksVisibleTo } from '../../policy/runbooks.js';
 import { ACTION_IDS, type ActionId, CALLBACK_IDS, type CallbackId } from '../ids.js';
 import type { ActionContext, InteractionContext, SlackHandlers } from '../listeners/index.js';
-import type { SlashCommand, TargetSpec } from '../parse-command.js';
-import { clusterSettingsFor } from './cluster-settings.js';
+import type { SlashCommand } from '../parse-command.js';
 import type { FlowDeps } from './flow-deps.js';
 import { createRequestCards } from './request-cards.js';
+import { createRequestIntake, type Reply } from './request-intake.js';
 import { createRunDispatcher } from './run-dispatcher.js';
 import * as views from './views.js';
-
-type ExecCommand = Extract<SlashCommand, { kind: 'exec' }>;
-
-/** A request ready to be stored: what will run, where, why, and under which policy decision. */
-interface PreparedRun {
-  clusterAlias: string;
-  cluster: ClusterSettings;
-  target: TargetRequest;
-  command: string;
-  runbook?: string;
-  params: Record<string, string>;
-  reason?: string;
-  timeoutMs?: number;
-  breakGlass: boolean;
-  noWrap: boolean;
-}
-
-/** Where the person who asked can be answered privately. */
-type Reply = (text: string) => Promise<void>;
 
 /** How long without a heartbeat means a run's replica died. */
 const STALE_RUN_MS = 3 * 60_000;
@@ -49,202 +27,10 @@ export function createExecFlow(
   const { policy, store, notifier, logger } = deps;
   const cards = createRequestCards(deps);
   const runs = createRunDispatcher(deps, cards);
+  const intake = createRequestIntake(deps, cards, runs);
+  const { groupsOf, targetOf, decide, reject, submit, decodePick, handleExec, handleRunbook } = intake;
   /** Work that outlives the Slack request that started it (runbook modals), awaited on close. */
   const background = new Set<Promise<void>>();
-
-  const groupsOf = (userId: string): Promise<string[]> => userGroupIdsOf(policy, deps.userGroups, userId);
-
-  const clusterFor = (alias: string): ClusterSettings | undefined => clusterSettingsFor(policy, alias);
-
-  /**
-   * The config alias, its cluster settings and the ECS target for what the user typed; a task ARN names the real
-   * cluster, not the alias.
-   */
-  function targetOf(
-    spec: TargetSpec,
-  ): { clusterAlias: string; cluster: ClusterSettings; target: TargetRequest } | { error: string } {
-    if (spec.kind === 'task-arn') {
-      const alias = clusterAliasFor(policy, spec.cluster, spec.region);
-      if (!alias) return { error: `the cluster "${spec.cluster}" of that task ARN is not in the config` };
-      const cluster = clusterFor(alias) as ClusterSettings;
-      return {
-        clusterAlias: alias,
-        cluster,
-        target: {
-          kind: 'task-arn',
-          taskArn: spec.taskArn,
-          cluster: cluster.cluster,
-          taskId: spec.taskId,
-          region: spec.region,
-          ...(spec.container ? { container: spec.container } : {}),
-        },
-      };
-    }
-    const cluster = clusterFor(spec.cluster);
-    if (!cluster) {
-      return { error: `unknown cluster "${spec.cluster}" (clusters: ${Object.keys(policy.clusters).join(', ')})` };
-    }
-    const container = spec.container ? { container: spec.container } : {};
-    const target: TargetRequest =
-      spec.kind === 'service'
-        ? { kind: 'service', cluster: cluster.cluster, service: spec.service, ...container }
-        : { kind: 'task', cluster: cluster.cluster, taskId: spec.taskId, ...container };
-    return { clusterAlias: spec.cluster, cluster, target };
-  }
-
-  function decide(
-    userId: string,
-    userGroupIds: string[],
-    channelId: string,
-    run: {
-      clusterAlias: string;
-      service?: string;
-      taskId?: string;
-      container?: string;
-      command: string;
-      runbook?: string;
-      timeoutMs?: number;
-    },
-  ): PolicyDecision {
-    return evaluatePolicy(policy, {
-      userId,
-      userGroupIds,
-      channelId,
-      target: {
-        clusterAlias: run.clusterAlias,
-        ...(run.service ? { service: run.service } : {}),
-        ...(run.taskId ? { taskId: run.taskId } : {}),
-        ...(run.container ? { container: run.container } : {}),
-      },
-      command: run.command,
-      ...(run.runbook ? { runbook: run.runbook } : {}),
-      ...(run.timeoutMs !== undefined ? { requestedTimeoutMs: run.timeoutMs } : {}),
-    });
-  }
-
-  async function reject(
-    context: { userId: string; channelId: string },
-    requestText: string,
-    why: string,
-    rule?: string,
-  ) {
-    await store
-      .recordRejection({
-        requester: context.userId,
-        channel: context.channelId,
-        requestText,
-        why,
-        ...(rule ? { ruleName: rule } : {}),
-      })
-      .catch((error: unknown) => logger.error({ err: error }, 'could not audit a rejection'));
-  }
-
-  /**
-   * Checks, resolves, stores and announces one run request. The policy is asked twice: before touching AWS (so a
-   * forbidden request costs nothing), and again with the task's real service and container, which the approval binds.
-   */
-  async function submit(run: PreparedRun, context: InteractionContext, reply: Reply): Promise<void> {
-    const requestText = `${run.runbook ? `run ${run.runbook}` : run.clusterAlias} -- ${run.command}`;
-    const userGroupIds = await groupsOf(context.userId);
-    const first = decide(context.userId, userGroupIds, context.channelId, {
-      clusterAlias: run.clusterAlias,
-      ...(run.target.kind === 'service' ? { service: run.target.service } : { taskId: run.target.taskId }),
-      ...(run.target.container ? { container: run.target.container } : {}),
-      command: run.command,
-      ...(run.runbook ? { runbook: run.runbook } : {}),
-      ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
-    });
-    if (first.effect === 'deny') {
-      await reject(context, requestText, first.reason, first.rule);
-      await reply(views.denied(first));
-      return;
-    }
-
-    let resolved: Awaited<ReturnType<FlowDeps['engine']['resolve']>>;
-    try {
-      resolved = await deps.engine.resolve(run.cluster, run.target, {
-        userId: context.userId,
-        userName: context.userName,
-      });
-    } catch (error) {
-      if (error instanceof AmbiguousContainerError) {
-        const picker = views.containerPicker(error.choices, (container) => encodePick(run, container));
-        if (picker) {
-          await context.respond(picker);
-          return;
-        }
-      }
-      await reject(context, requestText, toUserMessage(error));
-      await reply(`:x: ${toUserMessage(error)}`);
-      return;
-    }
-    const decision = decide(context.userId, userGroupIds, context.channelId, {
-      clusterAlias: run.clusterAlias,
-      ...(resolved.service
-        ? { service: resolved.service }
-        : { taskId: resolved.task.taskArn.slice(resolved.task.taskArn.lastIndexOf('/') + 1) }),
-      container: resolved.container.name,
-      command: run.command,
-      ...(run.runbook ? { runbook: run.runbook } : {}),
-      ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
-    });
-    if (decision.effect === 'deny') {
-      await reject(context, requestText, decision.reason, decision.rule);
-      await reply(views.denied(decision));
-      return;
-    }
-    if (run.breakGlass) {
-      if (!decision.approval) {
-        await reply(':information_source: This needs no approval, so --break-glass is not needed; run it without.');
-        return;
-      }
-      if (!decision.breakGlassAllowed) {
-        await reject(context, requestText, 'break-glass not allowed', decision.rule);
-        await reply(`:no_entry: Rule "${decision.rule}" does not allow --break-glass. Ask for an approval instead.`);
-        return;
-      }
-      if (!run.reason) {
-        await reply(':warning: --break-glass needs a reason: add --reason "why this cannot wait".');
-        return;
-      }
-    }
-
-    const approval = decision.approval;
-    const created = await store.create({
-      requester: context.userId,
-      channel: context.channelId,
-      target: {
-        clusterAlias: run.clusterAlias,
-        cluster: run.cluster.cluster,
-        taskArn: resolved.task.taskArn,
-        container: resolved.container.name,
-      },
-      command: run.command,
-      ...(run.runbook ? { runbook: run.runbook } : {}),
-      params: run.params,
-      reason: run.reason ?? '',
-      ruleName: decision.rule,
-      policyVersion: deps.policyVersion,
-      approval: {
-        approverGroups: approval?.approverGroups ?? [],
-        count: approval?.count ?? 0,
-        selfApproval: approval?.selfApproval ?? false,
-        breakGlassAllowed: decision.breakGlassAllowed,
-      },
-      ttlMs: approval?.ttlMs ?? policy.limits.timeoutMs,
-      timeoutMs: decision.timeoutMs,
-      noWrap: run.noWrap,
-    });
-    let record = created.record;
-    const card = await notifier.postMessage(context.channelId, views.requestCard(record, policy, deps.clock.now()));
-    record = (await store.attachCard(record.id, { channel: context.channelId, messageTs: card.ts })).record;
-
-    if (run.breakGlass && run.reason) {
-      record = (await store.breakGlass({ id: record.id, userId: context.userId, reason: run.reason })).record;
-      await cards.refresh(record);
-    }
-    if (record.state === 'approved') runs.start(record);
-  }
 
   async function eligibleFor(record: ApprovalRecord): Promise<string[]> {
     const requirement = {
@@ -289,25 +75,6 @@ export function createExecFlow(
         return undefined;
       }
       throw error;
-    }
-  }
-
-  /**
-   * A container choice travels in the button's value, so whichever replica gets the click can continue the request.
-   * The value holds only what the user asked for; everything is checked again (policy, target, approvals) on click.
-   */
-  function encodePick(run: PreparedRun, container: string): string {
-    const { cluster: _settings, ...asked } = run;
-    return JSON.stringify({ ...asked, target: { ...run.target, container } });
-  }
-
-  function decodePick(value: string): PreparedRun | undefined {
-    try {
-      const asked = JSON.parse(value) as Omit<PreparedRun, 'cluster'>;
-      const cluster = clusterFor(asked.clusterAlias);
-      return cluster && typeof asked.command === 'string' ? { ...asked, cluster } : undefined;
-    } catch {
-      return undefined;
     }
   }
 
@@ -361,82 +128,6 @@ export function createExecFlow(
         return await reply(views.doctor(target.clusterAlias, command.target.service, checks));
       }
     }
-  }
-
-  async function handleExec(command: ExecCommand, context: InteractionContext, reply: Reply): Promise<void> {
-    const target = targetOf(command.target);
-    if ('error' in target) {
-      await reject(context, command.command, target.error);
-      await reply(`:x: ${target.error}`);
-      return;
-    }
-    await submit(
-      {
-        ...target,
-        command: command.command,
-        params: {},
-        ...(command.reason ? { reason: command.reason } : {}),
-        ...(command.timeoutMs !== undefined ? { timeoutMs: command.timeoutMs } : {}),
-        breakGlass: command.breakGlass,
-        noWrap: command.noWrap,
-      },
-      context,
-      reply,
-    );
-  }
-
-  async function handleRunbook(
-    name: string,
-    given: Record<string, string>,
-    options: { reason?: string; timeoutMs?: number; breakGlass?: boolean },
-    context: InteractionContext,
-    reply: Reply,
-  ): Promise<void> {
-    const prepared = prepareRunbook(policy, name, given);
-    if (!prepared.ok) {
-      if (prepared.missing.length > 0 && prepared.problems.length === 0 && context.triggerId) {
-        const metadata = JSON.stringify({
-          runbook: name,
-          channel: context.channelId,
-          given,
-          reason: options.reason ?? '',
-        });
-        await notifier.openModal(context.triggerId, views.runbookModal(name, prepared.params, given, metadata));
-        return;
-      }
-      const lines = [
-        ...prepared.problems.map((p) => (p.param ? `• ${p.param}: ${p.message}` : `• ${p.message}`)),
-        ...prepared.missing.map((m) => `• ${m}: missing`),
-      ];
-      await reject(context, `run ${name}`, lines.join('; '));
-      await reply(`:x: Runbook "${name}" cannot run with these values:\n${lines.join('\n')}`);
-      return;
-    }
-    const { run } = prepared;
-    const target = targetOf({
-      kind: 'service',
-      cluster: run.target.clusterAlias,
-      service: run.target.service ?? '',
-      ...(run.target.container ? { container: run.target.container } : {}),
-    });
-    if ('error' in target) {
-      await reply(`:x: ${target.error}`);
-      return;
-    }
-    await submit(
-      {
-        ...target,
-        command: run.command,
-        runbook: name,
-        params: Object.fromEntries(Object.entries(run.values).map(([k, v]) => [k, String(v)])),
-        ...(options.reason ? { reason: options.reason } : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        breakGlass: options.breakGlass ?? false,
-        noWrap: false,
-      },
-      context,
-      reply,
-    );
   }
 
   async function cancelRequest(record: ApprovalRecord, userId: string, reply: Reply): Promise<void> {

@@ -29,8 +29,12 @@ import { WebSlackNotifier } from './slack/web-slack-notifier.js';
 /** A running bot, as `serve` and the playground hold it. */
 export interface RunningBot {
   url: string;
-  stop(): Promise<void>;
+  /** Stops taking requests, lets runs finish for up to `graceMs`, stops the rest, then closes everything. */
+  stop(graceMs?: number): Promise<void>;
 }
+
+/** How long a shutdown (SIGTERM on a rolling deploy) waits for running commands before stopping them. */
+const SHUTDOWN_GRACE_MS = 25_000;
 
 /**
  * Builds every adapter from a validated config and starts the bot. The environment is passed in, never read here,
@@ -143,11 +147,12 @@ export async function startBotWith(
 
   return {
     url: server.url,
-    async stop() {
+    async stop(graceMs = 0) {
+      // New work stops first (the socket, then the HTTP server); runs in progress keep their Slack and AWS clients.
       await slack.stop();
-      await flow.close();
-      await runSignals.close();
       await server.close();
+      await flow.close(graceMs);
+      await runSignals.close();
       awsFactory.destroy();
       redis?.disconnect();
     },
@@ -178,6 +183,6 @@ export async function startBot(args: string[], io: CliIo): Promise<number> {
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   logger.info('shutting down: finishing runs in progress');
-  await bot.stop();
+  await bot.stop(SHUTDOWN_GRACE_MS);
   return 0;
 }

@@ -23,7 +23,7 @@ const STALE_RUN_MS = 3 * 60_000;
  */
 export function createExecFlow(
   deps: FlowDeps,
-): SlackHandlers & { sweepExpired(): Promise<number>; close(): Promise<void> } {
+): SlackHandlers & { sweepExpired(): Promise<number>; close(graceMs?: number): Promise<void> } {
   const { policy, store, notifier, logger } = deps;
   const cards = createRequestCards(deps);
   const runs = createRunDispatcher(deps, cards);
@@ -312,9 +312,9 @@ export function createExecFlow(
     action: handleAction,
     viewSubmission: handleView,
     sweepExpired,
-    async close() {
+    async close(graceMs = 0) {
       if (sweeper) clearInterval(sweeper);
-      await runs.close();
+      await runs.close(graceMs);
       await Promise.allSettled([...background]);
     },
   };

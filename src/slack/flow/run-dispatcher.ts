@@ -23,8 +23,11 @@ const OUTCOME_STATE: Record<string, FinishState> = {
 export interface RunDispatcher {
   /** Claims the request and runs it in the background; a lost claim (another replica won) is a no-op. */
   start(record: ApprovalRecord): void;
-  /** Stops every run here (the bot is shutting down) and waits for their final states to be posted. */
-  close(): Promise<void>;
+  /**
+   * Shuts down: runs still going after `graceMs` are stopped (Ctrl-C, then the session is ended) with the bot's
+   * shutdown as the reason; resolves once every run's final state is stored and posted.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -159,9 +162,19 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       runPromises.add(promise);
       void promise.finally(() => runPromises.delete(promise));
     },
-    async close() {
+    async close(graceMs = 0) {
+      if (graceMs > 0 && runPromises.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...runPromises]),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, graceMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
       stopListener();
-      for (const controller of activeRuns.values()) controller.abort(new Error('the bot is shutting down'));
+      for (const controller of activeRuns.values()) controller.abort(new Error('the bot was shut down'));
       await Promise.allSettled([...runPromises]);
     },
   };

@@ -93,6 +93,19 @@ describe('runs that do not end well still end visibly', () => {
   });
 });
 
+describe('shutting down', () => {
+  it('lets a running command finish within the grace period and posts its result', async () => {
+    flow = await startFlow(inject('redisUrl'));
+    await flow.stack.slash(ALICE, CHANNEL, "demo/web -- sh -c 'sleep 1; echo finished-during-shutdown'");
+    const card = await flow.card();
+    await expect.poll(() => flow?.stack.sandbox.sessions.length).toBe(1);
+    await flow.stack.bot.stop(10_000);
+    const status = await flow.finalStatus(card);
+    expect(status.text).toMatch(/exit 0/);
+    expect(text(status.blocks)).toContain('finished-during-shutdown');
+  });
+});
+
 describe('approvals over time', () => {
   it('expires a request nobody approved, updates its card and refuses a late click', async () => {
     const config = FLOW_CONFIG.replace('ttl: 10m', 'ttl: 1s');

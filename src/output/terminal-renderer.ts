@@ -29,7 +29,7 @@ const ESC = 0x1b;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job
 const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
-const SGR_SEQUENCES = /\x1b\[[0-9;:]{0,32}m/g;
+const SGR_SEQUENCE = /\x1b\[[0-9;:]{0,32}m/y;
 /** C1 controls that start a sequence; text containing one takes the state machine's way. */
 const C1_INTRODUCERS = ['\x90', '\x98', '\x9b', '\x9d', '\x9e', '\x9f'];
 /** A complete CSI sequence: parameters, intermediates, final byte. */
@@ -59,9 +59,9 @@ export class TerminalRenderer {
       }
       // Find the run of printable text and newlines before the next control or escape.
       SPECIAL.lastIndex = i;
-      const special = SPECIAL.exec(text);
-      const j = special ? special.index : length;
-      const code = special ? text.charCodeAt(j) : 0;
+      // `test` instead of `exec`: no match array for each of the many controls in coloured or redrawn output.
+      const j = SPECIAL.test(text) ? SPECIAL.lastIndex - 1 : length;
+      const code = j < length ? text.charCodeAt(j) : 0;
       const firstNewline = text.indexOf('\n', i);
       if (firstNewline !== -1 && firstNewline < j) {
         const lastNewline = text.lastIndexOf('\n', j - 1);
@@ -78,17 +78,31 @@ export class TerminalRenderer {
   }
 
   /**
-   * Takes out what changes nothing on screen: CR right before LF (so whole CRLF lines take the fast
-   * path) and colour codes, by far the most common escapes (so coloured lines do too). Colour codes are only
-   * taken out when that gives exactly what the state machine would: every escape in the text is a complete
-   * colour code met in the ground state.
+   * Takes out what changes nothing on screen: CR right before LF (so whole CRLF lines take the fast path) and
+   * colour codes, by far the most common escapes (so coloured lines do too). Colour codes are only taken out when
+   * that gives exactly what the state machine would: the text starts in the ground state and every escape in it
+   * is a complete CSI sequence, so each one is met in the ground state and a colour code does nothing there.
    */
   private simplified(input: string): string {
     const text = input.includes('\r\n') ? input.replaceAll('\r\n', '\n') : input;
-    if (this.state !== GROUND || !text.includes('\x1b')) return text;
-    const stripped = text.replace(SGR_SEQUENCES, '');
-    if (stripped.includes('\x1b') || C1_INTRODUCERS.some((c1) => stripped.includes(c1))) return text;
-    return stripped;
+    let at = text.indexOf('\x1b');
+    if (at === -1 || this.state !== GROUND || C1_INTRODUCERS.some((c1) => text.includes(c1))) return text;
+    const kept: string[] = [];
+    let from = 0;
+    while (at !== -1) {
+      SGR_SEQUENCE.lastIndex = at;
+      if (SGR_SEQUENCE.test(text)) {
+        if (at > from) kept.push(text.slice(from, at));
+        from = SGR_SEQUENCE.lastIndex;
+      } else {
+        CSI_SEQUENCE.lastIndex = at;
+        if (!CSI_SEQUENCE.test(text)) return text;
+      }
+      at = text.indexOf('\x1b', at + 1);
+    }
+    if (from === 0) return text;
+    kept.push(text.slice(from));
+    return kept.join('');
   }
 
   /** Handles the control at `at`; returns where plain text may resume. */

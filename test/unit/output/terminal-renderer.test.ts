@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_RENDERED_LINE_CHARS, TerminalRenderer } from '../../../src/output/terminal-renderer.js';
 
@@ -35,6 +36,10 @@ describe('TerminalRenderer', () => {
     ['CR inside a CSI is executed', 'abc\x1b[\r1mX\n', 'Xbc\n'],
     ['ESC E is a newline', 'a\x1bEb', 'a\nb'],
     ['vertical tab and form feed are newlines', 'a\x0bb\x0cc', 'a\nb\nc'],
+    ['colours next to a line erase', '\x1b[32mget\x1b[0m 10%\r\x1b[32mget\x1b[0m 99%\x1b[K\r\n', 'get 99%\n'],
+    ['colours next to cursor moves', 'abcd\x1b[1m\x1b[2DX\x1b[0m\n', 'abXd\n'],
+    ['an escape cut short before a colour code', 'a\x1b\x1b[31m[K\x1b[0mb\n', 'a[Kb\n'],
+    ['a colour code inside a title string', '\x1b]0;t\x1b[31mx\x07y\x1b[0m\n', 'xy\n'],
   ])('%s', (_name, input, expected) => {
     expect(render(input)).toBe(expected);
   });
@@ -46,6 +51,46 @@ describe('TerminalRenderer', () => {
     for (let split = 1; split < input.length; split++) {
       expect(render(input.slice(0, split), input.slice(split))).toBe(whole);
     }
+  });
+
+  it('renders colour codes mixed with any other escape as it does one character at a time (property)', () => {
+    const token = fc.constantFrom(
+      'text ',
+      'é→',
+      '\n',
+      '\r',
+      '\r\n',
+      '\b',
+      '\t',
+      '\x1b[31m',
+      '\x1b[0m',
+      '\x1b[m',
+      '\x1b[1;38;5;208m',
+      '\x1b[K',
+      '\x1b[2K',
+      '\x1b[3D',
+      '\x1b[5G',
+      '\x1b[?25l',
+      '\x1b',
+      '\x1b[',
+      '\x1b]0;title',
+      '\x07',
+      '\x1b\\',
+      '\x18',
+      '\u009b',
+      '\u009d',
+      `\x1b[${'1;'.repeat(20)}m`,
+    );
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 40 }), fc.nat(), (tokens, splitSeed) => {
+        const input = tokens.join('');
+        const oneByOne = render(...input);
+        expect(render(input)).toBe(oneByOne);
+        const split = input.length === 0 ? 0 : splitSeed % input.length;
+        expect(render(input.slice(0, split), input.slice(split))).toBe(oneByOne);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps a redrawn progress bar as the current line without committing it', () => {

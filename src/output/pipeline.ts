@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { OutputUsageError } from './errors.js';
@@ -50,9 +51,13 @@ export interface OutputPipeline {
 }
 
 const DEFAULT_TAIL_CHARS = 65_536;
-/** Raw bytes are hashed in blocks of this size: one `update` per 1 KiB frame costs more than the hashing. */
-const HASH_BLOCK_BYTES = 64 * 1024;
+/**
+ * Raw bytes are gathered into blocks of this size before they are hashed, decoded and rendered: every step has a
+ * cost per call that, paid for each 1 KiB frame, outweighs the work on the bytes themselves.
+ */
+const RAW_BLOCK_BYTES = 16 * 1024;
 const DEFAULT_SNAPSHOT_CHARS = 8192;
+const NON_ASCII = /[\x80-\xff]/g;
 
 /**
  * Creates the pipeline every run's output goes through: bytes in sequence order -> UTF-8 decoded across chunk
@@ -72,11 +77,13 @@ class Pipeline implements OutputPipeline {
   // Streaming decode keeps a character split across chunks whole; Node's decoder is several times faster than
   // TextDecoder on 1 KiB chunks.
   private readonly decoder = new StringDecoder('utf8');
+  /** The decoder may hold the first bytes of a character, so the next bytes must go through it too. */
+  private decoderMayHoldBytes = false;
   private readonly hash = createHash('sha256');
   private readonly renderer = new TerminalRenderer();
   private readonly redactor: StreamingRedactor | undefined;
-  private readonly hashBlock = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
-  private hashBlockUsed = 0;
+  private readonly rawBlock = Buffer.allocUnsafe(RAW_BLOCK_BYTES);
+  private rawBlockUsed = 0;
   private kept: Buffer[] = [];
   private keptBytes = 0;
   private truncated = false;
@@ -101,13 +108,18 @@ class Pipeline implements OutputPipeline {
   write(chunk: Uint8Array): void {
     if (this.finished) throw new OutputUsageError('output written after the run ended');
     this.totalBytes += chunk.byteLength;
-    this.hashLater(chunk);
-    this.renderer.write(this.decoder.write(chunk));
-    this.passOnCommitted();
+    if (this.rawBlockUsed + chunk.byteLength > RAW_BLOCK_BYTES) this.flushRaw();
+    if (chunk.byteLength >= RAW_BLOCK_BYTES) {
+      this.process(chunk);
+      return;
+    }
+    this.rawBlock.set(chunk, this.rawBlockUsed);
+    this.rawBlockUsed += chunk.byteLength;
   }
 
   end(): void {
     if (this.finished) return;
+    this.flushRaw();
     this.renderer.write(this.decoder.end());
     const rest = this.renderer.end();
     if (this.redactor) {
@@ -126,7 +138,7 @@ class Pipeline implements OutputPipeline {
       truncated: this.truncated,
       redactions: this.redactor?.redactions ?? 0,
       redactionsByKind: { ...(this.redactor?.redactionsByKind ?? emptyRedactionCounts()) },
-      sha256: this.hash.update(this.hashBlock.subarray(0, this.hashBlockUsed)).digest('hex'),
+      sha256: this.hash.digest('hex'),
       lineCount,
     };
     this.kept = [];
@@ -135,7 +147,7 @@ class Pipeline implements OutputPipeline {
   snapshot(maxChars: number = DEFAULT_SNAPSHOT_CHARS): string {
     if (this.finished) return lastLines(this.finished.tail, maxChars);
     // Finished lines go on as usual; the line being drawn may still change, so it is only looked at.
-    this.passOnCommitted();
+    this.flushRaw();
     const current = this.renderer.currentLine();
     const unfinished = this.redactor ? this.redactor.peek(current) : current;
     return lastLines(this.tail() + unfinished, maxChars);
@@ -147,17 +159,49 @@ class Pipeline implements OutputPipeline {
     return this.finished!;
   }
 
-  private hashLater(chunk: Uint8Array): void {
-    if (this.hashBlockUsed + chunk.byteLength > HASH_BLOCK_BYTES) {
-      this.hash.update(this.hashBlock.subarray(0, this.hashBlockUsed));
-      this.hashBlockUsed = 0;
-    }
-    if (chunk.byteLength >= HASH_BLOCK_BYTES) {
-      this.hash.update(chunk);
+  /** Hashes, decodes and renders the gathered raw bytes. */
+  private flushRaw(): void {
+    if (this.rawBlockUsed === 0) return;
+    const block = this.rawBlock.subarray(0, this.rawBlockUsed);
+    this.rawBlockUsed = 0;
+    this.process(block);
+  }
+
+  private process(bytes: Uint8Array): void {
+    this.hash.update(bytes);
+    this.decode(bytes);
+    this.passOnCommitted();
+  }
+
+  /**
+   * Decodes `bytes` into the renderer. ASCII stretches are copied as one-byte strings and only the lines with
+   * other characters go through the UTF-8 decoder: one such character would make V8 store the whole block as a
+   * two-byte string, and every later step (rendering, redaction, encoding) on twice the bytes.
+   */
+  private decode(bytes: Uint8Array): void {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!this.decoderMayHoldBytes && isAscii(buffer)) {
+      this.renderer.write(buffer.toString('latin1'));
       return;
     }
-    this.hashBlock.set(chunk, this.hashBlockUsed);
-    this.hashBlockUsed += chunk.byteLength;
+    // Every byte of a one-byte string is its own character, so searching it finds byte offsets.
+    const latin1 = buffer.toString('latin1');
+    let pos = 0;
+    while (pos < latin1.length) {
+      let utf8Start = pos;
+      if (!this.decoderMayHoldBytes) {
+        NON_ASCII.lastIndex = pos;
+        utf8Start = NON_ASCII.test(latin1) ? NON_ASCII.lastIndex - 1 : latin1.length;
+        if (utf8Start > pos) this.renderer.write(latin1.slice(pos, utf8Start));
+        if (utf8Start === latin1.length) return;
+      }
+      // Up to the end of the line: the newline leaves the decoder holding nothing.
+      const lineEnd = latin1.indexOf('\n', utf8Start);
+      const utf8End = lineEnd === -1 ? latin1.length : lineEnd + 1;
+      this.renderer.write(this.decoder.write(buffer.subarray(utf8Start, utf8End)));
+      this.decoderMayHoldBytes = lineEnd === -1 && latin1.charCodeAt(latin1.length - 1) >= 0x80;
+      pos = utf8End;
+    }
   }
 
   /** Hands the lines the renderer finished to the redactor (or straight on without redaction). */

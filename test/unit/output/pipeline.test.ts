@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OutputUsageError } from '../../../src/output/errors.js';
 import { createOutputPipeline } from '../../../src/output/pipeline.js';
+import { TerminalRenderer } from '../../../src/output/terminal-renderer.js';
 import { PLANTED_SECRETS, TASK_CREDENTIAL_SECRETS, TASK_CREDENTIALS_JSON } from './secret-fixtures.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -191,4 +193,116 @@ describe('createOutputPipeline', () => {
       { numRuns: 60 },
     );
   }, 30_000);
+});
+
+describe('createOutputPipeline across its internal 16 KiB blocks', () => {
+  const BLOCK = 16 * 1024;
+  /** ASCII filler of exactly `bytes` bytes, in lines. */
+  const filler = (bytes: number) => `${'.'.repeat(63)}\n`.repeat(Math.ceil(bytes / 64)).slice(0, bytes);
+
+  /** What a terminal shows for `raw` decoded in one piece: the reference for any chunking. */
+  function reference(raw: Uint8Array): string {
+    const decoder = new StringDecoder('utf8');
+    const renderer = new TerminalRenderer();
+    renderer.write(decoder.write(raw));
+    renderer.write(decoder.end());
+    return renderer.end();
+  }
+
+  function chunked(raw: Uint8Array, sizes: readonly number[], options: { redact?: boolean } = {}) {
+    const pipeline = createOutputPipeline({ maxOutputBytes: MiB, ...options });
+    for (let offset = 0, i = 0; offset < raw.length; i++) {
+      const size = sizes[i % sizes.length] ?? 1;
+      pipeline.write(raw.subarray(offset, offset + size));
+      offset += size;
+    }
+    return pipeline.result();
+  }
+
+  it.each(PLANTED_SECRETS)(
+    'redacts a $name cut at the block boundary, next to a non-ASCII line on either side',
+    ({ line, secret }) => {
+      for (const [before, after] of [
+        ['→ ü\n', ''],
+        ['', ' ✓ 日本\n'],
+        ['naïve → ', ' ← done\n'],
+      ]) {
+        const secretLine = encode(`${before}${line}${after}\r\n`);
+        for (let intoLine = 1; intoLine < secretLine.length; intoLine++) {
+          const raw = Buffer.concat([encode(filler(BLOCK - intoLine)), secretLine, encode('tail → end\r\n')]);
+          const result = chunked(raw, [1024]);
+          expect(result.text, `cut ${intoLine} bytes into ${JSON.stringify(before + line + after)}`).not.toContain(
+            secret,
+          );
+          expect(result.redactions).toBe(1);
+          expect(result.sha256).toBe(createHash('sha256').update(raw).digest('hex'));
+        }
+      }
+    },
+  );
+
+  it('decodes a character split across the block boundary at every byte', () => {
+    const text = 'ü✓😀日';
+    const bytes = encode(text);
+    for (let intoText = 1; intoText < bytes.length; intoText++) {
+      const raw = Buffer.concat([encode(filler(BLOCK - intoText)), bytes, encode('\n')]);
+      for (const size of [1000, 1024, 7, BLOCK + 3]) {
+        expect(chunked(raw, [size]).text, `cut ${intoText} bytes in, chunks of ${size}`).toBe(
+          `${filler(BLOCK - intoText)}${text}\n`,
+        );
+      }
+    }
+  });
+
+  it('replaces a character cut off at the block boundary where a decoder would, also when plain ASCII follows', () => {
+    for (const cutOff of [[0xe2], [0xe2, 0x86], [0xf0, 0x9f, 0x98], [0xc3]]) {
+      for (const next of ['abc\n', 'é\n', '\x1b[31mx\n']) {
+        const raw = Buffer.concat([encode(filler(BLOCK - cutOff.length)), Uint8Array.from(cutOff), encode(next)]);
+        const expected = reference(raw);
+        expect(expected).toContain('\ufffd');
+        for (const size of [1024, 1, BLOCK, BLOCK + 1]) {
+          expect(chunked(raw, [size], { redact: false }).text, `${cutOff} then ${next}, chunks of ${size}`).toBe(
+            expected,
+          );
+        }
+      }
+    }
+  });
+
+  it('decodes and renders any bytes, valid UTF-8 or not, as one decoder would, whatever the chunking (property)', () => {
+    const text = fc.oneof(
+      fc.constantFrom('plain ascii text ', '\n', '\r\n', 'x\rY', '\x1b[31mred\x1b[0m', '\x1b[K', '\t', '\b'),
+      fc.constantFrom('é', '→', '😀', '\u0085', '\u009b31m', '\u00a0'),
+      fc.integer({ min: 1, max: 3 }).map((n) => filler(n * 7000)),
+    );
+    // Raw bytes, mostly not valid UTF-8: stray continuation bytes, cut-off characters, bytes UTF-8 never uses.
+    const piece = fc.oneof(
+      text.map(encode),
+      text.map(encode),
+      fc.uint8Array({ minLength: 1, maxLength: 6, min: 0x80 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 20_000 }), { minLength: 1, maxLength: 20 }),
+        (pieces, sizes) => {
+          const raw = Buffer.concat(pieces);
+          const expected = reference(raw);
+          expect(chunked(raw, sizes, { redact: false }).text).toBe(expected);
+          expect(chunked(raw, [raw.length], { redact: false }).text).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 30_000);
+
+  it('shows output still gathered in a block in the live snapshot', () => {
+    const pipeline = createOutputPipeline({ maxOutputBytes: MiB });
+    pipeline.write(encode('first line ✓\r\n'));
+    expect(pipeline.snapshot()).toBe('first line ✓\n');
+    pipeline.write(encode('building 10%'));
+    expect(pipeline.snapshot()).toBe('first line ✓\nbuilding 10%');
+    pipeline.write(encode('\rbuilding 90%'));
+    expect(pipeline.snapshot()).toBe('first line ✓\nbuilding 90%');
+  });
 });

@@ -51,6 +51,7 @@ export function recommendedAclRules(prefix: string = DEFAULT_KEY_PREFIX): string
     '+get',
     '+set',
     '+hget',
+    '+hmget',
     '+hset',
     '+hgetall',
     '+hincrby',

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { type AuditEntry, fieldsFromFlat, type RawAuditEntry, toAuditEntry } from '../audit/audit-entry.js';
+import { AUDIT_FIELDS, type AuditEntry, fieldsFromFlat, toAuditEntry } from '../audit/audit-entry.js';
 import type { AuditReader, AuditSink } from '../audit/audit-port.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type {
@@ -21,6 +21,7 @@ import type {
   RunResult,
   TransitionResult,
 } from './approval-port.js';
+import { isTerminal } from './approval-port.js';
 import {
   assertCreateInput,
   createAuditDetail,
@@ -63,6 +64,17 @@ interface ScriptReply {
 
 type ScriptArg = string | number;
 
+type StoredFields = Readonly<Record<string, string>>;
+
+/** What a script call is sent relative to: the token the script compares, and the fields the caller holds for it. */
+interface Base {
+  token: string;
+  fields: StoredFields;
+}
+
+/** How many requests' fields each store keeps so a transition's reply only has to carry what changed. */
+const KNOWN_RECORDS_LIMIT = 10_000;
+
 /** Redis adapter for `ApprovalStore`: every transition is one Lua script (compare-and-set + audit entry). */
 export class RedisApprovalStore implements ApprovalStore {
   private readonly keys: ApprovalKeys;
@@ -74,6 +86,8 @@ export class RedisApprovalStore implements ApprovalStore {
   private readonly scripts: ReadonlyMap<string, ApprovalScript>;
   private readonly dispatchReplicas: number;
   private readonly dispatchWaitMs: number;
+  /** The stored fields of requests this store recently created or moved, by id (least recently used first). */
+  private readonly known = new Map<string, StoredFields>();
 
   constructor(
     private readonly redis: Redis,
@@ -101,6 +115,7 @@ export class RedisApprovalStore implements ApprovalStore {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const now = this.clock.now();
       const record = initialRecord(this.newId(), input, now);
+      const fields = toStoredFields(record);
       const reply = await this.run(
         'create',
         [
@@ -117,9 +132,13 @@ export class RedisApprovalStore implements ApprovalStore {
           this.idempotencyTtlMs,
           record.id,
           record.requester,
-          JSON.stringify(toStoredFields(record)),
           JSON.stringify(createAuditDetail(record)),
+          record.id,
+          record.state,
+          record.expiresAtMs,
+          ...Object.entries(fields).flat(),
         ],
+        { token: record.id, fields },
       );
       if (reply.code === ApprovalErrorCode.IdTaken) continue;
       return this.result(reply, record.id, 'be created');
@@ -133,14 +152,13 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async attachCard(id: string, context: ClickContext): Promise<TransitionResult> {
-    const reply = await this.run('attach-card', this.transitionKeys('card', id, randomUUID()), [
-      this.clock.now(),
-      this.idempotencyTtlMs,
-      id,
-      this.replicaId,
-      context.channel,
-      context.messageTs,
-    ]);
+    const base = this.baseFor(id);
+    const reply = await this.run(
+      'attach-card',
+      this.transitionKeys('card', id, randomUUID()),
+      [this.clock.now(), this.idempotencyTtlMs, id, this.replicaId, context.channel, context.messageTs, base.token],
+      base,
+    );
     return this.result(reply, id, 'take a card');
   }
 
@@ -169,25 +187,28 @@ export class RedisApprovalStore implements ApprovalStore {
     const due = await this.redis.zrangebyscore(this.keys.expiryIndex, '-inf', now, 'LIMIT', 0, limit);
     const expired: TransitionResult[] = [];
     for (const id of due) {
-      const reply = await this.run('expire', this.transitionKeys('expire', id, randomUUID(), true), [
-        now,
-        this.idempotencyTtlMs,
-        id,
-        this.replicaId,
-      ]);
+      const base = this.baseFor(id);
+      const reply = await this.run(
+        'expire',
+        this.transitionKeys('expire', id, randomUUID(), true),
+        [now, this.idempotencyTtlMs, id, this.replicaId, base.token],
+        base,
+      );
       if (reply.code === 0 && reply.record && reply.audit) expired.push({ record: reply.record, audit: reply.audit });
     }
     return expired;
   }
 
   async dispatch(input: DispatchInput): Promise<TransitionResult> {
+    const base = this.baseFor(input.id);
     const reply = await this.run(
       'dispatch',
       [
         ...this.transitionKeys('dispatch', input.id, input.idempotencyKey ?? randomUUID(), true),
         this.keys.inflightIndex,
       ],
-      [this.clock.now(), this.idempotencyTtlMs, input.id, input.dispatcher, input.expectedDigest],
+      [this.clock.now(), this.idempotencyTtlMs, input.id, input.dispatcher, input.expectedDigest, base.token],
+      base,
     );
     const claimed = this.result(reply, input.id, 'be dispatched');
     if (this.dispatchReplicas > 0) {
@@ -207,10 +228,12 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async markRunning(id: string, sessionId: string): Promise<TransitionResult> {
+    const base = this.baseFor(id);
     const reply = await this.run(
       'mark-running',
       [...this.transitionKeys('running', id, randomUUID()), this.keys.inflightIndex],
-      [this.clock.now(), this.idempotencyTtlMs, id, this.replicaId, sessionId],
+      [this.clock.now(), this.idempotencyTtlMs, id, this.replicaId, sessionId, base.token],
+      base,
     );
     return this.result(reply, id, 'start running');
   }
@@ -242,10 +265,21 @@ export class RedisApprovalStore implements ApprovalStore {
     result: RunResult,
     idleSince: number | '',
   ): Promise<ScriptReply> {
+    const base = this.baseFor(id);
     return await this.run(
       'finish',
       [...this.transitionKeys('finish', id, randomUUID()), this.keys.inflightIndex],
-      [this.clock.now(), this.idempotencyTtlMs, id, this.replicaId, state, JSON.stringify(result), idleSince],
+      [
+        this.clock.now(),
+        this.idempotencyTtlMs,
+        id,
+        this.replicaId,
+        state,
+        JSON.stringify(result),
+        idleSince,
+        base.token,
+      ],
+      base,
     );
   }
 
@@ -290,17 +324,45 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   private async click(verb: string, input: DecisionInput, extra: ScriptArg[]): Promise<ScriptReply> {
-    return await this.run(verb, this.transitionKeys(verb, input.id, input.idempotencyKey ?? randomUUID(), true), [
-      this.clock.now(),
-      this.idempotencyTtlMs,
-      input.id,
-      input.userId,
-      input.expectedVersion ?? '',
-      input.expectedDigest ?? '',
-      input.context?.channel ?? '',
-      input.context?.messageTs ?? '',
-      ...extra,
-    ]);
+    const base = this.baseFor(input.id);
+    return await this.run(
+      verb,
+      this.transitionKeys(verb, input.id, input.idempotencyKey ?? randomUUID(), true),
+      [
+        this.clock.now(),
+        this.idempotencyTtlMs,
+        input.id,
+        input.userId,
+        input.expectedVersion ?? '',
+        input.expectedDigest ?? '',
+        input.context?.channel ?? '',
+        input.context?.messageTs ?? '',
+        ...extra,
+        base.token,
+      ],
+      base,
+    );
+  }
+
+  /** The version of a request this store already holds ('' when none), sent so the reply carries only changes. */
+  private baseFor(id: string): Base {
+    const fields = this.known.get(id);
+    return fields ? { token: fields['version'] ?? '', fields } : { token: '', fields: {} };
+  }
+
+  /** Keeps the fields of a request that can still change, dropping the least recently used beyond the limit. */
+  private remember(fields: StoredFields): void {
+    const id = fields['id'];
+    if (id === undefined) return;
+    const held = this.known.get(id);
+    if (held && Number(held['version']) > Number(fields['version'])) return;
+    this.known.delete(id);
+    if (isTerminal(fields['state'] as RequestState)) return;
+    this.known.set(id, fields);
+    if (this.known.size > KNOWN_RECORDS_LIMIT) {
+      const oldest = this.known.keys().next();
+      if (!oldest.done) this.known.delete(oldest.value);
+    }
   }
 
   private transitionKeys(verb: string, id: string, idempotencyKey: string, withExpiryIndex = false): string[] {
@@ -325,32 +387,43 @@ export class RedisApprovalStore implements ApprovalStore {
    * Runs one registered script. `defineCommand` adds methods ioredis cannot type, so this is the single place the
    * client is viewed as a bag of functions and the raw reply is narrowed.
    */
-  private async run(verb: string, keyList: string[], args: ScriptArg[]): Promise<ScriptReply> {
+  private async run(verb: string, keyList: string[], args: ScriptArg[], base?: Base): Promise<ScriptReply> {
     const script = this.scripts.get(verb);
     if (!script) throw new Error(`no approval script for ${verb}`);
     const commands = this.redis as unknown as Record<string, (...values: ScriptArg[]) => Promise<unknown>>;
     const command = commands[script.commandName];
     if (!command) throw new Error(`approval script ${script.commandName} is not registered`);
     const raw = await command.call(this.redis, ...keyList, ...args);
-    return parseReply(raw);
+    if (!Array.isArray(raw) || typeof raw[0] !== 'number' || typeof raw[1] !== 'string') {
+      throw new Error('unexpected approval script reply');
+    }
+    const part = fieldsFromFlat(Array.isArray(raw[2]) ? (raw[2] as string[]) : []);
+    let fields: StoredFields = part;
+    if (raw[1] !== '') {
+      // Only the changes came back: they apply to exactly the fields this call was sent with.
+      if (!base || base.token !== raw[1]) throw new Error(`approval script ${verb} answered for an unknown base`);
+      fields = { ...base.fields, ...part };
+    }
+    const hasRecord = fields['version'] !== undefined;
+    if (hasRecord) this.remember(fields);
+    return {
+      code: raw[0],
+      record: hasRecord ? fromStoredFields(fields) : undefined,
+      audit: parseAuditValues(Array.isArray(raw[3]) ? (raw[3] as string[]) : []),
+    };
   }
 }
 
-function parseReply(raw: unknown): ScriptReply {
-  if (!Array.isArray(raw) || typeof raw[0] !== 'number') throw new Error('unexpected approval script reply');
-  const recordFlat = Array.isArray(raw[1]) ? (raw[1] as string[]) : [];
-  const auditFlat = Array.isArray(raw[2]) ? (raw[2] as string[]) : [];
-  const recordFields = fieldsFromFlat(recordFlat);
-  return {
-    code: raw[0],
-    record: Object.keys(recordFields).length > 0 ? fromStoredFields(recordFields) : undefined,
-    audit: auditFlat.length > 0 ? toAuditEntry(rawEntryFromFlat(auditFlat)) : undefined,
-  };
-}
-
-function rawEntryFromFlat(flat: readonly string[]): RawAuditEntry {
-  const { streamId, ...fields } = fieldsFromFlat(flat);
-  return streamId === undefined ? { fields } : { fields, streamId };
+/** Audit values as the scripts return them: AUDIT_FIELDS in order, then hash and stream id. */
+function parseAuditValues(values: readonly string[]): AuditEntry | undefined {
+  if (values.length === 0) return undefined;
+  const fields: Record<string, string> = {};
+  AUDIT_FIELDS.forEach((name, i) => {
+    fields[name] = values[i] ?? '';
+  });
+  fields['hash'] = values[AUDIT_FIELDS.length] ?? '';
+  const streamId = values[AUDIT_FIELDS.length + 1];
+  return toAuditEntry(streamId === undefined ? { fields } : { fields, streamId });
 }
 
 const flag = (value: boolean): string => (value ? '1' : '0');

@@ -9,8 +9,9 @@
     ARGV[5] expected version or ''  ARGV[6] expected binding digest or ''
     ARGV[7] clicked channel or ''   ARGV[8] clicked message ts or ''
     ARGV[9] eligible approver ids resolved at click time (JSON array; '*' = anyone)
+    ARGV[10] base: the version the caller already holds, or '' / absent (see includes/common.lua)
 
-  Output: { code, recordFlat, auditFlat }
+  Output: { code, base, recordPart, auditValues }
      0 approved (count reached)      1 counted, more approvals needed
     -1 not found   -2 not pending   -3 expired (the request is now `expired`)   -4 requester may not approve
     -5 not eligible   -6 already approved by this user   -7 digest mismatch   -8 version conflict
@@ -20,28 +21,28 @@
 local rcall = redis.call
 --- @include "includes/common.lua"
 
-local ctx = clickContext('approve', KEYS)
-local previous = replayed(ctx.idemKey)
+local ctx = clickContext('approve', KEYS, ARGV[10])
+local previous = replayed(ctx)
 if previous then
   return previous
 end
-local record, exists = loadRecord(ctx.key)
+local record, exists = loadRecord(ctx)
 local refused = clickGuards(ctx, record, exists, { pending_approval = true })
 if refused then
   return refused
 end
 
 if ctx.actor == record.requester and record.selfApproval ~= '1' then
-  return reply(ctx, -4, 'self_approval', record, true)
+  return reply(ctx, -4, 'self_approval', true)
 end
 if not isEligible(ARGV[9], ctx.actor) then
-  return reply(ctx, -5, 'not_eligible', record, true)
+  return reply(ctx, -5, 'not_eligible', true)
 end
 local approvals = cjson.decode(record.approvals)
 local approvers = {}
 for _, approval in ipairs(approvals) do
   if approval.userId == ctx.actor then
-    return reply(ctx, -6, 'already_approved', record, true)
+    return reply(ctx, -6, 'already_approved', true)
   end
   approvers[#approvers + 1] = approval.userId
 end
@@ -51,6 +52,6 @@ approvers[#approvers + 1] = ctx.actor
 local needed = tonumber(record.requiredCount)
 local detail = cjson.encode({ approvers = approvers, needed = needed })
 if #approvals >= needed then
-  return commit(ctx, record, 'approved', { approvals = cjson.encode(approvals) }, 'ok', detail, 0)
+  return commit(ctx, 'approved', { 'approvals', cjson.encode(approvals) }, 'ok', detail, 0)
 end
-return commit(ctx, record, 'pending_approval', { approvals = cjson.encode(approvals) }, 'ok', detail, 1)
+return commit(ctx, 'pending_approval', { 'approvals', cjson.encode(approvals) }, 'ok', detail, 1)

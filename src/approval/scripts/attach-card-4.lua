@@ -6,8 +6,9 @@
     KEYS[1] request hash  KEYS[2] idempotency key  KEYS[3] audit stream  KEYS[4] audit chain head
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] actor
     ARGV[5] channel  ARGV[6] message ts
+    ARGV[7] base: the version the caller already holds, or '' / absent (see includes/common.lua)
 
-  Output: { code, recordFlat, auditFlat }
+  Output: { code, base, recordPart, auditValues }
      0 recorded   -1 not found   -2 request already final   -12 channel differs from the request's channel
 ]]
 local rcall = redis.call
@@ -19,26 +20,23 @@ local FINAL = {
 }
 local ctx = {
   key = KEYS[1], idemKey = KEYS[2], stream = KEYS[3], head = KEYS[4],
-  now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = 'card',
+  now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = 'card', base = ARGV[7] or '',
 }
-local previous = replayed(ctx.idemKey)
+local previous = replayed(ctx)
 if previous then
   return previous
 end
-local record, exists = loadRecord(ctx.key)
+local record, exists = loadRecord(ctx)
 if not exists then
-  return reply(ctx, -1, 'not_found', record, false)
+  return reply(ctx, -1, 'not_found', false)
 end
 if FINAL[record.state] then
-  return reply(ctx, -2, 'wrong_state', record, false)
+  return reply(ctx, -2, 'wrong_state', false)
 end
 if ARGV[5] ~= record.channel then
-  return reply(ctx, -12, 'context_mismatch', record, true, cjson.encode({ channel = ARGV[5] }))
+  return reply(ctx, -12, 'context_mismatch', true, cjson.encode({ channel = ARGV[5] }))
 end
-local version = tostring(tonumber(record.version) + 1)
-rcall('HSET', ctx.key, 'cardTs', ARGV[6], 'version', version, 'updatedAt', ctx.now)
-local audit = appendAudit(ctx.stream, ctx.head, {
-  at = ctx.now, requestId = ctx.id, action = 'card', actor = ctx.actor, from = record.state, to = record.state,
-  version = version, outcome = 'ok', detail = cjson.encode({ channel = ARGV[5], messageTs = ARGV[6] }),
-})
-return remember(ctx.idemKey, ctx.ttl, { 0, rcall('HGETALL', ctx.key), audit })
+local version = write(ctx, { 'cardTs', ARGV[6] })
+local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'card', ctx.actor, record.state, record.state,
+  version, 'ok', cjson.encode({ channel = ARGV[5], messageTs = ARGV[6] }))
+return respond(ctx, 0, audit)

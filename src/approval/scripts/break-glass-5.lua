@@ -9,8 +9,9 @@
     ARGV[5] expected version or ''  ARGV[6] expected binding digest or ''
     ARGV[7] clicked channel or ''   ARGV[8] clicked message ts or ''
     ARGV[9] reason
+    ARGV[10] base: the version the caller already holds, or '' / absent (see includes/common.lua)
 
-  Output: { code, recordFlat, auditFlat }
+  Output: { code, base, recordPart, auditValues }
      0 approved by break-glass
     -1 not found  -2 not pending  -3 expired  -7 digest mismatch  -8 version conflict
     -10 not the requester, or the rule does not allow break-glass  -11 no reason given
@@ -19,22 +20,22 @@
 local rcall = redis.call
 --- @include "includes/common.lua"
 
-local ctx = clickContext('break_glass', KEYS)
-local previous = replayed(ctx.idemKey)
+local ctx = clickContext('break_glass', KEYS, ARGV[10])
+local previous = replayed(ctx)
 if previous then
   return previous
 end
-local record, exists = loadRecord(ctx.key)
+local record, exists = loadRecord(ctx)
 local refused = clickGuards(ctx, record, exists, { pending_approval = true })
 if refused then
   return refused
 end
 if ctx.actor ~= record.requester or record.breakGlassAllowed ~= '1' then
-  return reply(ctx, -10, 'break_glass_not_allowed', record, true)
+  return reply(ctx, -10, 'break_glass_not_allowed', true)
 end
 local reason = string.gsub(ARGV[9], '^%s*(.-)%s*$', '%1')
 if reason == '' then
-  return reply(ctx, -11, 'reason_required', record, true)
+  return reply(ctx, -11, 'reason_required', true)
 end
-return commit(ctx, record, 'approved', { breakGlass = '1', breakGlassReason = reason }, 'ok',
+return commit(ctx, 'approved', { 'breakGlass', '1', 'breakGlassReason', reason }, 'ok',
   cjson.encode({ breakGlass = true, reason = reason }), 0)

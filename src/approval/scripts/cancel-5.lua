@@ -9,8 +9,9 @@
     ARGV[5] expected version or ''  ARGV[6] expected binding digest or ''
     ARGV[7] clicked channel or ''   ARGV[8] clicked message ts or ''
     ARGV[9] eligible approver ids (JSON array)
+    ARGV[10] base: the version the caller already holds, or '' / absent (see includes/common.lua)
 
-  Output: { code, recordFlat, auditFlat }
+  Output: { code, base, recordPart, auditValues }
      0 cancelled
     -1 not found  -2 already dispatched or final  -3 expired  -5 neither requester nor eligible
     -7 digest mismatch  -8 version conflict  -12 click from another channel or message
@@ -18,18 +19,18 @@
 local rcall = redis.call
 --- @include "includes/common.lua"
 
-local ctx = clickContext('cancel', KEYS)
-local previous = replayed(ctx.idemKey)
+local ctx = clickContext('cancel', KEYS, ARGV[10])
+local previous = replayed(ctx)
 if previous then
   return previous
 end
-local record, exists = loadRecord(ctx.key)
+local record, exists = loadRecord(ctx)
 local refused = clickGuards(ctx, record, exists, { pending_approval = true, approved = true })
 if refused then
   return refused
 end
 if ctx.actor ~= record.requester and not isEligible(ARGV[9], ctx.actor) then
-  return reply(ctx, -5, 'not_eligible', record, true)
+  return reply(ctx, -5, 'not_eligible', true)
 end
 rcall('ZREM', ctx.expiry, ctx.id)
-return commit(ctx, record, 'cancelled', { cancelledBy = ctx.actor }, 'ok', '{}', 0)
+return commit(ctx, 'cancelled', { 'cancelledBy', ctx.actor }, 'ok', '{}', 0)

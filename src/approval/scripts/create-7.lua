@@ -5,10 +5,12 @@
     KEYS[1] request hash          KEYS[2] idempotency key     KEYS[3] audit stream   KEYS[4] audit chain head
     KEYS[5] expiry index (zset)   KEYS[6] requester index     KEYS[7] recent index
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] requester
-    ARGV[5] record fields (JSON object of strings, including state and expiresAt)
-    ARGV[6] audit detail (JSON)
+    ARGV[5] audit detail (JSON)
+    ARGV[6] base: the request id when the caller keeps the fields it sends, else '' (see includes/common.lua)
+    ARGV[7] initial state  ARGV[8] expiresAt ms
+    ARGV[9...] the record's fields as name, value pairs (state and expiresAt among them)
 
-  Output: { code, recordFlat, auditFlat }
+  Output: { code, base, recordPart, auditValues }
      0 stored
     -9 the id is taken (not remembered: the caller retries with a fresh id under the same idempotency key)
 ]]
@@ -17,28 +19,29 @@ local rcall = redis.call
 
 local ctx = {
   key = KEYS[1], idemKey = KEYS[2], stream = KEYS[3], head = KEYS[4], expiry = KEYS[5],
-  now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = 'create',
+  now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = 'create', base = ARGV[6],
 }
-local previous = replayed(ctx.idemKey)
+local previous = replayed(ctx)
 if previous then
   return previous
 end
 if rcall('EXISTS', ctx.key) == 1 then
-  return { -9, {}, {} }
+  return { -9, '', {}, {} }
 end
 
-local fields = cjson.decode(ARGV[5])
-for name, value in pairs(fields) do
-  rcall('HSET', ctx.key, name, value)
+local fields = { unpack(ARGV, 9) }
+local added = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now }
+for _, value in ipairs(added) do
+  fields[#fields + 1] = value
 end
-rcall('HSET', ctx.key, 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now)
+rcall('HSET', ctx.key, unpack(fields))
 local createdAt = tonumber(ctx.now)
-rcall('ZADD', ctx.expiry, fields.expiresAt, ctx.id)
+rcall('ZADD', ctx.expiry, ARGV[8], ctx.id)
 rcall('ZADD', KEYS[6], createdAt, ctx.id)
 rcall('ZADD', KEYS[7], createdAt, ctx.id)
 
-local audit = appendAudit(ctx.stream, ctx.head, {
-  at = ctx.now, requestId = ctx.id, action = 'create', actor = ctx.actor,
-  from = 'requested', to = fields.state, version = '1', outcome = 'ok', detail = ARGV[6],
-})
-return remember(ctx.idemKey, ctx.ttl, { 0, rcall('HGETALL', ctx.key), audit })
+local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'create', ctx.actor, 'requested', ARGV[7], '1', 'ok',
+  ARGV[5])
+ctx.matches = ctx.base == ctx.id
+ctx.delta = added
+return respond(ctx, 0, audit, fields)

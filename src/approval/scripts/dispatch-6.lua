@@ -7,8 +7,9 @@
     KEYS[5] expiry index  KEYS[6] in-flight index (dispatched or running, scored by last progress ms)
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] dispatcher id
     ARGV[5] binding digest of what is about to run
+    ARGV[6] base: the version the caller already holds, or '' / absent (see includes/common.lua)
 
-  Output: { code, recordFlat, auditFlat }
+  Output: { code, base, recordPart, auditValues }
      0 dispatched (this caller won)
     -1 not found  -2 not approved (another caller won, or it was never approved; not audited: that is a
        replica losing a race, not a decision)  -3 approval expired (request now `expired`)  -7 digest mismatch
@@ -18,24 +19,24 @@ local rcall = redis.call
 
 local ctx = {
   key = KEYS[1], idemKey = KEYS[2], stream = KEYS[3], head = KEYS[4], expiry = KEYS[5],
-  now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = 'dispatch',
+  now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = 'dispatch', base = ARGV[6] or '',
 }
-local previous = replayed(ctx.idemKey)
+local previous = replayed(ctx)
 if previous then
   return previous
 end
-local record, exists = loadRecord(ctx.key)
+local record, exists = loadRecord(ctx)
 if not exists then
-  return reply(ctx, -1, 'not_found', record, false)
+  return reply(ctx, -1, 'not_found', false)
 end
 if record.state ~= 'approved' then
-  return reply(ctx, -2, 'wrong_state', record, false)
+  return reply(ctx, -2, 'wrong_state', false)
 end
 if ARGV[5] ~= record.digest then
-  return reply(ctx, -7, 'digest_mismatch', record, true, cjson.encode({ presented = ARGV[5] }))
+  return reply(ctx, -7, 'digest_mismatch', true, cjson.encode({ presented = ARGV[5] }))
 end
 if isExpired(ctx, record) then
-  return expireNow(ctx, record)
+  return expireNow(ctx)
 end
 local approvers = {}
 for _, approval in ipairs(cjson.decode(record.approvals)) do
@@ -51,4 +52,4 @@ local detail = {
 if #approvers > 0 then
   detail.approvers = approvers
 end
-return commit(ctx, record, 'dispatched', nil, 'ok', cjson.encode(detail), 0)
+return commit(ctx, 'dispatched', nil, 'ok', cjson.encode(detail), 0)

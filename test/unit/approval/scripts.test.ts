@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadApprovalScripts } from '../../../src/approval/scripts/index.js';
+import { AUDIT_FIELDS } from '../../../src/audit/audit-entry.js';
 
 const scriptDir = new URL('../../../src/approval/scripts/', import.meta.url);
 const files = readdirSync(scriptDir).filter((name) => name.endsWith('.lua'));
@@ -40,5 +41,18 @@ describe('approval scripts', () => {
     const body = loadApprovalScripts().get(file.replace(/-\d+\.lua$/, ''))?.lua ?? '';
     const used = Math.max(...[...body.matchAll(/KEYS\[(\d+)\]/g)].map((match) => Number(match[1])));
     expect(used).toBe(declared);
+  });
+
+  it('hashes audit entries over the fields in the order the verifier uses, each length-prefixed', () => {
+    const common = readFileSync(new URL('includes/common.lua', scriptDir), 'utf8');
+    const hashed = /redis\.sha1hex\(([\s\S]*?)\)\n/.exec(common)?.[1] ?? '';
+    const names = [...hashed.matchAll(/'(?:\\n)?([a-zA-Z]+)=' \.\. #([a-zA-Z]+) \.\. ':' \.\. ([a-zA-Z]+)/g)];
+    expect(names.map((match) => match[1])).toEqual([...AUDIT_FIELDS]);
+    for (const [, name, lengthOf, value] of names) {
+      expect([lengthOf, value]).toEqual([name, name]);
+    }
+    // The XADD writes the same fields, in the same order, plus the hash.
+    const xadd = /rcall\('XADD', stream, '\*',([\s\S]*?)\)\n/.exec(common)?.[1] ?? '';
+    expect([...xadd.matchAll(/'([a-zA-Z]+)', /g)].map((match) => match[1])).toEqual([...AUDIT_FIELDS, 'hash']);
   });
 });

@@ -2,63 +2,130 @@
   Shared by every script (inlined by scripts/index.ts where a script says `--- @include "includes/common.lua"`):
   idempotent replies, request loading, the audit chain append and the guards every click shares.
 
-  Reply shape of every script: { code, recordFlat, auditFlat }
-    code        >= 0 done; < 0 refused (see src/approval/errors.ts ApprovalErrorCode)
-    recordFlat  HGETALL of the request after the script ran (empty when there is no request)
-    auditFlat   the appended audit entry as name, value pairs plus 'streamId' (empty when nothing was audited)
+  Reply shape of every script: { code, base, recordPart, auditValues }
+    code         >= 0 done; < 0 refused (see src/approval/errors.ts ApprovalErrorCode)
+    base         '' : recordPart is HGETALL of the request after the script ran (empty when there is no request)
+                 otherwise the caller's base token (the version it already holds, or for create the new id), and
+                 recordPart holds only the name, value pairs this call changed on top of that base
+    auditValues  the appended audit entry: the AUDIT_FIELDS values in order, then hash and stream id (empty when
+                 nothing was audited)
+  Sending only the change keeps the hot path small: a caller that knows the record receives a few fields instead
+  of the whole hash, and Redis never reads the fields no guard needs.
 ]]
 local GENESIS = string.rep('0', 40)
 -- Same order as AUDIT_FIELDS in src/audit/audit-entry.ts; the chain hash covers these fields in this order.
 local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'from', 'to', 'version', 'outcome', 'detail' }
+-- Every field a transition may change after create (anything else is fixed at create). A replay from a caller that
+-- holds another version rebuilds the first reply's record from these as they were plus the fixed fields as they are.
+local MUTABLE_FIELDS = {
+  'state', 'version', 'updatedAt', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy', 'denyReason',
+  'cancelledBy', 'sessionId', 'result',
+}
+local MUTABLE = {}
+for _, name in ipairs(MUTABLE_FIELDS) do
+  MUTABLE[name] = true
+end
+-- What the guards and the dispatch entry read, besides the mutable fields; fixed at create.
+local LOADED_FIELDS = {
+  'state', 'version', 'updatedAt', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy', 'denyReason',
+  'cancelledBy', 'sessionId', 'result',
+  'requester', 'channel', 'digest', 'expiresAt', 'selfApproval', 'breakGlassAllowed', 'requiredCount', 'rule',
+  'cluster', 'taskArn', 'container',
+}
 
 -- ioredis re-sends unanswered commands after a reconnect; the first reply is kept so a re-send changes nothing.
-local function replayed(idemKey)
-  local stored = rcall('GET', idemKey)
-  if stored then
-    return cjson.decode(stored)
+-- Stored as { code, base, recordPart, auditValues, snapshot, snapshotIsWholeRecord }.
+local function replayed(ctx)
+  local stored = rcall('GET', ctx.idemKey)
+  if not stored then
+    return nil
   end
-  return nil
+  local first = cjson.decode(stored)
+  if first[2] == '' or first[2] == ctx.base then
+    return { first[1], first[2], first[3], first[4] }
+  end
+  -- The caller holds a different base than the first caller: send the whole record as the first call left it.
+  local whole = {}
+  if not first[6] then
+    local current = rcall('HGETALL', ctx.key)
+    for i = 1, #current, 2 do
+      if not MUTABLE[current[i]] then
+        whole[#whole + 1] = current[i]
+        whole[#whole + 1] = current[i + 1]
+      end
+    end
+  end
+  for _, value in ipairs(first[5]) do
+    whole[#whole + 1] = value
+  end
+  return { first[1], '', whole, first[4] }
 end
 
-local function remember(idemKey, ttlMs, reply)
-  rcall('SET', idemKey, cjson.encode(reply), 'PX', ttlMs)
-  return reply
+-- The mutable fields as they are now, as name, value pairs (absent ones left out).
+local function mutableSnapshot(record)
+  local snapshot = {}
+  for _, name in ipairs(MUTABLE_FIELDS) do
+    local value = record[name]
+    if value then
+      snapshot[#snapshot + 1] = name
+      snapshot[#snapshot + 1] = value
+    end
+  end
+  return snapshot
 end
 
--- Appends one entry linked to the chain head. `values` maps field name to string.
-local function appendAudit(streamKey, headKey, values)
-  local seq = rcall('HINCRBY', headKey, 'seq', 1)
-  local prev = rcall('HGET', headKey, 'hash')
-  if not prev then
-    prev = GENESIS
+-- Ends a call: remembers the reply for replays and returns it. `wholeRecord` (create only) is the record as flat
+-- pairs; otherwise the mutable fields of ctx.record are kept.
+local function respond(ctx, code, audit, wholeRecord)
+  local base = ''
+  local part
+  if ctx.matches then
+    base = ctx.base
+    part = ctx.delta or {}
+  else
+    part = rcall('HGETALL', ctx.key)
   end
-  values.seq = tostring(seq)
-  values.prev = prev
-  local canonical = {}
-  local args = {}
-  for _, name in ipairs(AUDIT_FIELDS) do
-    local value = values[name] or ''
-    canonical[#canonical + 1] = name .. '=' .. #value .. ':' .. value .. '\n'
-    args[#args + 1] = name
-    args[#args + 1] = value
+  local stored = { code, base, part, audit }
+  if base ~= '' then
+    stored[5] = wholeRecord or mutableSnapshot(ctx.record)
+    stored[6] = wholeRecord ~= nil
   end
-  local hash = redis.sha1hex(table.concat(canonical))
-  args[#args + 1] = 'hash'
-  args[#args + 1] = hash
-  local streamId = rcall('XADD', streamKey, '*', unpack(args))
-  rcall('HSET', headKey, 'hash', hash, 'streamId', streamId)
-  args[#args + 1] = 'streamId'
-  args[#args + 1] = streamId
-  return args
+  rcall('SET', ctx.idemKey, cjson.encode(stored), 'PX', ctx.ttl)
+  return { code, base, part, audit }
 end
 
-local function loadRecord(key)
-  local flat = rcall('HGETALL', key)
+-- Appends one entry linked to the chain head; returns its values in AUDIT_FIELDS order, then hash and stream id.
+local function appendAudit(stream, head, at, requestId, action, actor, from, to, version, outcome, detail)
+  local seq = tostring(rcall('HINCRBY', head, 'seq', 1))
+  local prev = rcall('HGET', head, 'hash') or GENESIS
+  -- canonicalAuditBytes in src/audit/audit-entry.ts, written out: one concatenation is several times cheaper here.
+  local hash = redis.sha1hex('seq=' .. #seq .. ':' .. seq .. '\nprev=' .. #prev .. ':' .. prev
+    .. '\nat=' .. #at .. ':' .. at .. '\nrequestId=' .. #requestId .. ':' .. requestId
+    .. '\naction=' .. #action .. ':' .. action .. '\nactor=' .. #actor .. ':' .. actor
+    .. '\nfrom=' .. #from .. ':' .. from .. '\nto=' .. #to .. ':' .. to
+    .. '\nversion=' .. #version .. ':' .. version .. '\noutcome=' .. #outcome .. ':' .. outcome
+    .. '\ndetail=' .. #detail .. ':' .. detail .. '\n')
+  local streamId = rcall('XADD', stream, '*', 'seq', seq, 'prev', prev, 'at', at, 'requestId', requestId,
+    'action', action, 'actor', actor, 'from', from, 'to', to, 'version', version, 'outcome', outcome,
+    'detail', detail, 'hash', hash)
+  rcall('HSET', head, 'hash', hash, 'streamId', streamId)
+  return { seq, prev, at, requestId, action, actor, from, to, version, outcome, detail, hash, streamId }
+end
+
+-- Reads what the guards need into ctx.record; ctx.matches says whether the caller already holds this version.
+local function loadRecord(ctx)
+  local values = rcall('HMGET', ctx.key, unpack(LOADED_FIELDS))
   local record = {}
-  for i = 1, #flat, 2 do
-    record[flat[i]] = flat[i + 1]
+  for i = 1, #LOADED_FIELDS do
+    local value = values[i]
+    if value then
+      record[LOADED_FIELDS[i]] = value
+    end
   end
-  return record, #flat > 0
+  ctx.record = record
+  ctx.matches = ctx.base ~= '' and ctx.base == record.version
+  -- create always writes a version, so a request without one does not exist.
+  return record, record.version ~= nil
 end
 
 local function isEligible(eligibleJson, userId)
@@ -70,33 +137,48 @@ local function isEligible(eligibleJson, userId)
   return false
 end
 
--- Ends a call: optionally audits (a refusal leaves the state as it was), remembers and returns the reply.
-local function reply(ctx, code, outcome, record, audited, detail)
-  local audit = {}
-  if audited then
-    audit = appendAudit(ctx.stream, ctx.head, {
-      at = ctx.now, requestId = ctx.id, action = ctx.action, actor = ctx.actor,
-      from = record.state or '', to = record.state or '', version = record.version or '0',
-      outcome = outcome, detail = detail or '{}',
-    })
-  end
-  return remember(ctx.idemKey, ctx.ttl, { code, rcall('HGETALL', ctx.key), audit })
+-- Audits the current state of ctx.record for the caller's action.
+local function auditAs(ctx, outcome, detail)
+  local record = ctx.record
+  return appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, record.state or '',
+    record.state or '', record.version or '0', outcome, detail or '{}')
 end
 
--- Stores a state change (version + 1) and its audit entry in one step.
-local function commit(ctx, record, newState, fields, outcome, detail, code)
-  local version = tostring(tonumber(record.version) + 1)
-  rcall('HSET', ctx.key, 'state', newState, 'version', version, 'updatedAt', ctx.now)
-  if fields then
-    for name, value in pairs(fields) do
-      rcall('HSET', ctx.key, name, value)
-    end
+-- Ends a call without a state change: optionally audits (a refusal leaves the state as it was) and replies.
+local function reply(ctx, code, outcome, audited, detail)
+  local audit = {}
+  if audited then
+    audit = auditAs(ctx, outcome, detail)
   end
-  local audit = appendAudit(ctx.stream, ctx.head, {
-    at = ctx.now, requestId = ctx.id, action = ctx.action, actor = ctx.actor,
-    from = record.state, to = newState, version = version, outcome = outcome, detail = detail or '{}',
-  })
-  return remember(ctx.idemKey, ctx.ttl, { code or 0, rcall('HGETALL', ctx.key), audit })
+  return respond(ctx, code, audit)
+end
+
+-- Stores name, value pairs with a version bump, and keeps them as the reply's change list.
+local function write(ctx, changes)
+  local record = ctx.record
+  local version = tostring(tonumber(record.version) + 1)
+  changes[#changes + 1] = 'version'
+  changes[#changes + 1] = version
+  changes[#changes + 1] = 'updatedAt'
+  changes[#changes + 1] = ctx.now
+  rcall('HSET', ctx.key, unpack(changes))
+  for i = 1, #changes, 2 do
+    record[changes[i]] = changes[i + 1]
+  end
+  ctx.delta = changes
+  return version
+end
+
+-- Stores a state change (version + 1, with the extra name, value pairs in `fields`) and its audit entry in one step.
+local function commit(ctx, newState, fields, outcome, detail, code)
+  local from = ctx.record.state
+  local changes = fields or {}
+  changes[#changes + 1] = 'state'
+  changes[#changes + 1] = newState
+  local version = write(ctx, changes)
+  local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, from, newState, version,
+    outcome, detail or '{}')
+  return respond(ctx, code or 0, audit)
 end
 
 local function isExpired(ctx, record)
@@ -104,40 +186,40 @@ local function isExpired(ctx, record)
 end
 
 -- The request is past its expiry by the caller's clock (not key TTL): close it as expired, audited, and refuse.
-local function expireNow(ctx, record)
+local function expireNow(ctx)
   rcall('ZREM', ctx.expiry, ctx.id)
-  return commit(ctx, record, 'expired', nil, 'expired', '{}', -3)
+  return commit(ctx, 'expired', nil, 'expired', '{}', -3)
 end
 
 -- Guards shared by approve, deny, cancel and break-glass. Returns a reply to send back, or nil to go on.
 -- ARGV[5] expected version, ARGV[6] expected digest, ARGV[7]/ARGV[8] clicked channel / message ts ('' = unchecked).
 local function clickGuards(ctx, record, exists, allowedStates)
   if not exists then
-    return reply(ctx, -1, 'not_found', record, true)
+    return reply(ctx, -1, 'not_found', true)
   end
   if not allowedStates[record.state] then
-    return reply(ctx, -2, 'wrong_state', record, true)
+    return reply(ctx, -2, 'wrong_state', true)
   end
   if ARGV[5] ~= '' and ARGV[5] ~= record.version then
-    return reply(ctx, -8, 'version_conflict', record, true)
+    return reply(ctx, -8, 'version_conflict', true)
   end
   if ARGV[7] ~= '' and (ARGV[7] ~= record.channel or ARGV[8] ~= record.cardTs) then
-    return reply(ctx, -12, 'context_mismatch', record, true,
-      cjson.encode({ channel = ARGV[7], messageTs = ARGV[8] }))
+    return reply(ctx, -12, 'context_mismatch', true, cjson.encode({ channel = ARGV[7], messageTs = ARGV[8] }))
   end
   if ARGV[6] ~= '' and ARGV[6] ~= record.digest then
-    return reply(ctx, -7, 'digest_mismatch', record, true, cjson.encode({ presented = ARGV[6] }))
+    return reply(ctx, -7, 'digest_mismatch', true, cjson.encode({ presented = ARGV[6] }))
   end
   if isExpired(ctx, record) then
-    return expireNow(ctx, record)
+    return expireNow(ctx)
   end
   return nil
 end
 
--- Takes the key list as a parameter so this shared file never names a KEYS slot a 4-key script lacks.
-local function clickContext(action, keys)
+-- Takes the key list and the base token as parameters so this shared file never names a KEYS or ARGV slot a script
+-- lacks.
+local function clickContext(action, keys, base)
   return {
     key = keys[1], idemKey = keys[2], stream = keys[3], head = keys[4], expiry = keys[5],
-    now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = action,
+    now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = action, base = base or '',
   }
 end

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
+import { ManualClock, prodRequest } from './approval-store.contract.js';
+import { deletePrefix } from './redis-test-helpers.js';
+
+const SRE = ['U0REQUESTER', 'U0ALICE', 'U0BOB'];
+const TWO_OF_SRE = { approverGroups: ['sre'], count: 2, selfApproval: false, breakGlassAllowed: false };
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Two replicas on their own connections sharing one prefix, as two bot processes would. */
+function replicas(): { a: RedisApprovalStore; b: RedisApprovalStore; clock: ManualClock } {
+  const url = inject('redisUrl');
+  const prefix = `test:${randomUUID()}:`;
+  const clock = new ManualClock();
+  const connections = [new Redis(url), new Redis(url)];
+  cleanups.push(async () => {
+    await deletePrefix(connections[0] as Redis, prefix);
+    for (const redis of connections) redis.disconnect();
+  });
+  const [a, b] = connections.map(
+    (redis, i) => new RedisApprovalStore(redis, { prefix, clock, replicaId: `replica-${i}` }),
+  );
+  return { a: a as RedisApprovalStore, b: b as RedisApprovalStore, clock };
+}
+
+describe('Redis store replies', () => {
+  it('gives a replica that never saw the request the same whole record as the one that made it', async () => {
+    const { a, b, clock } = replicas();
+    const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
+    clock.advance(1_000);
+    const first = await b.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
+    clock.advance(1_000);
+    const second = await a.approve({ id: record.id, userId: 'U0BOB', eligibleApprovers: SRE });
+    expect(first.record).toEqual({
+      ...record,
+      version: 2,
+      updatedAtMs: record.createdAtMs + 1_000,
+      approvals: [{ userId: 'U0ALICE', atMs: record.createdAtMs + 1_000 }],
+    });
+    expect(second.record).toEqual(await a.get(record.id));
+    expect(second.record).toMatchObject({ state: 'approved', version: 3 });
+    const dispatched = await b.dispatch({ id: record.id, dispatcher: 'replica-1', expectedDigest: record.digest });
+    expect(dispatched.record).toEqual(await b.get(record.id));
+    expect(await verifyAuditChain(a.auditReader())).toMatchObject({ ok: true, entries: 4 });
+  });
+
+  it('answers a click retried on another replica after the request moved on with the first answer', async () => {
+    const { a, b, clock } = replicas();
+    const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
+    const click = { id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE, idempotencyKey: 'action-1.1' };
+    const first = await a.approve(click);
+    clock.advance(1_000);
+    await a.approve({ id: record.id, userId: 'U0BOB', eligibleApprovers: SRE });
+    await a.dispatch({ id: record.id, dispatcher: 'replica-0', expectedDigest: record.digest });
+    await a.markRunning(record.id, 'session-1');
+
+    const retriedElsewhere = await b.approve(click);
+    const retriedHere = await a.approve(click);
+    expect(retriedElsewhere).toEqual(first);
+    expect(retriedHere).toEqual(first);
+    expect(first.record).toMatchObject({ state: 'pending_approval', version: 2 });
+    expect((await a.get(record.id))?.state).toBe('running');
+    expect(await verifyAuditChain(a.auditReader())).toMatchObject({ ok: true, entries: 5 });
+  });
+
+  it('answers a create retried on another replica with the request the first call made', async () => {
+    const { a, b } = replicas();
+    const first = await a.create(prodRequest({ idempotencyKey: 'slash-trigger-7' }));
+    await a.attachCard(first.record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
+    const again = await b.create(prodRequest({ idempotencyKey: 'slash-trigger-7' }));
+    expect(again).toEqual(first);
+    expect(await b.recent(10)).toHaveLength(1);
+  });
+
+  it('reports a refusal with the record as stored, whichever replica is asked', async () => {
+    const { a, b } = replicas();
+    const { record } = await a.create(prodRequest());
+    await a.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
+    const stored = await a.get(record.id);
+    for (const store of [a, b]) {
+      const refused = await store.approve({ id: record.id, userId: 'U0BOB', eligibleApprovers: SRE }).catch((e) => e);
+      expect(refused).toMatchObject({ record: stored });
+    }
+  });
+});

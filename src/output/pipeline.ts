@@ -58,6 +58,7 @@ const DEFAULT_TAIL_CHARS = 65_536;
 const RAW_BLOCK_BYTES = 16 * 1024;
 const DEFAULT_SNAPSHOT_CHARS = 8192;
 const NON_ASCII = /[\x80-\xff]/g;
+const ASCII_PROBE_BYTES = 1024;
 
 /**
  * Creates the pipeline every run's output goes through: bytes in sequence order -> UTF-8 decoded across chunk
@@ -186,22 +187,31 @@ class Pipeline implements OutputPipeline {
     }
     // Every byte of a one-byte string is its own character, so searching it finds byte offsets.
     const latin1 = buffer.toString('latin1');
+    const length = latin1.length;
+    let asciiFrom = 0;
     let pos = 0;
-    while (pos < latin1.length) {
+    while (pos < length) {
       let utf8Start = pos;
       if (!this.decoderMayHoldBytes) {
+        // Whole ASCII stretches are skipped by a fast native check; only the others are searched byte by byte.
+        const probeEnd = Math.min(pos + ASCII_PROBE_BYTES, length);
+        if (isAscii(buffer.subarray(pos, probeEnd))) {
+          pos = probeEnd;
+          continue;
+        }
         NON_ASCII.lastIndex = pos;
-        utf8Start = NON_ASCII.test(latin1) ? NON_ASCII.lastIndex - 1 : latin1.length;
-        if (utf8Start > pos) this.renderer.write(latin1.slice(pos, utf8Start));
-        if (utf8Start === latin1.length) return;
+        NON_ASCII.test(latin1);
+        utf8Start = NON_ASCII.lastIndex - 1;
+        if (utf8Start > asciiFrom) this.renderer.write(latin1.slice(asciiFrom, utf8Start));
       }
       // Up to the end of the line: the newline leaves the decoder holding nothing.
       const lineEnd = latin1.indexOf('\n', utf8Start);
-      const utf8End = lineEnd === -1 ? latin1.length : lineEnd + 1;
+      const utf8End = lineEnd === -1 ? length : lineEnd + 1;
       this.renderer.write(this.decoder.write(buffer.subarray(utf8Start, utf8End)));
-      this.decoderMayHoldBytes = lineEnd === -1 && latin1.charCodeAt(latin1.length - 1) >= 0x80;
-      pos = utf8End;
+      this.decoderMayHoldBytes = lineEnd === -1 && latin1.charCodeAt(length - 1) >= 0x80;
+      pos = asciiFrom = utf8End;
     }
+    if (asciiFrom < length) this.renderer.write(asciiFrom === 0 ? latin1 : latin1.slice(asciiFrom));
   }
 
   /** Hands the lines the renderer finished to the redactor (or straight on without redaction). */

@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/approval-transitions.ts              # REDIS_URL, or a private redis-server on a free port
  *   BENCH_MS=10000 npx tsx bench/approval-transitions.ts
+ *   BENCH_CLIENTS=20 npx tsx bench/approval-transitions.ts   # latency against concurrency (targets are for 50)
  *
  * Exits 1 when a target is missed.
  */
@@ -16,7 +17,7 @@ import { startRedisServer } from '../test/setup/redis.global-setup.js';
 
 const TARGET_PER_SECOND = 10_000;
 const TARGET_P99_MS = 5;
-const CLIENTS = 50;
+const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 50);
 const DURATION_MS = Number(process.env['BENCH_MS'] ?? 5_000);
 
 const input: CreateRequestInput = {

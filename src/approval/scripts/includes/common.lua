@@ -12,7 +12,7 @@
   Sending only the change keeps the hot path small: a caller that knows the record receives a few fields instead
   of the whole hash, and Redis never reads the fields no guard needs.
 ]]
-local GENESIS = string.rep('0', 40)
+local GENESIS = '0000000000000000000000000000000000000000'
 -- Same order as AUDIT_FIELDS in src/audit/audit-entry.ts; the chain hash covers these fields in this order.
 local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'from', 'to', 'version', 'outcome', 'detail' }
 -- Every field a transition may change after create (anything else is fixed at create). A replay from a caller that
@@ -21,10 +21,6 @@ local MUTABLE_FIELDS = {
   'state', 'version', 'updatedAt', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy', 'denyReason',
   'cancelledBy', 'sessionId', 'result',
 }
-local MUTABLE = {}
-for _, name in ipairs(MUTABLE_FIELDS) do
-  MUTABLE[name] = true
-end
 -- What the guards and the dispatch entry read, besides the mutable fields; fixed at create.
 local LOADED_FIELDS = {
   'state', 'version', 'updatedAt', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy', 'denyReason',
@@ -47,9 +43,13 @@ local function replayed(ctx)
   -- The caller holds a different base than the first caller: send the whole record as the first call left it.
   local whole = {}
   if not first[6] then
+    local mutable = {}
+    for _, name in ipairs(MUTABLE_FIELDS) do
+      mutable[name] = true
+    end
     local current = rcall('HGETALL', ctx.key)
     for i = 1, #current, 2 do
-      if not MUTABLE[current[i]] then
+      if not mutable[current[i]] then
         whole[#whole + 1] = current[i]
         whole[#whole + 1] = current[i + 1]
       end

@@ -25,6 +25,10 @@ const CONTROL_STRING_ESCAPE = 5;
 type ParserState = 0 | 1 | 2 | 3 | 4 | 5;
 
 const ESC = 0x1b;
+const CR = 0x0d;
+/** Carriage returns, each followed by printable text only: a progress bar's redraws. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding carriage returns is this regex's job
+const CR_REDRAWS = /(?:\r[^\x00-\x1f\x7f-\x9f]*)+/y;
 /** Controls other than LF, DEL and the C1 controls: everything the fast path cannot copy through. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job
 const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
@@ -73,8 +77,27 @@ export class TerminalRenderer {
       }
       if (j > i) this.print(i === 0 && j === length ? text : text.slice(i, j));
       if (j === length) return;
-      i = this.special(text, j, code);
+      i = code === CR ? this.redraws(text, j) : this.special(text, j, code);
     }
+  }
+
+  /**
+   * Applies the carriage returns and printable text from `at` on, up to the next other control, newline or
+   * escape; returns where that is. A progress bar redraws its line many times between newlines: found in one
+   * step, the redraws cost no search each.
+   */
+  private redraws(text: string, at: number): number {
+    CR_REDRAWS.lastIndex = at;
+    CR_REDRAWS.test(text);
+    const end = CR_REDRAWS.lastIndex;
+    for (let cr = at; cr < end; ) {
+      this.col = 0;
+      const next = text.indexOf('\r', cr + 1);
+      const runEnd = next === -1 || next > end ? end : next;
+      if (runEnd > cr + 1) this.print(text.slice(cr + 1, runEnd));
+      cr = runEnd;
+    }
+    return end;
   }
 
   /**

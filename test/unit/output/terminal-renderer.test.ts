@@ -36,6 +36,8 @@ describe('TerminalRenderer', () => {
     ['CR inside a CSI is executed', 'abc\x1b[\r1mX\n', 'Xbc\n'],
     ['ESC E is a newline', 'a\x1bEb', 'a\nb'],
     ['vertical tab and form feed are newlines', 'a\x0bb\x0cc', 'a\nb\nc'],
+    ['redraws longer and shorter than the line', 'abcdef\rab\rxyz1234\rQ\r\rW\n', 'Wyz1234\n'],
+    ['a redraw interrupted by a tab and a backspace', 'abcdefghij\rx\ty\rz\b\bq\n', 'qbcdefghyj\n'],
     ['colours next to a line erase', '\x1b[32mget\x1b[0m 10%\r\x1b[32mget\x1b[0m 99%\x1b[K\r\n', 'get 99%\n'],
     ['colours next to cursor moves', 'abcd\x1b[1m\x1b[2DX\x1b[0m\n', 'abXd\n'],
     ['an escape cut short before a colour code', 'a\x1b\x1b[31m[K\x1b[0mb\n', 'a[Kb\n'],

@@ -87,6 +87,8 @@ class Pipeline implements OutputPipeline {
   private rawBlockUsed = 0;
   private kept: Buffer[] = [];
   private keptBytes = 0;
+  /** Kept bytes up to and including the last newline in them. */
+  private keptLinesBytes = 0;
   private truncated = false;
   private totalBytes = 0;
   private renderedBytes = 0;
@@ -237,12 +239,38 @@ class Pipeline implements OutputPipeline {
     if (this.keptBytes + encoded.length <= this.maxOutputBytes) {
       this.kept.push(encoded);
       this.keptBytes += encoded.length;
+      if (this.endsWithNewline) this.keptLinesBytes = this.keptBytes;
+      else if (text.includes('\n'))
+        this.keptLinesBytes = this.keptBytes - encoded.length + encoded.lastIndexOf(0x0a) + 1;
       return;
     }
-    const piece = lineCut(encoded, this.maxOutputBytes - this.keptBytes);
-    this.kept.push(piece);
-    this.keptBytes += piece.length;
     this.truncated = true;
+    const fits = this.maxOutputBytes - this.keptBytes;
+    const lineEnd = fits > 0 ? encoded.lastIndexOf(0x0a, fits - 1) : -1;
+    if (lineEnd >= 0) {
+      this.kept.push(encoded.subarray(0, lineEnd + 1));
+      this.keptBytes += lineEnd + 1;
+    } else if (this.keptLinesBytes > 0) {
+      // The cut falls at the last line end kept so far, wherever the pieces happened to meet.
+      this.dropKeptAfter(this.keptLinesBytes);
+    } else {
+      const piece = charCut(encoded, fits);
+      this.kept.push(piece);
+      this.keptBytes += piece.length;
+    }
+  }
+
+  /** Shortens the kept output to its first `bytes` bytes. */
+  private dropKeptAfter(bytes: number): void {
+    while (this.keptBytes > bytes) {
+      const last = this.kept.pop();
+      if (!last) break;
+      this.keptBytes -= last.length;
+      if (this.keptBytes < bytes) {
+        this.kept.push(last.subarray(0, bytes - this.keptBytes));
+        this.keptBytes = bytes;
+      }
+    }
   }
 
   private appendTail(text: string): void {
@@ -268,15 +296,10 @@ function countNewlines(text: string): number {
   return count;
 }
 
-/**
- * The longest prefix of UTF-8 `bytes` that fits in `maxBytes`, ending after a newline when one fits, and never
- * inside a character.
- */
-function lineCut(bytes: Buffer, maxBytes: number): Buffer {
+/** The longest prefix of UTF-8 `bytes` that fits in `maxBytes` and does not end inside a character. */
+function charCut(bytes: Buffer, maxBytes: number): Buffer {
   if (maxBytes <= 0) return bytes.subarray(0, 0);
   if (bytes.length <= maxBytes) return bytes;
-  const lineEnd = bytes.lastIndexOf(0x0a, maxBytes - 1);
-  if (lineEnd >= 0) return bytes.subarray(0, lineEnd + 1);
   let end = maxBytes;
   // Step back over continuation bytes to the start of the character that does not fit.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;

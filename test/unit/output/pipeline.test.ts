@@ -209,8 +209,13 @@ describe('createOutputPipeline across its internal 16 KiB blocks', () => {
     return renderer.end();
   }
 
-  function chunked(raw: Uint8Array, sizes: readonly number[], options: { redact?: boolean } = {}) {
-    const pipeline = createOutputPipeline({ maxOutputBytes: MiB, ...options });
+  function chunked(
+    raw: Uint8Array,
+    sizes: readonly number[],
+    options: { redact?: boolean } = {},
+    maxOutputBytes = MiB,
+  ) {
+    const pipeline = createOutputPipeline({ maxOutputBytes, ...options });
     for (let offset = 0, i = 0; offset < raw.length; i++) {
       const size = sizes[i % sizes.length] ?? 1;
       pipeline.write(raw.subarray(offset, offset + size));
@@ -295,6 +300,23 @@ describe('createOutputPipeline across its internal 16 KiB blocks', () => {
       { numRuns: 200 },
     );
   }, 30_000);
+
+  it('cuts kept output at the last line end that fits whatever the chunking, also inside a long line', () => {
+    const before = Array.from({ length: 3000 }, (_, i) => `line ${i} → ${'x'.repeat(i % 97)}\n`).join('');
+    const longLine = `${'y'.repeat(40_000)}\n`;
+    const raw = encode(`${before}${longLine}${'after\n'.repeat(300)}`);
+    const longLineStart = Buffer.byteLength(before);
+    // Caps all along the long line: the text the redactor releases meets the cap at many different points.
+    for (let cap = longLineStart + 1000; cap < longLineStart + longLine.length; cap += 3000) {
+      for (const size of [1024, 7000, raw.length]) {
+        const result = chunked(raw, [size], {}, cap);
+        expect(result.truncated).toBe(true);
+        expect(result.keptBytes, `cap ${cap}, chunks of ${size}`).toBe(longLineStart);
+        expect(result.text).toBe(before);
+      }
+    }
+    expect(chunked(encode('z'.repeat(5000)), [1024], {}, 1000).text).toBe('z'.repeat(1000));
+  });
 
   it('shows output still gathered in a block in the live snapshot', () => {
     const pipeline = createOutputPipeline({ maxOutputBytes: MiB });

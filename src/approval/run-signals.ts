@@ -44,6 +44,8 @@ export class RedisRunSignals implements RunSignals {
     private readonly channel: string,
   ) {
     this.subscribed = subscriber.subscribe(channel);
+    // A failed subscription surfaces on the next requestStop; it must not crash the process as an unhandled rejection.
+    this.subscribed.catch(() => {});
     subscriber.on('message', (from: string, message: string) => {
       if (from !== channel) return;
       try {

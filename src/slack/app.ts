@@ -29,7 +29,13 @@ export interface SlackApp {
  * after a timeout, and a 429 must come back to us so WebSlackNotifier can wait out Retry-After.
  */
 export function slackClientOptions(apiUrl: string | undefined): WebClientOptions {
-  return { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true };
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    // A hung call must not hold a click, a card update or a shutdown for minutes; Slack answers in well under this.
+    timeout: 15_000,
+  };
 }
 
 /** Slack's replay window, applied in both directions (Bolt itself only refuses timestamps in the past). */

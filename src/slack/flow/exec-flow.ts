@@ -1,4 +1,5 @@
 import type { ApprovalRecord, TransitionResult } from '../../approval/approval-port.js';
+import { currentBindingDigest } from '../../approval/binding-digest.js';
 import { ApprovalError } from '../../approval/errors.js';
 import { toUserMessage } from '../../errors.js';
 import { eligibleApprovers } from '../../policy/groups.js';
@@ -172,7 +173,9 @@ export function createExecFlow(
             id: record.id,
             userId: context.userId,
             eligibleApprovers: eligible,
-            expectedDigest: record.digest,
+            // Recomputed under the policy loaded now: an approval after a policy change is refused on the click,
+            // not discovered later when the run cannot be dispatched.
+            expectedDigest: currentBindingDigest(record, deps.policyVersion),
             context: clickContext(context),
             idempotencyKey: `approve:${record.id}:${context.userId}:${context.triggerId}`,
           }),
@@ -307,15 +310,31 @@ export function createExecFlow(
       : undefined;
   sweeper?.unref();
 
+  /** Every handler call is tracked, so a shutdown lets the ones in flight finish before closing the dispatcher. */
+  function tracked<Args extends unknown[], Result>(
+    handler: (...args: Args) => Promise<Result>,
+  ): (...args: Args) => Promise<Result> {
+    return (...args) => {
+      const work = handler(...args);
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      background.add(settled);
+      void settled.then(() => background.delete(settled));
+      return work;
+    };
+  }
+
   return {
-    command: handleCommand,
-    action: handleAction,
-    viewSubmission: handleView,
+    command: tracked(handleCommand),
+    action: tracked(handleAction),
+    viewSubmission: tracked(handleView),
     sweepExpired,
     async close(graceMs = 0) {
       if (sweeper) clearInterval(sweeper);
-      await runs.close(graceMs);
       await Promise.allSettled([...background]);
+      await runs.close(graceMs);
     },
   };
 }

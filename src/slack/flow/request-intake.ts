@@ -28,6 +28,21 @@ export interface PreparedRun {
   noWrap: boolean;
 }
 
+/** What a container-pick button carries; every field is untrusted input. */
+interface PickValue {
+  container?: unknown;
+  reason?: unknown;
+  timeoutMs?: unknown;
+  breakGlass?: unknown;
+  runbook?: unknown;
+  params?: Record<string, string>;
+  clusterAlias?: unknown;
+  service?: unknown;
+  taskId?: unknown;
+  command?: unknown;
+  noWrap?: unknown;
+}
+
 /** Where the person who asked can be answered privately. */
 export type Reply = (text: string) => Promise<void>;
 
@@ -133,6 +148,17 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
    * forbidden request costs nothing), and again with the task's real service and container, which the approval binds.
    */
   async function submit(run: PreparedRun, context: InteractionContext, reply: Reply): Promise<void> {
+    if (run.runbook !== undefined) {
+      // A runbook request must be exactly what the runbook renders to: its own `who` decides for it, so anything
+      // else riding on its name would escape the rules.
+      const again = prepareRunbook(policy, run.runbook, run.params);
+      const same = again.ok && again.run.command === run.command && again.run.target.clusterAlias === run.clusterAlias;
+      if (!same) {
+        await reject(context, `run ${run.runbook}`, 'the request does not match what the runbook renders to');
+        await reply(`:no_entry: That request does not match runbook "${run.runbook}"; nothing was run.`);
+        return;
+      }
+    }
     const requestText = `${run.runbook ? `run ${run.runbook}` : run.clusterAlias} -- ${run.command}`;
     const userGroupIds = await groupsOf(context.userId);
     const first = decide(context.userId, userGroupIds, context.channelId, {
@@ -230,28 +256,105 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
 
     if (run.breakGlass && run.reason) {
       record = (await store.breakGlass({ id: record.id, userId: context.userId, reason: run.reason })).record;
-      await cards.refresh(record);
     }
     if (record.state === 'approved') runs.start(record);
+    // The card shows the break-glass banner; the run does not wait for it, nor depends on it.
+    if (run.breakGlass) {
+      void cards.refresh(record).catch((error: unknown) => logger.warn({ err: error }, 'card update failed'));
+    }
   }
 
   /**
    * A container choice travels in the button's value, so whichever replica gets the click can continue the request.
-   * The value holds only what the user asked for; everything is checked again (policy, target, approvals) on click.
+   * The value is treated as user input: it carries what was asked (the typed command, or a runbook's name and
+   * parameters), never anything the bot decided. A runbook is rendered again from its parameters, and the target
+   * is rebuilt from the cluster alias, so a forged value can ask for nothing a typed request could not.
    */
   function encodePick(run: PreparedRun, container: string): string {
-    const { cluster: _settings, ...asked } = run;
-    return JSON.stringify({ ...asked, target: { ...run.target, container } });
+    const common = {
+      container,
+      ...(run.reason ? { reason: run.reason } : {}),
+      ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
+      breakGlass: run.breakGlass,
+    };
+    if (run.runbook) return JSON.stringify({ ...common, runbook: run.runbook, params: run.params });
+    const where = run.target.kind === 'service' ? { service: run.target.service } : { taskId: run.target.taskId };
+    return JSON.stringify({
+      ...common,
+      clusterAlias: run.clusterAlias,
+      ...where,
+      command: run.command,
+      noWrap: run.noWrap,
+    });
   }
 
   function decodePick(value: string): PreparedRun | undefined {
+    let asked: PickValue;
     try {
-      const asked = JSON.parse(value) as Omit<PreparedRun, 'cluster'>;
-      const cluster = clusterFor(asked.clusterAlias);
-      return cluster && typeof asked.command === 'string' ? { ...asked, cluster } : undefined;
+      asked = JSON.parse(value) as PickValue;
     } catch {
       return undefined;
     }
+    if (typeof asked !== 'object' || asked === null || typeof asked.container !== 'string') return undefined;
+    const options = {
+      ...(typeof asked.reason === 'string' ? { reason: asked.reason } : {}),
+      ...(typeof asked.timeoutMs === 'number' ? { timeoutMs: asked.timeoutMs } : {}),
+      breakGlass: asked.breakGlass === true,
+    };
+    if (typeof asked.runbook === 'string') {
+      const params = typeof asked.params === 'object' && asked.params !== null ? asked.params : {};
+      const rendered = runbookRun(asked.runbook, params, options, asked.container);
+      return rendered.ok ? rendered.run : undefined;
+    }
+    if (typeof asked.clusterAlias !== 'string' || typeof asked.command !== 'string') return undefined;
+    const spec: TargetSpec | undefined =
+      typeof asked.service === 'string'
+        ? { kind: 'service', cluster: asked.clusterAlias, service: asked.service, container: asked.container }
+        : typeof asked.taskId === 'string'
+          ? { kind: 'task', cluster: asked.clusterAlias, taskId: asked.taskId, container: asked.container }
+          : undefined;
+    const target = spec ? targetOf(spec) : undefined;
+    if (!target || 'error' in target) return undefined;
+    return { ...target, command: asked.command, params: {}, ...options, noWrap: asked.noWrap === true };
+  }
+
+  /**
+   * A runbook's run, rendered from its name and parameters alone: the command and target always come from the
+   * config, quoted; nothing a message or a button carried can change them.
+   */
+  function runbookRun(
+    name: string,
+    given: Readonly<Record<string, string>>,
+    options: { reason?: string; timeoutMs?: number; breakGlass?: boolean },
+    pickedContainer?: string,
+  ):
+    | { ok: true; run: PreparedRun }
+    | { ok: false; prepared: Extract<ReturnType<typeof prepareRunbook>, { ok: false }> }
+    | { ok: false; error: string } {
+    const prepared = prepareRunbook(policy, name, given);
+    if (!prepared.ok) return { ok: false, prepared };
+    const { run } = prepared;
+    const container = run.target.container ?? pickedContainer;
+    const target = targetOf({
+      kind: 'service',
+      cluster: run.target.clusterAlias,
+      service: run.target.service ?? '',
+      ...(container ? { container } : {}),
+    });
+    if ('error' in target) return { ok: false, error: target.error };
+    return {
+      ok: true,
+      run: {
+        ...target,
+        command: run.command,
+        runbook: name,
+        params: Object.fromEntries(Object.entries(run.values).map(([key, value]) => [key, String(value)])),
+        ...(options.reason ? { reason: options.reason } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        breakGlass: options.breakGlass ?? false,
+        noWrap: false,
+      },
+    };
   }
 
   async function handleExec(command: ExecCommand, context: InteractionContext, reply: Reply): Promise<void> {
@@ -283,8 +386,13 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
     context: InteractionContext,
     reply: Reply,
   ): Promise<void> {
-    const prepared = prepareRunbook(policy, name, given);
-    if (!prepared.ok) {
+    const rendered = runbookRun(name, given, options);
+    if (!rendered.ok && 'error' in rendered) {
+      await reply(`:x: ${rendered.error}`);
+      return;
+    }
+    if (!rendered.ok) {
+      const { prepared } = rendered;
       if (prepared.missing.length > 0 && prepared.problems.length === 0 && context.triggerId) {
         const metadata = JSON.stringify({
           runbook: name,
@@ -303,31 +411,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       await reply(`:x: Runbook "${name}" cannot run with these values:\n${lines.join('\n')}`);
       return;
     }
-    const { run } = prepared;
-    const target = targetOf({
-      kind: 'service',
-      cluster: run.target.clusterAlias,
-      service: run.target.service ?? '',
-      ...(run.target.container ? { container: run.target.container } : {}),
-    });
-    if ('error' in target) {
-      await reply(`:x: ${target.error}`);
-      return;
-    }
-    await submit(
-      {
-        ...target,
-        command: run.command,
-        runbook: name,
-        params: Object.fromEntries(Object.entries(run.values).map(([k, v]) => [k, String(v)])),
-        ...(options.reason ? { reason: options.reason } : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        breakGlass: options.breakGlass ?? false,
-        noWrap: false,
-      },
-      context,
-      reply,
-    );
+    await submit(rendered.run, context, reply);
   }
 
   return { groupsOf, targetOf, decide, reject, submit, decodePick, handleExec, handleRunbook };

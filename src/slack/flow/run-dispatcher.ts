@@ -57,7 +57,12 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       record = (await store.dispatch({ id: approved.id, dispatcher: deps.replicaId, expectedDigest })).record;
     } catch (error) {
       if (error instanceof WrongStateError) return; // another replica won the claim
-      throw error;
+      // Anything else (the policy changed since the approval, the store is unreachable) means nothing ran; say so
+      // where people look instead of leaving an approved card that never moves.
+      logger.warn({ err: error, requestId: approved.id }, 'dispatch refused; nothing ran');
+      const text = `🚫 could not start ${approved.id}: ${toUserMessage(error)} Nothing ran; ask again if it is still needed.`;
+      await notifier.postMessage(approved.channel, { text }, approved.cardMessageTs).catch(() => {});
+      return;
     }
     // The card is not refreshed here: Slack's chat.update budget (~50/min per workspace) is better spent on the
     // final state, and the live tail shows that a longer run started.
@@ -67,6 +72,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     const controller = new AbortController();
     activeRuns.set(record.id, controller);
     let receivedBytes = 0;
+    let runningMarked: Promise<void> | undefined;
     // A heartbeat, output or not (a quiet `sleep` is still alive), keeps the request off the stale-run sweeper.
     const heartbeat = setInterval(() => {
       void store.reportProgress(record.id).catch(() => {});
@@ -105,7 +111,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
         ...(record.timeoutMs !== undefined ? { timeoutMs: record.timeoutMs } : {}),
         signal: controller.signal,
         onSession: (sessionId) => {
-          void store.markRunning(record.id, sessionId).catch(() => {});
+          runningMarked = markRunning(record.id, sessionId);
         },
         onOutput: (chunk) => {
           receivedBytes += chunk.byteLength;
@@ -138,24 +144,56 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     };
     let finished: ApprovalRecord = record;
     try {
+      // `finish` only accepts a run that was marked running once a session existed; make sure that step landed.
+      await runningMarked;
       finished = (await store.finish(record.id, finishState, runResult)).record;
     } catch (error) {
       logger.error({ err: error, requestId: record.id }, 'could not store the final state');
       finished = { ...record, state: finishState, result: runResult };
     }
     const message = views.resultMessage(finished, output, policy.limits.previewLines);
-    await tail.finish(views.liveTailDone(record.id));
-    await notifier.postMessage(record.channel, message, record.cardMessageTs);
-    if (message.upload) {
-      await notifier
-        .uploadFile({ channel: record.channel, threadTs: record.cardMessageTs, ...message.upload })
-        .catch((error: unknown) => logger.error({ err: error, requestId: record.id }, 'output file upload failed'));
+    // The result and the card come before the live tail's last update: they matter more, and the tail may be
+    // waiting out chat.update's rate limit. A failure of one must not keep the others from being tried.
+    try {
+      await notifier.postMessage(record.channel, message, record.cardMessageTs);
+      if (message.upload) {
+        await notifier.uploadFile({ channel: record.channel, threadTs: record.cardMessageTs, ...message.upload });
+      }
+    } catch (error) {
+      logger.error({ err: error, requestId: record.id }, 'result not posted in the thread');
+    } finally {
+      await cards.refresh(finished).catch((error: unknown) => {
+        logger.error({ err: error, requestId: record.id }, 'final card update failed');
+      });
+      await tail.finish(views.liveTailDone(record.id));
     }
-    await cards.refresh(finished);
   }
+
+  /** Records the session on the request, retrying a few times: a blip here would otherwise strand the run. */
+  async function markRunning(requestId: string, sessionId: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await store.markRunning(requestId, sessionId);
+        return;
+      } catch (error) {
+        if (error instanceof WrongStateError || attempt >= 5) {
+          logger.warn({ err: error, requestId }, 'could not mark the run as running');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  let closing = false;
 
   return {
     start(record) {
+      if (closing) {
+        // Shutdown waits for in-flight Slack handlers before closing the dispatcher, so this is a bug if it happens.
+        logger.error({ requestId: record.id }, 'run not started: the dispatcher is closed');
+        return;
+      }
       const promise = dispatchAndRun(record).catch((error: unknown) => {
         logger.error({ err: error, requestId: record.id }, 'run failed unexpectedly');
       });
@@ -163,6 +201,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       void promise.finally(() => runPromises.delete(promise));
     },
     async close(graceMs = 0) {
+      closing = true;
       if (graceMs > 0 && runPromises.size > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([

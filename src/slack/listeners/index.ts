@@ -162,17 +162,21 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
         client,
         respond: async () => {},
       };
+      const submission = { privateMetadata: view.private_metadata, values: viewValues(view) };
+      // Only a form that can be refused field by field (the runbook parameters, checked without any I/O) waits for
+      // its answer before the ack; every other modal is acknowledged at once and answers in the channel later.
+      const answersWithErrors = callbackId === CALLBACK_IDS.runbookParams;
+      if (!answersWithErrors) await ack();
       try {
-        const outcome = await handlers.viewSubmission(
-          callbackId,
-          { privateMetadata: view.private_metadata, values: viewValues(view) },
-          context,
-        );
+        const outcome = await handlers.viewSubmission(callbackId, submission, context);
+        if (!answersWithErrors) return;
         if (outcome?.errors) await ack({ response_action: 'errors', errors: outcome.errors });
         else await ack();
       } catch (error) {
         logger.error({ err: error, callbackId }, 'modal submission failed');
-        await ack({ response_action: 'errors', errors: { _: toUserMessage(error) } }).catch(() => {});
+        if (answersWithErrors) {
+          await ack({ response_action: 'errors', errors: { _: toUserMessage(error) } }).catch(() => {});
+        }
       }
     });
   }

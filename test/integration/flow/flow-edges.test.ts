@@ -1,0 +1,224 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { MemoryApprovalStore } from '../../../src/approval/memory-approval-store.js';
+import { LocalRunSignals } from '../../../src/approval/run-signals.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import type { ExecEngine } from '../../../src/ecs/exec-engine.js';
+import { systemClock } from '../../../src/shared/clock.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { createExecFlow } from '../../../src/slack/flow/exec-flow.js';
+import type { ActionContext, InteractionContext } from '../../../src/slack/listeners/index.js';
+import { parseSlashCommand } from '../../../src/slack/parse-command.js';
+import type { SlackMessage, SlackNotifier } from '../../../src/slack/slack-port.js';
+
+const YAML = `
+clusters:
+  demo: { cluster: demo, region: us-east-1, shell: /bin/sh }
+groups:
+  sre: { users: [U0BOB] }
+  oncall: { users: [U0ALICE] }
+  devs: { users: [U0ALICE, U0BOB] }
+rules:
+  - name: web-open
+    effect: allow
+    who: [devs]
+    targets: ["demo/web"]
+    commands: ["**"]
+  - name: worker-needs-sre
+    effect: allow
+    who: [devs]
+    targets: ["demo/*"]
+    commands: ["**"]
+    approval: { approvers: [sre], count: 1, selfApproval: false, ttl: 10m }
+runbooks:
+  restart-worker:
+    target: demo/worker:app
+    command: echo restart {{process}}
+    params:
+      process: { type: enum, values: [sidekiq, resque], default: sidekiq }
+    who: [oncall]
+    approval: none
+limits: { timeout: 1m, maxOutputBytes: 8MiB, previewLines: 20 }
+`;
+const env = {
+  SLACK_BOT_TOKEN: 'xoxb-1',
+  SLACK_SIGNING_SECRET: 'secretsecret123',
+  ECS_EXEC_CONFIG: 'x.yml',
+  AWS_REGION: 'us-east-1',
+};
+
+function setup(opts: { failResultPost?: boolean; policyVersion?: string; store?: MemoryApprovalStore } = {}) {
+  const config = loadConfig(env, () => YAML);
+  const calls: { m: string; channel: string; ts?: string; thread?: string; msg?: SlackMessage; user?: string }[] = [];
+  let n = 0;
+  const notifier: SlackNotifier = {
+    async postMessage(channel, msg, thread) {
+      if (opts.failResultPost && thread && /exit|succeeded|could not/i.test(msg.text)) {
+        throw new Error('Slack 500');
+      }
+      n += 1;
+      const ts = `1000.${n}`;
+      calls.push({ m: 'post', channel, ts, ...(thread ? { thread } : {}), msg });
+      return { ts };
+    },
+    async updateMessage(channel, ts, msg) {
+      calls.push({ m: 'update', channel, ts, msg });
+    },
+    async postEphemeral(channel, user, msg) {
+      calls.push({ m: 'ephemeral', channel, user, msg });
+    },
+    async uploadFile() {},
+    async openModal() {},
+  };
+  const ran: string[] = [];
+  const engine: ExecEngine = {
+    async resolve(cluster, target) {
+      const service = target.kind === 'service' ? target.service : 'x';
+      return {
+        cluster,
+        service,
+        task: { taskArn: `arn:aws:ecs:us-east-1:111122223333:task/demo/${'a'.repeat(32)}` },
+        container: { name: target.container ?? 'app' },
+      } as never;
+    },
+    async run(req) {
+      ran.push(`${req.container}: ${req.command}`);
+      req.onSession?.('sess-1');
+      req.onOutput(new TextEncoder().encode('hello\r\n'));
+      return { outcome: 'completed', exitCode: 0, target: {} as never, sessionId: 'sess-1', bytes: 7 };
+    },
+    async doctor() {
+      return [];
+    },
+  };
+  const logs: string[] = [];
+  const dest = new PassThrough();
+  dest.on('data', (c) => logs.push(String(c)));
+  const store = opts.store ?? new MemoryApprovalStore();
+  const flow = createExecFlow({
+    policy: config.policy,
+    policyVersion: opts.policyVersion ?? config.policyVersion,
+    store,
+    notifier,
+    userGroups: { usersOf: async () => [] },
+    people: { standing: async () => ({ ok: true }) },
+    engine,
+    runSignals: new LocalRunSignals(),
+    clock: systemClock,
+    logger: createLogger({ destination: dest }),
+    replicaId: 'r1',
+    liveTailDelayMs: 60_000,
+    expirySweepIntervalMs: 0,
+  });
+  const replies: string[] = [];
+  const ctx = (userId: string, extra: Partial<ActionContext> = {}): ActionContext => ({
+    userId,
+    userName: userId,
+    channelId: 'C1',
+    teamId: 'T1',
+    triggerId: `trig-${Math.random()}`,
+    client: {} as never,
+    respond: async (m) => {
+      replies.push(m.text);
+    },
+    messageTs: undefined,
+    ...extra,
+  });
+  return { flow, store, calls, ran, logs, replies, ctx };
+}
+
+async function slash(t: ReturnType<typeof setup>, user: string, text: string) {
+  const parsed = parseSlashCommand(text);
+  if (!parsed.ok || parsed.value.kind === 'help') throw new Error('parse');
+  await t.flow.command(parsed.value, t.ctx(user) as InteractionContext);
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 200));
+
+describe('the flow at its edges (in-memory store, scripted engine and Slack)', () => {
+  it('refuses an approval given under another policy version, telling the approver, and runs nothing', async () => {
+    const store = new MemoryApprovalStore();
+    const a = setup({ store });
+    const b = setup({ store, policyVersion: 'sha256:another-policy' });
+    await slash(a, 'U0ALICE', 'demo/worker -- uptime');
+    const [request] = await store.listByRequester('U0ALICE', 1);
+    if (!request) throw new Error('no request');
+    await b.flow.action('ecs_exec_approve', request.id, b.ctx('U0BOB', { messageTs: request.cardMessageTs }));
+    await settle();
+    expect((await store.get(request.id))?.state).toBe('pending_approval');
+    expect(b.replies.join('\n')).toMatch(/no longer what was approved/);
+    expect(b.ran).toEqual([]);
+    await a.flow.close();
+    await b.flow.close();
+  });
+
+  it('still updates the card to the final state when posting the result fails', async () => {
+    const t = setup({ failResultPost: true });
+    await slash(t, 'U0ALICE', 'demo/web -- uptime');
+    await settle();
+    const [request] = await t.store.listByRequester('U0ALICE', 1);
+    expect(request?.state).toBe('succeeded');
+    const cardUpdates = t.calls.filter((c) => c.m === 'update' && c.ts === request?.cardMessageTs);
+    expect(cardUpdates.at(-1)?.msg?.text).toMatch(/Succeeded/);
+    await t.flow.close();
+  });
+
+  it('never runs a command smuggled into a container-pick button under a runbook name', async () => {
+    const t = setup();
+    const forged = JSON.stringify({
+      container: 'app',
+      clusterAlias: 'demo',
+      service: 'api',
+      command: 'cat /etc/shadow',
+      runbook: 'restart-worker',
+      params: {},
+      breakGlass: false,
+    });
+    await t.flow.action('ecs_exec_pick_container', forged, t.ctx('U0ALICE'));
+    await settle();
+    expect(t.ran.join('\n')).not.toContain('/etc/shadow');
+    // What ran, if anything, is the runbook itself, rendered from its own template.
+    for (const run of t.ran) expect(run).toBe('app: echo restart sidekiq');
+    await t.flow.close();
+  });
+
+  it('rides out a failed "running" write: the run still ends in its real final state, once', async () => {
+    let now = Date.now();
+    const store = new MemoryApprovalStore({ clock: { now: () => now } });
+    const realMarkRunning = store.markRunning.bind(store);
+    let failures = 1;
+    store.markRunning = async (id, sessionId) => {
+      if (failures-- > 0) throw new Error('redis blip');
+      return await realMarkRunning(id, sessionId);
+    };
+    const t = setup({ store });
+    await slash(t, 'U0ALICE', 'demo/web -- uptime');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const [request] = await store.listByRequester('U0ALICE', 1);
+    expect(request?.state).toBe('succeeded');
+    now += 4 * 60_000;
+    await t.flow.sweepExpired();
+    const endings = t.calls.filter((c) => c.m === 'post' && c.thread && /exit|interrupted/.test(c.msg?.text ?? ''));
+    expect(endings).toHaveLength(1);
+    await t.flow.close();
+  });
+
+  it('lets an approval that is in flight at shutdown start its run, and finishes it within the grace period', async () => {
+    const store = new MemoryApprovalStore();
+    const t = setup({ store });
+    await slash(t, 'U0ALICE', 'demo/worker -- uptime');
+    const [request] = await store.listByRequester('U0ALICE', 1);
+    if (!request) throw new Error('no request');
+    const realApprove = store.approve.bind(store);
+    store.approve = async (input) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return await realApprove(input);
+    };
+    const click = t.flow.action('ecs_exec_approve', request.id, t.ctx('U0BOB', { messageTs: request.cardMessageTs }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await t.flow.close(5_000);
+    expect(t.ran).toEqual(['app: uptime']);
+    expect((await store.get(request.id))?.state).toBe('succeeded');
+    await click;
+  });
+});

@@ -48,6 +48,8 @@ export class StreamingRedactor {
   private readonly rules: readonly SecretRule[];
   private readonly countsByKind: RedactionCounts = emptyRedactionCounts();
   private total = 0;
+  private bytesChange = 0;
+  private newlinesChange = 0;
 
   constructor(options: RedactorOptions = {}) {
     this.carryOverChars = Math.max(options.carryOverChars ?? DEFAULT_CARRY_OVER_CHARS, MAX_SECRET_MATCH_CHARS + 1);
@@ -89,10 +91,21 @@ export class StreamingRedactor {
     return this.countsByKind;
   }
 
+  /**
+   * How much redaction changed the size of the text returned so far, in UTF-8 bytes and in newlines (markers
+   * replace secrets, and a private key spans lines): callers count the text they push, which is cheaper than
+   * counting what comes out.
+   */
+  get sizeChange(): { readonly bytes: number; readonly newlines: number } {
+    return { bytes: this.bytesChange, newlines: this.newlinesChange };
+  }
+
   private drain(final: boolean): string {
     const text = this.pending.join('');
     const found = findSecrets(text, this.rules);
     let cut = final ? text.length : text.length - this.carryOverChars;
+    // Never between the halves of a surrogate pair: each half alone would become a replacement character.
+    if (cut > 0 && isLowSurrogate(text.charCodeAt(cut))) cut--;
     if (!final) {
       // Move the cut before any match that straddles it; repeat because the earlier cut may straddle another.
       let moved = true;
@@ -107,6 +120,8 @@ export class StreamingRedactor {
       }
     }
     const result = replaceSecrets(text, found, cut, final, this.rules);
+    this.bytesChange += result.bytesChange;
+    this.newlinesChange += result.newlinesChange;
     const rest = text.slice(cut);
     this.pending = rest.length > 0 ? [rest] : [];
     this.pendingChars = rest.length;
@@ -169,26 +184,40 @@ function replaceSecrets(
   cut: number,
   final: boolean,
   rules: readonly SecretRule[],
-): { text: string; kinds: SecretKind[] } {
+): { text: string; kinds: SecretKind[]; bytesChange: number; newlinesChange: number } {
   const spans = found.filter((f) => f.end <= cut).sort((a, b) => a.secretStart - b.secretStart);
   if (final) {
     const tail = partialSecretAtEnd(text, cut, rules, spans);
     if (tail) spans.push(tail);
   }
-  if (spans.length === 0) return { text: cut === text.length ? text : text.slice(0, cut), kinds: [] };
+  if (spans.length === 0) {
+    return { text: cut === text.length ? text : text.slice(0, cut), kinds: [], bytesChange: 0, newlinesChange: 0 };
+  }
   const kinds: SecretKind[] = [];
   let out = '';
   let pos = 0;
+  let bytesChange = 0;
+  let newlinesChange = 0;
   for (const span of spans) {
     if (span.end <= pos) continue;
+    const removedFrom = Math.max(pos, span.secretStart);
     if (span.secretStart >= pos) {
-      out += text.slice(pos, span.secretStart) + redactionMarker(span.kind);
+      const marker = redactionMarker(span.kind);
+      out += text.slice(pos, span.secretStart) + marker;
+      bytesChange += marker.length;
       kinds.push(span.kind);
     }
+    const removed = text.slice(removedFrom, span.end);
+    bytesChange -= Buffer.byteLength(removed, 'utf8');
+    newlinesChange -= removed.split('\n').length - 1;
     pos = span.end;
   }
   out += text.slice(pos, cut);
-  return { text: out, kinds };
+  return { text: out, kinds, bytesChange, newlinesChange };
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /** The start of a secret that the text ends in the middle of (only the last line is looked at). */

@@ -92,6 +92,27 @@ describe('StreamingRedactor', () => {
     expect(released + redactor.end().length).toBe(100_000);
   });
 
+  it('never releases half of an emoji, wherever the carry-over cut falls', () => {
+    const carry = MAX_SECRET_MATCH_CHARS + 1;
+    for (let shift = 0; shift < 4; shift++) {
+      const redactor = new StreamingRedactor({ carryOverChars: carry, batchChars: 10 });
+      const text = `${'a'.repeat(1000 + shift)}${'😀'.repeat(carry)}`;
+      const first = redactor.push(text);
+      expect(first.length).toBeGreaterThan(0);
+      expect(first.charCodeAt(first.length - 1) >= 0xd800 && first.charCodeAt(first.length - 1) <= 0xdbff).toBe(false);
+      expect(first + redactor.end()).toBe(text);
+    }
+  });
+
+  it('reports how much redaction changed the size of the text', () => {
+    const redactor = new StreamingRedactor({ batchChars: 1 });
+    const input = PLANTED_SECRETS.map((s) => `${s.line}\n`).join('') + TASK_CREDENTIALS_JSON;
+    const out = redactor.push(input) + redactor.end();
+    expect(redactor.sizeChange.bytes).toBe(Buffer.byteLength(out) - Buffer.byteLength(input));
+    expect(redactor.sizeChange.newlines).toBe(out.split('\n').length - input.split('\n').length);
+    expect(redactor.sizeChange.newlines).toBeLessThan(0);
+  });
+
   it('peek shows the held text redacted without releasing or counting it', () => {
     const redactor = new StreamingRedactor();
     redactor.push('key AKIAIOSFODNN7EXAMPLE\n');

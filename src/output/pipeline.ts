@@ -125,18 +125,20 @@ class Pipeline implements OutputPipeline {
     this.flushRaw();
     this.renderer.write(this.decoder.end());
     const rest = this.renderer.end();
+    this.countRendered(rest);
     if (this.redactor) {
       this.accept(this.redactor.push(rest));
       this.accept(this.redactor.end());
     } else {
       this.accept(rest);
     }
-    const lineCount = this.newlines + (this.endsWithNewline ? 0 : 1);
+    const change = this.redactor?.sizeChange ?? { bytes: 0, newlines: 0 };
+    const lineCount = this.newlines + change.newlines + (this.endsWithNewline ? 0 : 1);
     this.finished = {
       text: Buffer.concat(this.kept, this.keptBytes).toString('utf8'),
       tail: this.tail(),
       totalBytes: this.totalBytes,
-      renderedBytes: this.renderedBytes,
+      renderedBytes: this.renderedBytes + change.bytes,
       keptBytes: this.keptBytes,
       truncated: this.truncated,
       redactions: this.redactor?.redactions ?? 0,
@@ -220,22 +222,28 @@ class Pipeline implements OutputPipeline {
   private passOnCommitted(): void {
     const pieces = this.renderer.takeCommittedPieces();
     if (pieces.length === 0) return;
+    for (const piece of pieces) this.countRendered(piece);
     this.accept(this.redactor ? this.redactor.push(...pieces) : pieces.join(''));
+  }
+
+  /**
+   * Counts rendered text before redaction, whose few changes the redactor reports: the pieces the renderer hands
+   * on are mostly one-byte strings, while the redactor's output is one string that a single non-ASCII line turns
+   * two-byte, which is several times slower to measure.
+   */
+  private countRendered(piece: string): void {
+    this.renderedBytes += Buffer.byteLength(piece, 'utf8');
+    this.newlines += countNewlines(piece);
   }
 
   private accept(text: string): void {
     if (text.length === 0) return;
-    this.newlines += countNewlines(text);
     this.endsWithNewline = text.charCodeAt(text.length - 1) === 0x0a;
     this.appendTail(text);
-    if (this.truncated) {
-      this.renderedBytes += Buffer.byteLength(text, 'utf8');
-      return;
-    }
+    if (this.truncated) return;
     // Kept output is held as UTF-8 outside the JS heap: megabytes of strings there would be copied by every
     // young-generation collection until promoted, which cost more than the encoding.
     const encoded = Buffer.from(text, 'utf8');
-    this.renderedBytes += encoded.length;
     if (this.keptBytes + encoded.length <= this.maxOutputBytes) {
       this.kept.push(encoded);
       this.keptBytes += encoded.length;

@@ -318,6 +318,21 @@ describe('createOutputPipeline across its internal 16 KiB blocks', () => {
     expect(chunked(encode('z'.repeat(5000)), [1024], {}, 1000).text).toBe('z'.repeat(1000));
   });
 
+  it('counts bytes and lines of the redacted output exactly, also when a redacted key spanned lines', () => {
+    const pem = PLANTED_SECRETS.find((s) => s.kind === 'private-key');
+    expect(pem?.line).toContain('\n');
+    const text = `ü → ${pem?.line}\n${TASK_CREDENTIALS_JSON}\n${'😀 ok\n'.repeat(5000)}${PLANTED_SECRETS.map((s) => s.line).join('\n')}`;
+    const raw = encode(text);
+    for (const size of [1, 1000, 1024, raw.length]) {
+      if (size === 1 && raw.length > 50_000) continue;
+      const result = chunked(raw, [size]);
+      expect(result.truncated).toBe(false);
+      expect(result.renderedBytes, `chunks of ${size}`).toBe(Buffer.byteLength(result.text));
+      expect(result.lineCount).toBe(result.text.split('\n').length);
+      expect(result.redactions).toBe(PLANTED_SECRETS.length + 4);
+    }
+  });
+
   it('shows output still gathered in a block in the live snapshot', () => {
     const pipeline = createOutputPipeline({ maxOutputBytes: MiB });
     pipeline.write(encode('first line ✓\r\n'));

@@ -134,9 +134,7 @@ export class RedisApprovalStore implements ApprovalStore {
           record.requester,
           JSON.stringify(createAuditDetail(record)),
           record.id,
-          record.state,
-          record.expiresAtMs,
-          ...Object.entries(fields).flat(),
+          JSON.stringify(fields),
         ],
         { token: record.id, fields },
       );

@@ -7,8 +7,7 @@
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] requester
     ARGV[5] audit detail (JSON)
     ARGV[6] base: the request id when the caller keeps the fields it sends, else '' (see includes/common.lua)
-    ARGV[7] initial state  ARGV[8] expiresAt ms
-    ARGV[9...] the record's fields as name, value pairs (state and expiresAt among them)
+    ARGV[7] record fields (JSON object of strings, including state and expiresAt)
 
   Output: { code, base, recordPart, auditValues }
      0 stored
@@ -29,19 +28,21 @@ if rcall('EXISTS', ctx.key) == 1 then
   return { -9, '', {}, {} }
 end
 
-local fields = { unpack(ARGV, 9) }
+local fields = cjson.decode(ARGV[7])
 local added = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now }
-for _, value in ipairs(added) do
-  fields[#fields + 1] = value
+local flat = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now }
+for name, value in pairs(fields) do
+  flat[#flat + 1] = name
+  flat[#flat + 1] = value
 end
-rcall('HSET', ctx.key, unpack(fields))
+rcall('HSET', ctx.key, unpack(flat))
 local createdAt = tonumber(ctx.now)
-rcall('ZADD', ctx.expiry, ARGV[8], ctx.id)
+rcall('ZADD', ctx.expiry, fields.expiresAt, ctx.id)
 rcall('ZADD', KEYS[6], createdAt, ctx.id)
 rcall('ZADD', KEYS[7], createdAt, ctx.id)
 
-local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'create', ctx.actor, 'requested', ARGV[7], '1', 'ok',
-  ARGV[5])
+local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'create', ctx.actor, 'requested', fields.state, '1',
+  'ok', ARGV[5])
 ctx.matches = ctx.base == ctx.id
 ctx.delta = added
-return respond(ctx, 0, audit, fields)
+return respond(ctx, 0, audit, ARGV[7])

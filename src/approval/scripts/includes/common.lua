@@ -30,7 +30,7 @@ local LOADED_FIELDS = {
 }
 
 -- ioredis re-sends unanswered commands after a reconnect; the first reply is kept so a re-send changes nothing.
--- Stored as { code, base, recordPart, auditValues, snapshot, snapshotIsWholeRecord }.
+-- Stored as { code, base, recordPart, auditValues, snapshot, snapshotIsCreateJson }.
 local function replayed(ctx)
   local stored = rcall('GET', ctx.idemKey)
   if not stored then
@@ -42,7 +42,16 @@ local function replayed(ctx)
   end
   -- The caller holds a different base than the first caller: send the whole record as the first call left it.
   local whole = {}
-  if not first[6] then
+  if first[6] then
+    -- A create: the fields it was sent (JSON) and the ones it added (its change list).
+    for name, value in pairs(cjson.decode(first[5])) do
+      whole[#whole + 1] = name
+      whole[#whole + 1] = value
+    end
+    for _, value in ipairs(first[3]) do
+      whole[#whole + 1] = value
+    end
+  else
     local mutable = {}
     for _, name in ipairs(MUTABLE_FIELDS) do
       mutable[name] = true
@@ -54,9 +63,9 @@ local function replayed(ctx)
         whole[#whole + 1] = current[i + 1]
       end
     end
-  end
-  for _, value in ipairs(first[5]) do
-    whole[#whole + 1] = value
+    for _, value in ipairs(first[5]) do
+      whole[#whole + 1] = value
+    end
   end
   return { first[1], '', whole, first[4] }
 end
@@ -74,9 +83,9 @@ local function mutableSnapshot(record)
   return snapshot
 end
 
--- Ends a call: remembers the reply for replays and returns it. `wholeRecord` (create only) is the record as flat
--- pairs; otherwise the mutable fields of ctx.record are kept.
-local function respond(ctx, code, audit, wholeRecord)
+-- Ends a call: remembers the reply for replays and returns it. `createdJson` (create only) is the JSON of the fields
+-- the record was created with; otherwise the mutable fields of ctx.record are kept.
+local function respond(ctx, code, audit, createdJson)
   local base = ''
   local part
   if ctx.matches then
@@ -87,8 +96,8 @@ local function respond(ctx, code, audit, wholeRecord)
   end
   local stored = { code, base, part, audit }
   if base ~= '' then
-    stored[5] = wholeRecord or mutableSnapshot(ctx.record)
-    stored[6] = wholeRecord ~= nil
+    stored[5] = createdJson or mutableSnapshot(ctx.record)
+    stored[6] = createdJson ~= nil
   end
   rcall('SET', ctx.idemKey, cjson.encode(stored), 'PX', ctx.ttl)
   return { code, base, part, audit }

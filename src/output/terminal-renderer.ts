@@ -32,8 +32,8 @@ const CR_REDRAWS = /(?:\r[^\x00-\x1f\x7f-\x9f]*)+/y;
 /** Controls other than LF, DEL and the C1 controls: everything the fast path cannot copy through. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job
 const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
-const SGR_SEQUENCE = /\x1b\[[0-9;:]{0,32}m/y;
+/** Parameter characters (`0-9 : ;`) a colour code may have and still be taken out in bulk. */
+const MAX_SGR_PARAM_CHARS = 32;
 /** C1 controls that start a sequence; text containing one takes the state machine's way. */
 const C1_INTRODUCERS = ['\x90', '\x98', '\x9b', '\x9d', '\x9e', '\x9f'];
 /** A complete CSI sequence: parameters, intermediates, final byte. */
@@ -113,10 +113,10 @@ export class TerminalRenderer {
     const kept: string[] = [];
     let from = 0;
     while (at !== -1) {
-      SGR_SEQUENCE.lastIndex = at;
-      if (SGR_SEQUENCE.test(text)) {
+      const end = colourCodeEnd(text, at);
+      if (end !== -1) {
         if (at > from) kept.push(text.slice(from, at));
-        from = SGR_SEQUENCE.lastIndex;
+        from = end;
       } else {
         CSI_SEQUENCE.lastIndex = at;
         if (!CSI_SEQUENCE.test(text)) return text;
@@ -363,6 +363,21 @@ export class TerminalRenderer {
     const value = Number.parseInt(this.csiParams.split(';')[index] ?? '', 10);
     return Number.isFinite(value) ? value : 0;
   }
+}
+
+/**
+ * Where the colour code (SGR: `ESC [`, up to 32 digits, `;` or `:`, then `m`) starting at `at` ends, or -1.
+ * Checked by hand: a regular expression call for each of the many colour codes costs more than the check.
+ */
+function colourCodeEnd(text: string, at: number): number {
+  if (text.charCodeAt(at + 1) !== 0x5b) return -1;
+  const limit = Math.min(text.length, at + 2 + MAX_SGR_PARAM_CHARS + 1);
+  for (let k = at + 2; k < limit; k++) {
+    const code = text.charCodeAt(k);
+    if (code === 0x6d) return k + 1;
+    if (code < 0x30 || code > 0x3b) return -1;
+  }
+  return -1;
 }
 
 function isHighSurrogate(code: number): boolean {

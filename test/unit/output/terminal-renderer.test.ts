@@ -38,6 +38,8 @@ describe('TerminalRenderer', () => {
     ['vertical tab and form feed are newlines', 'a\x0bb\x0cc', 'a\nb\nc'],
     ['redraws longer and shorter than the line', 'abcdef\rab\rxyz1234\rQ\r\rW\n', 'Wyz1234\n'],
     ['a redraw interrupted by a tab and a backspace', 'abcdefghij\rx\ty\rz\b\bq\n', 'qbcdefghyj\n'],
+    ['a colour code with 32 parameter characters', `a\x1b[${'1;'.repeat(16)}mb\x1b[Kc\n`, 'abc\n'],
+    ['a colour code with 33 parameter characters', `a\x1b[${'1;'.repeat(16)}1mb\x1b[Kc\n`, 'abc\n'],
     ['colours next to a line erase', '\x1b[32mget\x1b[0m 10%\r\x1b[32mget\x1b[0m 99%\x1b[K\r\n', 'get 99%\n'],
     ['colours next to cursor moves', 'abcd\x1b[1m\x1b[2DX\x1b[0m\n', 'abXd\n'],
     ['an escape cut short before a colour code', 'a\x1b\x1b[31m[K\x1b[0mb\n', 'a[Kb\n'],
@@ -82,6 +84,10 @@ describe('TerminalRenderer', () => {
       '\u009b',
       '\u009d',
       `\x1b[${'1;'.repeat(20)}m`,
+      `\x1b[${'1;'.repeat(16)}m`,
+      `\x1b[${'1;'.repeat(16)}1m`,
+      '\x1b[38:5:208m',
+      '\x1b[1m',
     );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 40 }), fc.nat(), (tokens, splitSeed) => {

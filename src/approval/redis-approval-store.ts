@@ -342,10 +342,13 @@ export class RedisApprovalStore implements ApprovalStore {
     );
   }
 
-  /** The version of a request this store already holds ('' when none), sent so the reply carries only changes. */
+  /**
+   * The revision of a request this store already holds ('' when none), sent so the reply carries only changes. The
+   * scripts set `rev` to the hash of the audit entry of each write, so it names one exact content of the record.
+   */
   private baseFor(id: string): Base {
     const fields = this.known.get(id);
-    return fields ? { token: fields['version'] ?? '', fields } : { token: '', fields: {} };
+    return fields ? { token: fields['rev'] ?? '', fields } : { token: '', fields: {} };
   }
 
   /** Keeps the fields of a request that can still change, dropping the least recently used beyond the limit. */

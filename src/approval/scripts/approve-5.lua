@@ -9,7 +9,7 @@
     ARGV[5] expected version or ''  ARGV[6] expected binding digest or ''
     ARGV[7] clicked channel or ''   ARGV[8] clicked message ts or ''
     ARGV[9] eligible approver ids resolved at click time (JSON array; '*' = anyone)
-    ARGV[10] base: the version the caller already holds, or '' / absent (see includes/common.lua)
+    ARGV[10] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 
   Output: { code, base, recordPart, auditValues }
      0 approved (count reached)      1 counted, more approvals needed

@@ -6,7 +6,7 @@
     KEYS[1] request hash  KEYS[2] idempotency key  KEYS[3] audit stream  KEYS[4] audit chain head
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] actor
     ARGV[5] channel  ARGV[6] message ts
-    ARGV[7] base: the version the caller already holds, or '' / absent (see includes/common.lua)
+    ARGV[7] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 
   Output: { code, base, recordPart, auditValues }
      0 recorded   -1 not found   -2 request already final   -12 channel differs from the request's channel
@@ -36,7 +36,8 @@ end
 if ARGV[5] ~= record.channel then
   return reply(ctx, -12, 'context_mismatch', true, cjson.encode({ channel = ARGV[5] }))
 end
-local version = write(ctx, { 'cardTs', ARGV[6] })
+local version = nextVersion(ctx)
 local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'card', ctx.actor, record.state, record.state,
   version, 'ok', cjson.encode({ channel = ARGV[5], messageTs = ARGV[6] }))
+write(ctx, { 'cardTs', ARGV[6] }, version, audit)
 return respond(ctx, 0, audit)

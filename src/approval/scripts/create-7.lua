@@ -29,8 +29,11 @@ if rcall('EXISTS', ctx.key) == 1 then
 end
 
 local fields = cjson.decode(ARGV[7])
-local added = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now }
-local flat = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now }
+local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'create', ctx.actor, 'requested', fields.state, '1',
+  'ok', ARGV[5])
+-- `rev` as every later write sets it (see write in includes/common.lua).
+local added = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now, 'rev', audit[12] }
+local flat = { unpack(added) }
 for name, value in pairs(fields) do
   flat[#flat + 1] = name
   flat[#flat + 1] = value
@@ -41,8 +44,6 @@ rcall('ZADD', ctx.expiry, fields.expiresAt, ctx.id)
 rcall('ZADD', KEYS[6], createdAt, ctx.id)
 rcall('ZADD', KEYS[7], createdAt, ctx.id)
 
-local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'create', ctx.actor, 'requested', fields.state, '1',
-  'ok', ARGV[5])
 ctx.matches = ctx.base == ctx.id
 ctx.delta = added
 return respond(ctx, 0, audit, ARGV[7])

@@ -8,7 +8,7 @@
     ARGV[5] expected version or ''  ARGV[6] expected binding digest or ''
     ARGV[7] clicked channel or ''   ARGV[8] clicked message ts or ''
     ARGV[9] eligible approver ids (JSON array)  ARGV[10] reason ('' = none given)
-    ARGV[11] base: the version the caller already holds, or '' / absent (see includes/common.lua)
+    ARGV[11] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 
   Output: { code, base, recordPart, auditValues }
      0 denied

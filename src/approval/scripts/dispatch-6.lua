@@ -7,7 +7,7 @@
     KEYS[5] expiry index  KEYS[6] in-flight index (dispatched or running, scored by last progress ms)
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] dispatcher id
     ARGV[5] binding digest of what is about to run
-    ARGV[6] base: the version the caller already holds, or '' / absent (see includes/common.lua)
+    ARGV[6] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 
   Output: { code, base, recordPart, auditValues }
      0 dispatched (this caller won)

@@ -7,7 +7,7 @@
     KEYS[1] request hash  KEYS[2] idempotency key  KEYS[3] audit stream  KEYS[4] audit chain head
     KEYS[5] expiry index
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] sweeper id
-    ARGV[5] base: the version the caller already holds, or '' / absent (see includes/common.lua)
+    ARGV[5] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 
   Output: { code, base, recordPart, auditValues }
      0 expired now

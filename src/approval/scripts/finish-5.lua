@@ -8,7 +8,7 @@
     ARGV[5] terminal state  ARGV[6] result (JSON)
     ARGV[7] only if idle since (ms) or '': the in-flight sweeper's guard, so a request that made progress after the
             sweeper looked is left alone (code 1, nothing changed)
-    ARGV[8] base: the version the caller already holds, or '' / absent (see includes/common.lua)
+    ARGV[8] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 
   Output: { code, base, recordPart, auditValues }
      0 finished   1 made progress meanwhile (sweeper only)   -1 not found

@@ -5,7 +5,7 @@
     KEYS[1] request hash  KEYS[2] idempotency key  KEYS[3] audit stream  KEYS[4] audit chain head
     KEYS[5] in-flight index
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] actor  ARGV[5] session id
-    ARGV[6] base: the version the caller already holds, or '' / absent (see includes/common.lua)
+    ARGV[6] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 
   Output: { code, base, recordPart, auditValues }
      0 running   -1 not found   -2 not dispatched

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { WrongStateError } from '../../../src/approval/errors.js';
+import { keys } from '../../../src/approval/keys.js';
 import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
 import { ManualClock, prodRequest } from './approval-store.contract.js';
@@ -15,7 +17,13 @@ afterEach(async () => {
 });
 
 /** Two replicas on their own connections sharing one prefix, as two bot processes would. */
-function replicas(): { a: RedisApprovalStore; b: RedisApprovalStore; clock: ManualClock } {
+function replicas(): {
+  a: RedisApprovalStore;
+  b: RedisApprovalStore;
+  clock: ManualClock;
+  admin: Redis;
+  prefix: string;
+} {
   const url = inject('redisUrl');
   const prefix = `test:${randomUUID()}:`;
   const clock = new ManualClock();
@@ -27,7 +35,7 @@ function replicas(): { a: RedisApprovalStore; b: RedisApprovalStore; clock: Manu
   const [a, b] = connections.map(
     (redis, i) => new RedisApprovalStore(redis, { prefix, clock, replicaId: `replica-${i}` }),
   );
-  return { a: a as RedisApprovalStore, b: b as RedisApprovalStore, clock };
+  return { a: a as RedisApprovalStore, b: b as RedisApprovalStore, clock, admin: connections[0] as Redis, prefix };
 }
 
 describe('Redis store replies', () => {
@@ -88,5 +96,22 @@ describe('Redis store replies', () => {
       const refused = await store.approve({ id: record.id, userId: 'U0BOB', eligibleApprovers: SRE }).catch((e) => e);
       expect(refused).toMatchObject({ record: stored });
     }
+  });
+
+  it('never mixes what a replica remembers with a record that was rewritten at the same version', async () => {
+    const { a, admin, prefix } = replicas();
+    const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
+    await a.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
+    // As after a failover that lost that approval and took another replica's deny at the same version number.
+    await admin.hset(keys(prefix).request(record.id), {
+      state: 'denied',
+      approvals: '[]',
+      deniedBy: 'U0BOB',
+      rev: 'written-elsewhere',
+    });
+    const refused = await a.approve({ id: record.id, userId: 'U0BOB', eligibleApprovers: SRE }).catch((e) => e);
+    expect(refused).toBeInstanceOf(WrongStateError);
+    expect(refused.record).toEqual(await a.get(record.id));
+    expect(refused.record).toMatchObject({ state: 'denied', version: 2, approvals: [], deniedBy: 'U0BOB' });
   });
 });

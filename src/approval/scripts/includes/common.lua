@@ -5,7 +5,7 @@
   Reply shape of every script: { code, base, recordPart, auditValues }
     code         >= 0 done; < 0 refused (see src/approval/errors.ts ApprovalErrorCode)
     base         '' : recordPart is HGETALL of the request after the script ran (empty when there is no request)
-                 otherwise the caller's base token (the version it already holds, or for create the new id), and
+                 otherwise the caller's base token (the `rev` it already holds, or for create the new id), and
                  recordPart holds only the name, value pairs this call changed on top of that base
     auditValues  the appended audit entry: the AUDIT_FIELDS values in order, then hash and stream id (empty when
                  nothing was audited)
@@ -18,13 +18,13 @@ local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'fro
 -- Every field a transition may change after create (anything else is fixed at create). A replay from a caller that
 -- holds another version rebuilds the first reply's record from these as they were plus the fixed fields as they are.
 local MUTABLE_FIELDS = {
-  'state', 'version', 'updatedAt', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy', 'denyReason',
-  'cancelledBy', 'sessionId', 'result',
+  'state', 'version', 'updatedAt', 'rev', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
+  'denyReason', 'cancelledBy', 'sessionId', 'result',
 }
 -- What the guards and the dispatch entry read, besides the mutable fields; fixed at create.
 local LOADED_FIELDS = {
-  'state', 'version', 'updatedAt', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy', 'denyReason',
-  'cancelledBy', 'sessionId', 'result',
+  'state', 'version', 'updatedAt', 'rev', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
+  'denyReason', 'cancelledBy', 'sessionId', 'result',
   'requester', 'channel', 'digest', 'expiresAt', 'selfApproval', 'breakGlassAllowed', 'requiredCount', 'rule',
   'cluster', 'taskArn', 'container',
 }
@@ -121,7 +121,7 @@ local function appendAudit(stream, head, at, requestId, action, actor, from, to,
   return { seq, prev, at, requestId, action, actor, from, to, version, outcome, detail, hash, streamId }
 end
 
--- Reads what the guards need into ctx.record; ctx.matches says whether the caller already holds this version.
+-- Reads what the guards need into ctx.record; ctx.matches says whether the caller already holds this revision.
 local function loadRecord(ctx)
   local values = rcall('HMGET', ctx.key, unpack(LOADED_FIELDS))
   local record = {}
@@ -132,7 +132,7 @@ local function loadRecord(ctx)
     end
   end
   ctx.record = record
-  ctx.matches = ctx.base ~= '' and ctx.base == record.version
+  ctx.matches = ctx.base ~= '' and ctx.base == record.rev
   -- create always writes a version, so a request without one does not exist.
   return record, record.version ~= nil
 end
@@ -162,31 +162,37 @@ local function reply(ctx, code, outcome, audited, detail)
   return respond(ctx, code, audit)
 end
 
--- Stores name, value pairs with a version bump, and keeps them as the reply's change list.
-local function write(ctx, changes)
+-- Stores name, value pairs with the new version and the hash of the audit entry that records the change as `rev`,
+-- and keeps them as the reply's change list. `rev` is what callers send as their base: unlike the version number it
+-- cannot repeat for different content, even if a failover loses a write and another replica writes that version again.
+local function write(ctx, changes, version, audit)
   local record = ctx.record
-  local version = tostring(tonumber(record.version) + 1)
   changes[#changes + 1] = 'version'
   changes[#changes + 1] = version
   changes[#changes + 1] = 'updatedAt'
   changes[#changes + 1] = ctx.now
+  changes[#changes + 1] = 'rev'
+  changes[#changes + 1] = audit[12]
   rcall('HSET', ctx.key, unpack(changes))
   for i = 1, #changes, 2 do
     record[changes[i]] = changes[i + 1]
   end
   ctx.delta = changes
-  return version
+end
+
+local function nextVersion(ctx)
+  return tostring(tonumber(ctx.record.version) + 1)
 end
 
 -- Stores a state change (version + 1, with the extra name, value pairs in `fields`) and its audit entry in one step.
 local function commit(ctx, newState, fields, outcome, detail, code)
-  local from = ctx.record.state
+  local version = nextVersion(ctx)
+  local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, ctx.record.state, newState,
+    version, outcome, detail or '{}')
   local changes = fields or {}
   changes[#changes + 1] = 'state'
   changes[#changes + 1] = newState
-  local version = write(ctx, changes)
-  local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, from, newState, version,
-    outcome, detail or '{}')
+  write(ctx, changes, version, audit)
   return respond(ctx, code or 0, audit)
 end
 

@@ -123,7 +123,7 @@ function measure(label: string, input: Buffer): number {
 
 const input = realisticOutput(OUTPUT_BYTES);
 const megabytes = input.length / 1e6;
-const rate = measure('mixed output (one non-ASCII line in 31: all strings two-byte)', input);
+const rate = measure('mixed output (one line in 31 has a non-ASCII character)', input);
 measure('same mix, ASCII only', Buffer.from(input.toString('utf8').replaceAll('→', '->'), 'utf8'));
 console.log(
   `load average: ${loadavg()

@@ -61,6 +61,12 @@ async function main(): Promise<void> {
     redisKeyPrefix: `bench:${randomUUID()}:`,
     logLevel: 'warn',
     tuning: { liveTailDelayMs: 60_000, liveTailIntervalMs: 1_000, expirySweepIntervalMs: 0 },
+    slack: {
+      users: [
+        { id: REQUESTER, name: 'requester' },
+        { id: APPROVER, name: 'approver' },
+      ],
+    },
   });
   const clickToExecute: number[] = [];
   const closeToPost: number[] = [];

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
 import { MemoryApprovalStore } from './approval/memory-approval-store.js';
-import { RedisApprovalStore } from './approval/redis-approval-store.js';
+import { describeRedisDurability, RedisApprovalStore } from './approval/redis-approval-store.js';
 import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/run-signals.js';
 import type { AuditEntry } from './audit/audit-entry.js';
 import type { CliIo } from './cli/io.js';
@@ -67,6 +67,8 @@ export async function startBotWith(
     redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection problem'));
     await redis.connect();
+    // ExecuteCommand follows a stored `dispatched`; say loudly when Redis could forget that after a crash.
+    for (const warning of (await describeRedisDurability(redis))?.warnings ?? []) logger.warn(warning);
     store = new RedisApprovalStore(redis, {
       replicaId,
       auditSink,

@@ -33,6 +33,7 @@ export const DEFAULT_KEY_PREFIX = 'ecs-exec:';
 export function recommendedAclRules(prefix: string = DEFAULT_KEY_PREFIX): string[] {
   return [
     'resetkeys',
+    'resetchannels',
     `~${prefix}*`,
     '-@all',
     // Client housekeeping ioredis does on connect, and the durability check.
@@ -62,5 +63,10 @@ export function recommendedAclRules(prefix: string = DEFAULT_KEY_PREFIX): string
     '+zrevrange',
     '+xadd',
     '+xrange',
+    // Stop signals between replicas (pub/sub on a channel under the same prefix).
+    `&${prefix}*`,
+    '+publish',
+    '+subscribe',
+    '+unsubscribe',
   ];
 }

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, expect, inject, it } from 'vitest';
 import { keys, recommendedAclRules } from '../../../src/approval/keys.js';
 import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { RedisRunSignals } from '../../../src/approval/run-signals.js';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
 import { prodRequest } from './approval-store.contract.js';
 import { deletePrefix } from './redis-test-helpers.js';
@@ -50,4 +51,28 @@ it('runs a whole request under the recommended ACL, which cannot delete or trim 
   await expect(bot.script('FLUSH')).rejects.toThrow(/NOPERM/);
   // Other prefixes are out of reach too.
   await expect(bot.get('ecs-exec-other:secret')).rejects.toThrow(/NOPERM/);
+});
+
+it('lets the recommended ACL user send and hear stop signals on its own channel only', async () => {
+  const url = inject('redisUrl');
+  const admin = new Redis(url);
+  const user = `ecs-exec-test-${randomUUID().slice(0, 8)}`;
+  const password = randomUUID();
+  const prefix = `test:${randomUUID()}:`;
+  await admin.acl('SETUSER', user, 'on', `>${password}`, ...recommendedAclRules(prefix));
+  const parsed = new URL(url);
+  const connect = () => new Redis({ host: parsed.hostname, port: Number(parsed.port), username: user, password });
+  const [publisher, subscriber] = [connect(), connect()];
+  cleanups.push(async () => {
+    publisher.disconnect();
+    subscriber.disconnect();
+    await admin.acl('DELUSER', user);
+    admin.disconnect();
+  });
+  const signals = new RedisRunSignals(publisher, subscriber, `${prefix}run-signals`);
+  const heard: string[] = [];
+  signals.onStop((requestId) => heard.push(requestId));
+  await signals.requestStop('r-acl001', 'U0ALICE');
+  await expect.poll(() => heard).toEqual(['r-acl001']);
+  await expect(publisher.publish('someone-else:channel', 'x')).rejects.toThrow(/NOPERM/);
 });

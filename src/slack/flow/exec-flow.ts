@@ -55,13 +55,11 @@ export function createExecFlow(
       await context.respond({ text: `:x: There is no request ${requestId}.` });
       return undefined;
     }
-    if (context.userId !== record.requester) {
-      const standing = await deps.people.standing(context.userId);
-      if (!standing.ok) {
-        await reject(context, `decision on ${record.id}`, `refused a click: ${standing.reason}`);
-        await context.respond({ text: `:no_entry: You cannot decide on ${record.id}: ${standing.reason}.` });
-        return undefined;
-      }
+    const refused = await standingRefusal(record, context.userId);
+    if (refused) {
+      await reject(context, `decision on ${record.id}`, `refused a click: ${refused}`);
+      await context.respond({ text: `:no_entry: You cannot decide on ${record.id}: ${refused}.` });
+      return undefined;
     }
     try {
       const next = (await act(record, await eligibleFor(record))).record;
@@ -131,13 +129,21 @@ export function createExecFlow(
     }
   }
 
+  /**
+   * Why someone other than the requester may not act on a request at all (a guest, another workspace, a deactivated
+   * account), whatever their groups say; undefined when they may.
+   */
+  async function standingRefusal(record: ApprovalRecord, userId: string): Promise<string | undefined> {
+    if (userId === record.requester) return undefined;
+    const standing = await deps.people.standing(userId);
+    return standing.ok ? undefined : standing.reason;
+  }
+
   async function cancelRequest(record: ApprovalRecord, userId: string, reply: Reply): Promise<void> {
-    if (userId !== record.requester) {
-      const standing = await deps.people.standing(userId);
-      if (!standing.ok) {
-        await reply(`:no_entry: You cannot stop or cancel ${record.id}: ${standing.reason}.`);
-        return;
-      }
+    const refused = await standingRefusal(record, userId);
+    if (refused) {
+      await reply(`:no_entry: You cannot stop or cancel ${record.id}: ${refused}.`);
+      return;
     }
     const running = record.state === 'dispatched' || record.state === 'running';
     if (running) {

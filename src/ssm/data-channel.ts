@@ -50,7 +50,7 @@ export interface DataChannelEvents {
   onExitCode?(code: number): void;
 }
 
-/** Options for {@link DataChannel}. Defaults follow the reference client unless noted. */
+/** Options for {@link DataChannel}. Defaults follow AWS's session-manager-plugin unless noted. */
 export interface DataChannelOptions {
   sessionId: string;
   /** `ecs:<cluster>_<task>_<runtimeId>`; part of the KMS encryption context. */
@@ -67,7 +67,7 @@ export interface DataChannelOptions {
   terminalSize?: TerminalSize;
   /**
    * Out-of-order frames held at most; beyond it they are dropped unacked and the agent resends. Default 10,000, as the
-   * reference client: the agent resends one lost frame per 100 ms tick, so a gap can stay open while thousands of
+   * session-manager-plugin: the agent resends one lost frame per 100 ms tick, so a gap can stay open while thousands of
    * later frames arrive, and each one discarded here would need its own slow resend.
    */
   maxOutOfOrder?: number;
@@ -80,7 +80,7 @@ export interface DataChannelOptions {
   /**
    * When nothing at all has arrived this long after attaching, the agent has skipped the handshake and its command
    * is simply quiet: send the Size now, so a command that measures the terminal before printing sees the real size.
-   * Default 1000 ms; 0 disables (Size only once live, as the reference client).
+   * Default 1000 ms; 0 disables (Size only once live, as session-manager-plugin does).
    */
   earlySizeAfterMs?: number;
   /** Largest accepted frame payload. Default 1 MiB. */

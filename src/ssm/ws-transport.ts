@@ -6,9 +6,9 @@ import type { MessageTransport, TransportCloseInfo, TransportConnector } from '.
 /** Options for {@link connectWebSocket}. */
 export type WsTransportOptions = Readonly<
   Partial<{
-    /** Opening handshake limit. Default 45 s, as the reference client. */
+    /** Opening handshake limit. Default 45 s, as session-manager-plugin. */
     handshakeTimeoutMs: number;
-    /** Ping period. Default 30 s: proxies cut idle sockets long before the reference client's 5 min. */
+    /** Ping period. Default 30 s: proxies cut idle sockets long before session-manager-plugin's 5 min. */
     pingIntervalMs: number;
     /** A socket that shows no sign of life (pong or message) for this long after a ping is dropped. Default 60 s. */
     livenessTimeoutMs: number;

@@ -219,24 +219,13 @@ export class SlackWorkspace {
     if (!content.text && content.blocks === undefined && content.attachments === undefined) {
       return { ok: false, error: 'no_text' };
     }
-    const id = this.options.identity;
-    const message: StoredMessage = {
-      type: 'message',
-      channel: channel.id,
-      ts: this.nextTs(),
-      user: id.botUserId,
-      bot_id: id.botId,
-      app_id: id.appId,
-      text: content.text ?? '',
-      source: 'chat.postMessage',
-    };
-    if (content.blocks !== undefined) message.blocks = content.blocks;
-    if (content.attachments !== undefined) message.attachments = content.attachments;
-    const threadTs = stringArg(args['thread_ts']);
-    if (threadTs) message.thread_ts = threadTs;
-    if (args['metadata'] !== undefined) message.metadata = args['metadata'];
-    channel.messages.push(message);
-    this.options.emit({ kind: 'message_posted', channel: channel.id, message });
+    const message = this.postAsBot(
+      channel,
+      content,
+      stringArg(args['thread_ts']),
+      'chat.postMessage',
+      args['metadata'],
+    );
     return {
       ok: true,
       channel: channel.id,
@@ -281,12 +270,13 @@ export class SlackWorkspace {
     return { ok: true, message_ts: ephemeral.ts };
   }
 
-  /** Posts a message as the app outside the Web API (an in-channel ack body or `response_url` post). */
+  /** Posts a message as the app: `chat.postMessage`, an in-channel ack body or a `response_url` post. */
   postAsBot(
     channel: ChannelState,
     content: { text?: string | undefined; blocks?: unknown[] | undefined; attachments?: unknown[] | undefined },
     threadTs: string | undefined,
     source: StoredMessage['source'],
+    metadata?: unknown,
   ): StoredMessage {
     const id = this.options.identity;
     const message: StoredMessage = {
@@ -302,6 +292,7 @@ export class SlackWorkspace {
     if (content.blocks !== undefined) message.blocks = content.blocks;
     if (content.attachments !== undefined) message.attachments = content.attachments;
     if (threadTs) message.thread_ts = threadTs;
+    if (metadata !== undefined) message.metadata = metadata;
     channel.messages.push(message);
     this.options.emit({ kind: 'message_posted', channel: channel.id, message });
     return message;

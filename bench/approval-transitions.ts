@@ -1,11 +1,16 @@
 /**
- * Approval state machine throughput: 50 clients, each on its own Redis connection (as 50 replicas would be), drive
- * requests through create -> approve -> dispatch -> running -> finish. Every transition is one Lua compare-and-set
- * plus its hash-chained audit entry. Target: ≥ 10,000 transitions/s with p99 ≤ 5 ms.
+ * Approval state machine: 50 clients, each on its own Redis connection (as 50 replicas would be), drive requests
+ * through create -> approve -> dispatch -> running -> finish. Every transition is one Lua compare-and-set plus its
+ * hash-chained audit entry. Target: ≥ 10,000 transitions/s with p99 ≤ 5 ms, measured in two phases:
+ *
+ *   1. capacity: every client sends its next transition as soon as the last one answered (closed loop); the rate
+ *      reached must be ≥ 10,000/s. (Its latencies only measure queueing at saturation, so they are shown, not judged.)
+ *   2. latency at 10,000/s: every client sends on a fixed schedule (open loop), and each latency is counted from
+ *      the moment the transition was due, so a stall delays and counts every transition behind it; p99 ≤ 5 ms.
  *
  *   npx tsx bench/approval-transitions.ts              # REDIS_URL, or a private redis-server on a free port
  *   BENCH_MS=10000 npx tsx bench/approval-transitions.ts
- *   BENCH_CLIENTS=20 npx tsx bench/approval-transitions.ts   # latency against concurrency (targets are for 50)
+ *   BENCH_CLIENTS=20 BENCH_RATE=8000 npx tsx bench/approval-transitions.ts
  *
  * Exits 1 when a target is missed.
  */
@@ -19,6 +24,7 @@ const TARGET_PER_SECOND = 10_000;
 const TARGET_P99_MS = 5;
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 50);
 const DURATION_MS = Number(process.env['BENCH_MS'] ?? 5_000);
+const RATE = Number(process.env['BENCH_RATE'] ?? TARGET_PER_SECOND);
 
 const input: CreateRequestInput = {
   requester: 'U0REQUESTER',
@@ -37,10 +43,23 @@ const input: CreateRequestInput = {
   ttlMs: 600_000,
 };
 
-async function main(): Promise<void> {
-  const ownRedis = process.env['REDIS_URL'] ? undefined : await startRedisServer();
-  const url = process.env['REDIS_URL'] ?? (ownRedis?.url as string);
-  const prefix = `bench:${Date.now()}:`;
+type Store = RedisApprovalStore;
+
+/** One request's whole lifecycle, each transition passed through `step` (which times it). */
+async function lifecycle(store: Store, step: <T>(work: () => Promise<T>) => Promise<T>): Promise<void> {
+  const { record } = await step(() => store.create(input));
+  await step(() => store.approve({ id: record.id, userId: 'U0APPROVER', eligibleApprovers: ['U0APPROVER'] }));
+  await step(() => store.dispatch({ id: record.id, dispatcher: 'bench', expectedDigest: record.digest }));
+  await step(() => store.markRunning(record.id, 'session'));
+  await step(() => store.finish(record.id, 'succeeded', { exitCode: 0, bytes: 1, sha256: 'x', redactions: 0 }));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Closed loop: as fast as the answers come back. Returns transitions/s and the latencies seen. */
+async function capacity(stores: Store[]): Promise<{ perSecond: number; latencies: number[] }> {
   const latencies: number[] = [];
   const timed = async <T>(work: () => Promise<T>): Promise<T> => {
     const start = performance.now();
@@ -48,35 +67,71 @@ async function main(): Promise<void> {
     latencies.push(performance.now() - start);
     return value;
   };
-  const connections = Array.from({ length: CLIENTS }, () => new Redis(url));
-  const stores = connections.map((redis, i) => new RedisApprovalStore(redis, { prefix, replicaId: `bench-${i}` }));
-  await Promise.all(connections.map((redis) => redis.ping()));
   const deadline = performance.now() + DURATION_MS;
   const started = performance.now();
   await Promise.all(
     stores.map(async (store) => {
-      while (performance.now() < deadline) {
-        const { record } = await timed(() => store.create(input));
-        await timed(() => store.approve({ id: record.id, userId: 'U0APPROVER', eligibleApprovers: ['U0APPROVER'] }));
-        await timed(() => store.dispatch({ id: record.id, dispatcher: 'bench', expectedDigest: record.digest }));
-        await timed(() => store.markRunning(record.id, 'session'));
-        await timed(() => store.finish(record.id, 'succeeded', { exitCode: 0, bytes: 1, sha256: 'x', redactions: 0 }));
-      }
+      while (performance.now() < deadline) await lifecycle(store, timed);
     }),
   );
-  const elapsedMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  const perSecond = Math.round(latencies.length / (elapsedMs / 1000));
-  console.log(
-    `Approval transitions, ${CLIENTS} clients on their own connections, ${DURATION_MS / 1000} s (Node ${process.version})`,
+  return {
+    perSecond: latencies.length / ((performance.now() - started) / 1000),
+    latencies: latencies.sort((a, b) => a - b),
+  };
+}
+
+/**
+ * Open loop at `RATE` transitions/s shared by the clients: each transition has a due time; a client that is behind
+ * sends at once, and the latency still counts from the due time (no coordinated omission).
+ */
+async function latencyAtRate(stores: Store[]): Promise<{ perSecond: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const intervalMs = (stores.length * 1000) / RATE;
+  const started = performance.now();
+  const deadline = started + DURATION_MS;
+  await Promise.all(
+    stores.map(async (store, index) => {
+      let due = started + (index * intervalMs) / stores.length;
+      const scheduled = async <T>(work: () => Promise<T>): Promise<T> => {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        // Timers may fire a little before `due` (their clock is coarser); then the latency counts from the send.
+        const sent = performance.now();
+        const value = await work();
+        latencies.push(performance.now() - Math.min(sent, due));
+        due += intervalMs;
+        return value;
+      };
+      while (due < deadline) await lifecycle(store, scheduled);
+    }),
   );
+  return {
+    perSecond: latencies.length / ((performance.now() - started) / 1000),
+    latencies: latencies.sort((a, b) => a - b),
+  };
+}
+
+async function main(): Promise<void> {
+  const ownRedis = process.env['REDIS_URL'] ? undefined : await startRedisServer();
+  const url = process.env['REDIS_URL'] ?? (ownRedis?.url as string);
+  const prefix = `bench:${Date.now()}:`;
+  const connections = Array.from({ length: CLIENTS }, () => new Redis(url));
+  const stores = connections.map((redis, i) => new RedisApprovalStore(redis, { prefix, replicaId: `bench-${i}` }));
+  await Promise.all(connections.map((redis) => redis.ping()));
   console.log(
-    `${latencies.length} transitions: ${perSecond}/s, p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms, max ${pct(100).toFixed(2)} ms`,
+    `Approval transitions, ${CLIENTS} clients on their own connections, ${DURATION_MS / 1000} s per phase (Node ${process.version})`,
   );
-  const ok = perSecond >= TARGET_PER_SECOND && pct(99) <= TARGET_P99_MS;
-  console.log(ok ? 'OK' : `MISSED (target ≥ ${TARGET_PER_SECOND}/s and p99 ≤ ${TARGET_P99_MS} ms)`);
+  const closed = await capacity(stores);
+  console.log(
+    `capacity (closed loop): ${Math.round(closed.perSecond)}/s (target ≥ ${TARGET_PER_SECOND}); latency at saturation p50 ${percentile(closed.latencies, 50).toFixed(2)} ms, p99 ${percentile(closed.latencies, 99).toFixed(2)} ms`,
+  );
+  const open = await latencyAtRate(stores);
+  const p99 = percentile(open.latencies, 99);
+  console.log(
+    `at ${RATE}/s (open loop, ${Math.round(open.perSecond)}/s achieved): p50 ${percentile(open.latencies, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${percentile(open.latencies, 100).toFixed(2)} ms (target p99 ≤ ${TARGET_P99_MS} ms)`,
+  );
+  const ok = closed.perSecond >= TARGET_PER_SECOND && open.perSecond >= RATE * 0.95 && p99 <= TARGET_P99_MS;
+  console.log(ok ? 'OK' : 'MISSED');
   if (!ok) process.exitCode = 1;
   let cursor = '0';
   const cleaner = connections[0] as Redis;

@@ -15,3 +15,11 @@ const ESCAPES: Readonly<Record<string, string>> = {
   // A zero-width space between backticks keeps the look and stops the fence.
   '```': '`\u200b`\u200b`',
 };
+
+/**
+ * A Slack mention for a Slack user id (`U…`/`W…`), or undefined for anything else: only ids the bot got from Slack's
+ * signed payloads become markup, never text that merely looks like one.
+ */
+export function slackUserMention(userId: string): string | undefined {
+  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : undefined;
+}

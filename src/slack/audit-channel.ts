@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../audit/audit-entry.js';
-import { neutraliseSlackText } from '../output/neutralise.js';
+import { neutraliseSlackText, slackUserMention } from '../output/neutralise.js';
 import type { Logger } from '../shared/logger.js';
 import type { SlackNotifier } from './slack-port.js';
 
@@ -12,7 +12,7 @@ const SUMMARISED: Readonly<Record<string, string>> = {
   finish: '🏁 finished',
 };
 
-const mention = (id: string): string => (/^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : `\`${neutraliseSlackText(id)}\``);
+const mention = (id: string): string => slackUserMention(id) ?? `\`${neutraliseSlackText(id)}\``;
 
 /** The one-line summary of an audit entry for the audit channel, or undefined when it needs none. */
 export function auditChannelLine(entry: AuditEntry): string | undefined {

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { neutraliseSlackText } from '../../output/neutralise.js';
+import { neutraliseSlackText, slackUserMention } from '../../output/neutralise.js';
 import type { OutputResult } from '../../output/pipeline.js';
 import { formatDuration } from '../../shared/duration.js';
 
@@ -133,7 +133,8 @@ export function execStatusLine(input: Omit<ExecResultInput, 'output' | 'previewL
   const exit = input.exitCode === undefined ? 'exit code unknown' : `exit ${input.exitCode}`;
   const duration = formatDuration(input.durationMs);
   const detail = input.detail ? ` — ${neutraliseSlackText(oneLine(input.detail))}` : '';
-  const who = input.cancelledBy && /^[UW][A-Z0-9]{2,}$/.test(input.cancelledBy) ? ` by <@${input.cancelledBy}>` : '';
+  const mention = input.cancelledBy ? slackUserMention(input.cancelledBy) : undefined;
+  const who = mention ? ` by ${mention}` : '';
   const head = {
     succeeded: `✅ ${exit}`,
     failed: `❌ ${exit}`,

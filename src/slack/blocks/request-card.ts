@@ -1,6 +1,6 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { type ApprovalRecord, isTerminal, type RequestState } from '../../approval/approval-port.js';
-import { neutraliseSlackText } from '../../output/neutralise.js';
+import { neutraliseSlackText, slackUserMention } from '../../output/neutralise.js';
 import { ACTION_IDS } from '../ids.js';
 import type { SlackMessage } from '../slack-port.js';
 
@@ -57,7 +57,7 @@ function fitInert(text: string, budget: number): string {
 
 /** A Slack user mention only for ids that look like Slack's; anything else is shown as inert text. */
 function user(userId: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : inert(userId);
+  return slackUserMention(userId) ?? inert(userId);
 }
 
 /** A Slack date token: each reader sees their own time zone; the fallback is UTC. */

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import type { FlowTuning } from '../slack/flow/flow-deps.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from './index.js';
 import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from './slack/index.js';
+import { findElement } from './slack/payloads.js';
 import { type Delivery, SlackUserActions } from './slack/slack-actions.js';
 import type { StoredMessage } from './slack/types.js';
 
@@ -102,7 +103,8 @@ export class LocalStack {
 
   /** Clicks the button `actionId` on a message (as the person's client shows it, which may be an older copy). */
   async click(user: string, message: StoredMessage, actionId: string): Promise<Delivery> {
-    const value = findButtonValue(message.blocks, actionId);
+    const found = findElement(message.blocks, actionId)?.element['value'];
+    const value = typeof found === 'string' ? found : undefined;
     return await this.actions.clickButton({
       user,
       channel: message.channel,
@@ -123,17 +125,4 @@ export class LocalStack {
     await this.sandbox.close();
     await this.slack.close();
   }
-}
-
-/** The value of a button in a message's blocks: what that copy of the message would send when clicked. */
-function findButtonValue(blocks: unknown[] | undefined, actionId: string): string | undefined {
-  for (const block of blocks ?? []) {
-    const elements = (block as { elements?: unknown[] }).elements ?? [];
-    const accessory = (block as { accessory?: unknown }).accessory;
-    for (const element of [...elements, ...(accessory ? [accessory] : [])]) {
-      const candidate = element as { action_id?: string; value?: string };
-      if (candidate.action_id === actionId) return candidate.value;
-    }
-  }
-  return undefined;
 }

@@ -140,7 +140,8 @@ function userObject(user: { id: string; name?: string }, teamId: string): JsonOb
   return { id: user.id, username: name, name, team_id: teamId };
 }
 
-function findElement(
+/** The interactive element with this action id in a message's blocks, and its block id. */
+export function findElement(
   blocks: unknown[] | undefined,
   actionId: string,
 ): { blockId: string | undefined; element: JsonObject } | undefined {

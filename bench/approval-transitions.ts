@@ -7,6 +7,9 @@
  *      reached must be ≥ 10,000/s. (Its latencies only measure queueing at saturation, so they are shown, not judged.)
  *   2. latency at 10,000/s: every client sends on a fixed schedule (open loop), and each latency is counted from
  *      the moment the transition was due, so a stall delays and counts every transition behind it; p99 ≤ 5 ms.
+ *      Shown with the CPU each transition cost the clients and Redis.
+ *   3. floor: phase 2 again with every transition replaced by a PING on the same connections and schedule. It is not
+ *      judged; it shows what the machine and the harness alone cost, so a miss can be told apart from a slow store.
  *
  *   npx tsx bench/approval-transitions.ts              # REDIS_URL, or a private redis-server on a free port
  *   BENCH_MS=10000 npx tsx bench/approval-transitions.ts
@@ -14,6 +17,7 @@
  *
  * Exits 1 when a target is missed.
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { CreateRequestInput } from '../src/approval/approval-port.js';
@@ -84,7 +88,10 @@ async function capacity(stores: Store[]): Promise<{ perSecond: number; latencies
  * Open loop at `RATE` transitions/s shared by the clients: each transition has a due time; a client that is behind
  * sends at once, and the latency still counts from the due time (no coordinated omission).
  */
-async function latencyAtRate(stores: Store[]): Promise<{ perSecond: number; latencies: number[] }> {
+async function latencyAtRate(
+  stores: Store[],
+  run: (store: Store, step: <T>(work: () => Promise<T>) => Promise<T>) => Promise<void> = lifecycle,
+): Promise<{ perSecond: number; latencies: number[] }> {
   const latencies: number[] = [];
   const intervalMs = (stores.length * 1000) / RATE;
   const started = performance.now();
@@ -102,12 +109,36 @@ async function latencyAtRate(stores: Store[]): Promise<{ perSecond: number; late
         due += intervalMs;
         return value;
       };
-      while (due < deadline) await lifecycle(store, scheduled);
+      while (due < deadline) await run(store, scheduled);
     }),
   );
   return {
     perSecond: latencies.length / ((performance.now() - started) / 1000),
     latencies: latencies.sort((a, b) => a - b),
+  };
+}
+
+/** CPU seconds Redis has used so far (user + system), from INFO: the server's side of each transition. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return read('used_cpu_user') + read('used_cpu_sys');
+}
+
+/** Runs `phase` and reports the client's and Redis's CPU time per transition it made. */
+async function withCpu(
+  redis: Redis,
+  phase: () => Promise<{ perSecond: number; latencies: number[] }>,
+): Promise<{ perSecond: number; latencies: number[]; clientUs: number; redisUs: number }> {
+  const client = process.cpuUsage();
+  const server = await redisCpuSeconds(redis);
+  const result = await phase();
+  const used = process.cpuUsage(client);
+  const count = Math.max(1, result.latencies.length);
+  return {
+    ...result,
+    clientUs: (used.user + used.system) / count,
+    redisUs: (((await redisCpuSeconds(redis)) - server) * 1e6) / count,
   };
 }
 
@@ -117,6 +148,7 @@ async function main(): Promise<void> {
   const prefix = `bench:${Date.now()}:`;
   const connections = Array.from({ length: CLIENTS }, () => new Redis(url));
   const stores = connections.map((redis, i) => new RedisApprovalStore(redis, { prefix, replicaId: `bench-${i}` }));
+  const connectionOf = new Map(stores.map((store, i) => [store, connections[i] as Redis]));
   await Promise.all(connections.map((redis) => redis.ping()));
   console.log(
     `Approval transitions, ${CLIENTS} clients on their own connections, ${DURATION_MS / 1000} s per phase (Node ${process.version})`,
@@ -125,16 +157,30 @@ async function main(): Promise<void> {
   console.log(
     `capacity (closed loop): ${Math.round(closed.perSecond)}/s (target ≥ ${TARGET_PER_SECOND}); latency at saturation p50 ${percentile(closed.latencies, 50).toFixed(2)} ms, p99 ${percentile(closed.latencies, 99).toFixed(2)} ms`,
   );
-  const open = await latencyAtRate(stores);
+  const cleaner = connections[0] as Redis;
+  const open = await withCpu(cleaner, () => latencyAtRate(stores));
   const p99 = percentile(open.latencies, 99);
   console.log(
     `at ${RATE}/s (open loop, ${Math.round(open.perSecond)}/s achieved): p50 ${percentile(open.latencies, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${percentile(open.latencies, 100).toFixed(2)} ms (target p99 ≤ ${TARGET_P99_MS} ms)`,
+  );
+  console.log(
+    `  CPU per transition: client ${open.clientUs.toFixed(0)} µs, Redis ${open.redisUs.toFixed(0)} µs (this machine has ${availableParallelism()} cores for both)`,
+  );
+  // The same clients, connections and schedule with each transition replaced by a PING: what this machine and the
+  // harness cost before any approval work, so a miss can be told apart from a slow store.
+  const floor = await withCpu(cleaner, () =>
+    latencyAtRate(stores, async (store, step) => {
+      const redis = connectionOf.get(store) as Redis;
+      for (let i = 0; i < 5; i += 1) await step(() => redis.ping());
+    }),
+  );
+  console.log(
+    `  floor, PING on the same schedule: p50 ${percentile(floor.latencies, 50).toFixed(2)} ms, p99 ${percentile(floor.latencies, 99).toFixed(2)} ms (client ${floor.clientUs.toFixed(0)} µs, Redis ${floor.redisUs.toFixed(0)} µs per call)`,
   );
   const ok = closed.perSecond >= TARGET_PER_SECOND && open.perSecond >= RATE * 0.95 && p99 <= TARGET_P99_MS;
   console.log(ok ? 'OK' : 'MISSED');
   if (!ok) process.exitCode = 1;
   let cursor = '0';
-  const cleaner = connections[0] as Redis;
   do {
     const [next, found] = await cleaner.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     cursor = next;

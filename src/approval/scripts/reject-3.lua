@@ -19,5 +19,5 @@ end
 local audit = appendAudit(KEYS[2], KEYS[3], ARGV[1], '', 'reject', ARGV[3], 'requested', 'rejected', '0', 'ok',
   ARGV[4])
 local answer = { 0, '', {}, audit }
-rcall('SET', KEYS[1], cjson.encode(answer), 'PX', ARGV[2])
+rcall('SET', KEYS[1], packReply(answer), 'PX', ARGV[2])
 return answer

@@ -78,6 +78,24 @@ describe('Redis store replies', () => {
     expect(await verifyAuditChain(a.auditReader())).toMatchObject({ ok: true, entries: 5 });
   });
 
+  it('still answers a retry whose first answer an earlier release kept as JSON', async () => {
+    const { a, b, admin, prefix } = replicas();
+    const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
+    const click = { id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE, idempotencyKey: 'action-2.1' };
+    const first = await a.approve(click);
+    const kept = keys(prefix).idempotency('approve', record.id, 'action-2.1');
+    // What an earlier release stored: the same first answer, written with cjson instead of MessagePack.
+    await admin.eval(
+      "redis.call('SET', KEYS[1], cjson.encode(cmsgpack.unpack(redis.call('GET', KEYS[1]))), 'KEEPTTL')",
+      1,
+      kept,
+    );
+    expect((await admin.get(kept))?.startsWith('[')).toBe(true);
+    await a.approve({ id: record.id, userId: 'U0BOB', eligibleApprovers: SRE });
+    expect(await b.approve(click)).toEqual(first);
+    expect(await a.approve(click)).toEqual(first);
+  });
+
   it('answers a create retried on another replica with the request the first call made', async () => {
     const { a, b } = replicas();
     const first = await a.create(prodRequest({ idempotencyKey: 'slash-trigger-7' }));

@@ -40,8 +40,17 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
   /** Runs in this process, so a stop signal can reach them. */
   const activeRuns = new Map<string, AbortController>();
   const runPromises = new Set<Promise<void>>();
-  const stopListener = deps.runSignals.onStop((requestId, byUserId) => {
+  const stopRun = (requestId: string, byUserId: string): void => {
     activeRuns.get(requestId)?.abort(new Error(`stopped by ${byUserId}`));
+  };
+  const stopListener = deps.runSignals.onStop(stopRun);
+  /** Reads a stop request this replica may have missed (its subscription was down when it was sent). */
+  const catchUpOnStop = async (requestId: string): Promise<void> => {
+    const byUserId = await deps.runSignals.stopRequestedBy(requestId).catch(() => undefined);
+    if (byUserId) stopRun(requestId, byUserId);
+  };
+  const reconnectListener = deps.runSignals.onReconnect(() => {
+    for (const requestId of activeRuns.keys()) void catchUpOnStop(requestId);
   });
 
   /**
@@ -76,6 +85,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     // A heartbeat, output or not (a quiet `sleep` is still alive), keeps the request off the stale-run sweeper.
     const heartbeat = setInterval(() => {
       void store.reportProgress(record.id).catch(() => {});
+      void catchUpOnStop(record.id);
     }, HEARTBEAT_MS);
     heartbeat.unref();
     const tail = createLiveTail({
@@ -213,6 +223,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
         clearTimeout(timer);
       }
       stopListener();
+      reconnectListener();
       for (const controller of activeRuns.values()) controller.abort(new Error('the bot was shut down'));
       await Promise.allSettled([...runPromises]);
     },

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemoryApprovalStore } from '../../../src/approval/memory-approval-store.js';
-import { LocalRunSignals } from '../../../src/approval/run-signals.js';
+import { LocalRunSignals, type RunSignals } from '../../../src/approval/run-signals.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { ExecEngine } from '../../../src/ecs/exec-engine.js';
 import { systemClock } from '../../../src/shared/clock.js';
@@ -47,7 +47,16 @@ const env = {
   AWS_REGION: 'us-east-1',
 };
 
-function setup(opts: { failResultPost?: boolean; policyVersion?: string; store?: MemoryApprovalStore } = {}) {
+function setup(
+  opts: {
+    failResultPost?: boolean;
+    policyVersion?: string;
+    store?: MemoryApprovalStore;
+    runSignals?: RunSignals;
+    /** The command runs until it is stopped. */
+    untilStopped?: boolean;
+  } = {},
+) {
   const config = loadConfig(env, () => YAML);
   const calls: { m: string; channel: string; ts?: string; thread?: string; msg?: SlackMessage; user?: string }[] = [];
   let n = 0;
@@ -85,6 +94,10 @@ function setup(opts: { failResultPost?: boolean; policyVersion?: string; store?:
       ran.push(`${req.container}: ${req.command}`);
       req.onSession?.('sess-1');
       req.onOutput(new TextEncoder().encode('hello\r\n'));
+      if (opts.untilStopped) {
+        await new Promise((resolve) => req.signal?.addEventListener('abort', resolve, { once: true }));
+        return { outcome: 'cancelled', exitCode: 130, target: {} as never, sessionId: 'sess-1', bytes: 7 };
+      }
       return { outcome: 'completed', exitCode: 0, target: {} as never, sessionId: 'sess-1', bytes: 7 };
     },
     async doctor() {
@@ -103,7 +116,7 @@ function setup(opts: { failResultPost?: boolean; policyVersion?: string; store?:
     userGroups: { usersOf: async () => [] },
     people: { standing: async () => ({ ok: true }) },
     engine,
-    runSignals: new LocalRunSignals(),
+    runSignals: opts.runSignals ?? new LocalRunSignals(),
     clock: systemClock,
     logger: createLogger({ destination: dest }),
     replicaId: 'r1',
@@ -150,6 +163,36 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     expect(b.ran).toEqual([]);
     await a.flow.close();
     await b.flow.close();
+  });
+
+  it('stops a run whose Stop signal passed this replica by, once its subscription is back', async () => {
+    // Signals as a replica with a broken subscription sees them: nothing is delivered, but the request is stored.
+    const stored = new Map<string, string>();
+    let reconnected: () => void = () => {};
+    const deaf: RunSignals = {
+      async requestStop(requestId, byUserId) {
+        stored.set(requestId, byUserId);
+      },
+      onStop: () => () => {},
+      stopRequestedBy: async (requestId) => stored.get(requestId),
+      onReconnect(handler) {
+        reconnected = handler;
+        return () => {};
+      },
+      async close() {},
+    };
+    const t = setup({ runSignals: deaf, untilStopped: true });
+    await slash(t, 'U0ALICE', 'demo/web -- tail -f /var/log/app.log');
+    await settle();
+    const [request] = await t.store.listByRequester('U0ALICE', 1);
+    if (!request) throw new Error('no request');
+    expect(request.state).toBe('running');
+    await slash(t, 'U0ALICE', `cancel ${request.id}`);
+    await settle();
+    expect((await t.store.get(request.id))?.state).toBe('running');
+    reconnected();
+    await expect.poll(async () => (await t.store.get(request.id))?.state).toBe('cancelled');
+    await t.flow.close();
   });
 
   it('still updates the card to the final state when posting the result fails', async () => {

@@ -16,7 +16,7 @@ export function quoteWord(word: string): string {
 }
 
 /**
- * Wraps `command` so the run reports its exit code: `<shell> -c '<trap printing the marker>⏎<command>'`.
+ * Wraps `command` so the run reports its exit code: `<shell> -c '<trap printing the marker>; <command>'`.
  * The command keeps its own quoting: it is the script the shell runs, not re-split by us.
  * @throws SsmError `ssm.exit_code.no_shell` for shell `none` (use {@link prepareCommand}).
  */
@@ -26,8 +26,10 @@ export function wrapCommand(command: string, shell: string): { command: string; 
   }
   const head = `__ECSEXEC_${randomBytes(6).toString('hex')}`;
   const tail = `${randomBytes(6).toString('hex')}__`;
-  // A newline, not `;`, separates the trap from the command, so a trailing `# comment` cannot swallow anything.
-  const script = `trap 'printf "\\n%s%s:%d\\n" ${head} ${tail} "$?"' EXIT\n${command}`;
+  // The trap comes first, so nothing follows the command that a trailing `# comment` could swallow. `;` rather than a
+  // newline keeps the whole wrapper on one line for the agent's command splitter, and the shell's error messages
+  // about the command still say "line 1".
+  const script = `trap 'printf "\\n%s%s:%d\\n" ${head} ${tail} "$?"' EXIT; ${command}`;
   return { command: `${quoteWord(shell)} -c ${quoteWord(script)}`, marker: `${head}${tail}` };
 }
 

@@ -29,6 +29,8 @@ describe('wrapCommand', () => {
     ['echo done # a comment; exit 9', 'done\n', 0],
     ['printf \'%s\\n\' "$((40 + 2))"', '42\n', 0],
     ['sh -c "exit 255"', '', 255],
+    ['cat <<EOF\nfirst\nsecond\nEOF\nexit 4', 'first\nsecond\n', 4],
+    ['echo one\necho two # trailing comment', 'one\ntwo\n', 0],
   ])('%s → output %j, exit code %i, through the agent’s splitting and a real sh', (command, output, code) => {
     const run = runWrapped(command);
     expect(run.rawHasMarker).toBe(true);
@@ -42,6 +44,8 @@ describe('wrapCommand', () => {
     expect(a.marker).not.toBe(b.marker);
     expect(a.command).not.toContain(a.marker);
     expect(a.command.startsWith('sh -c ')).toBe(true);
+    // Only the person's own command may bring line breaks into what ExecuteCommand receives.
+    expect(a.command).not.toContain('\n');
   });
 
   it('quotes an unusual shell path', () => {

@@ -245,6 +245,11 @@ export interface ApprovalStore {
    */
   interruptStale(idleForMs: number, limit?: number): Promise<TransitionResult[]>;
   finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult>;
+  /**
+   * Requests still `approved` (not dispatched, not expired) whose last change is at or before `approvedBeforeMs`:
+   * the replica that took the approval stopped before it could start them. Oldest first.
+   */
+  listWaitingForDispatch(approvedBeforeMs: number, limit?: number): Promise<ApprovalRecord[]>;
   recordRejection(input: RejectionInput): Promise<AuditEntry>;
   /** Newest first. */
   listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]>;

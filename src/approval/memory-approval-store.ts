@@ -338,6 +338,17 @@ export class MemoryApprovalStore implements ApprovalStore {
     return audit;
   }
 
+  async listWaitingForDispatch(approvedBeforeMs: number, limit = 100): Promise<ApprovalRecord[]> {
+    const now = this.clock.now();
+    return [...this.records.values()]
+      .filter(
+        (record) => record.state === 'approved' && record.updatedAtMs <= approvedBeforeMs && record.expiresAtMs > now,
+      )
+      .sort((a, b) => a.updatedAtMs - b.updatedAtMs || byId(a.id, b.id))
+      .slice(0, Math.max(0, limit))
+      .map(clone);
+  }
+
   async listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]> {
     return this.newestFirst((record) => record.requester === requester, limit);
   }

@@ -72,6 +72,9 @@ interface Base {
   fields: StoredFields;
 }
 
+/** How many waiting requests one `listWaitingForDispatch` looks at; far more than are ever waiting at once. */
+const WAITING_SCAN_LIMIT = 1_000;
+
 /** How many requests' fields each store keeps so a transition's reply only has to carry what changed. */
 const KNOWN_RECORDS_LIMIT = 10_000;
 
@@ -279,6 +282,35 @@ export class RedisApprovalStore implements ApprovalStore {
       ],
       base,
     );
+  }
+
+  async listWaitingForDispatch(approvedBeforeMs: number, limit = 100): Promise<ApprovalRecord[]> {
+    if (!(limit >= 1)) return [];
+    // Requests leave the expiry index when dispatched or closed, so what is in it and not yet due is waiting:
+    // pending approval (most of it, and few at any time) or approved. Their state and last change tell which.
+    const waiting = await this.redis.zrangebyscore(
+      this.keys.expiryIndex,
+      `(${this.clock.now()}`,
+      '+inf',
+      'LIMIT',
+      0,
+      WAITING_SCAN_LIMIT,
+    );
+    if (waiting.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of waiting) pipeline.hmget(this.keys.request(id), 'state', 'updatedAt');
+    const replies = (await pipeline.exec()) ?? [];
+    const stuck: Array<{ id: string; updatedAt: number }> = [];
+    replies.forEach(([error, values], i) => {
+      if (error) throw error;
+      const [state, updatedAt] = values as [string | null, string | null];
+      const id = waiting[i] as string;
+      if (state === 'approved' && Number(updatedAt) <= approvedBeforeMs)
+        stuck.push({ id, updatedAt: Number(updatedAt) });
+    });
+    stuck.sort((a, b) => a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const records = await this.loadMany(stuck.slice(0, Math.floor(limit)).map(({ id }) => id));
+    return records.filter((record) => record.state === 'approved');
   }
 
   async recordRejection(input: RejectionInput): Promise<AuditEntry> {

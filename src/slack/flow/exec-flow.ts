@@ -15,6 +15,8 @@ import * as views from './views.js';
 
 /** How long without a heartbeat means a run's replica died. */
 const STALE_RUN_MS = 3 * 60_000;
+/** How long an approved request may wait for its start before the sweeper starts it. */
+const DISPATCH_GRACE_MS = 30_000;
 
 /**
  * The click-to-thread flow: a request is checked against the policy, resolved to one task and container, stored,
@@ -290,13 +292,23 @@ export function createExecFlow(
   }
 
   /**
-   * Closes what nobody will close otherwise: requests whose approval window passed, and runs whose replica stopped
-   * sending heartbeats (it died mid-run). Each gets its card updated; a lost run also gets a final status in its
-   * thread saying the command may still be running. Nothing is re-run.
+   * Moves on what nobody else will: requests whose approval window passed, approved requests that were never
+   * started, and runs whose replica stopped sending heartbeats (it died mid-run). Expired and lost ones get their
+   * card updated; a lost run also gets a final status in its thread saying the command may still be running, and is
+   * never re-run. A request approved but not started (its replica stopped in between) is started here: the claim
+   * lets exactly one replica run it, and only while it still matches the loaded policy.
    */
   async function sweepExpired(): Promise<number> {
     const expired = await store.expireDue();
     for (const { record } of expired) await cards.refresh(record).catch(() => {});
+    const waiting = await store.listWaitingForDispatch(deps.clock.now() - (deps.dispatchGraceMs ?? DISPATCH_GRACE_MS));
+    for (const record of waiting) {
+      // Under another policy the claim would be refused and say so in the thread at every sweep; left alone, the
+      // request expires with its card updated.
+      if (currentBindingDigest(record, deps.policyVersion) !== record.digest) continue;
+      logger.info({ requestId: record.id }, 'starting a run whose approval was never started');
+      runs.start(record);
+    }
     const stale = await store.interruptStale(STALE_RUN_MS);
     for (const { record } of stale) {
       await cards.refresh(record).catch(() => {});

@@ -31,7 +31,14 @@ export interface FlowDeps {
   liveTailDelayMs?: number;
   /** How often stale requests are looked for; 0 turns the sweeper off (tests drive it by hand). */
   expirySweepIntervalMs?: number;
+  /**
+   * How long an approved request may wait to be started before the sweeper starts it (its replica stopped between
+   * the approval and the start). Default 30 s: far longer than the normal path, which starts at once.
+   */
+  dispatchGraceMs?: number;
 }
 
 /** The flow's pacing knobs, which tests and the playground tighten. */
-export type FlowTuning = Partial<Pick<FlowDeps, 'liveTailIntervalMs' | 'liveTailDelayMs' | 'expirySweepIntervalMs'>>;
+export type FlowTuning = Partial<
+  Pick<FlowDeps, 'liveTailIntervalMs' | 'liveTailDelayMs' | 'expirySweepIntervalMs' | 'dispatchGraceMs'>
+>;

@@ -235,6 +235,29 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
       expect(await store.expireDue()).toEqual([]);
     });
 
+    it('lists approved requests nobody started, oldest first, once they have waited long enough', async () => {
+      const noApprovalNeeded = { approverGroups: [], count: 0, selfApproval: false, breakGlassAllowed: false };
+      const first = await store.create(prodRequest({ approval: noApprovalNeeded }));
+      clock.advance(1_000);
+      const second = await store.create(prodRequest());
+      await store.approve({ id: second.record.id, userId: ALICE, eligibleApprovers: SRE });
+      const pending = await store.create(prodRequest());
+      const started = await store.create(prodRequest({ approval: noApprovalNeeded }));
+      await store.dispatch({ id: started.record.id, dispatcher: 'replica-a', expectedDigest: started.record.digest });
+      const shortLived = await store.create(prodRequest({ approval: noApprovalNeeded, ttlMs: 10_000 }));
+
+      expect(await store.listWaitingForDispatch(clock.nowMs - 30_000)).toEqual([]);
+      const cutoff = clock.nowMs;
+      clock.advance(30_000);
+      const waiting = await store.listWaitingForDispatch(cutoff);
+      // The short-lived one's approval ran out: it is the expiry sweep's, not a run to start.
+      expect(waiting.map((record) => record.id)).toEqual([first.record.id, second.record.id]);
+      expect(waiting[1]).toEqual(await store.get(second.record.id));
+      expect(await store.listWaitingForDispatch(cutoff, 1)).toHaveLength(1);
+      expect((await store.get(pending.record.id))?.state).toBe('pending_approval');
+      expect((await store.get(shortLived.record.id))?.state).toBe('approved');
+    });
+
     it('dispatches exactly once, only with the approved digest', async () => {
       const { record } = await store.create(prodRequest());
       await store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE });

@@ -55,6 +55,7 @@ function setup(
     runSignals?: RunSignals;
     /** The command runs until it is stopped. */
     untilStopped?: boolean;
+    dispatchGraceMs?: number;
   } = {},
 ) {
   const config = loadConfig(env, () => YAML);
@@ -122,6 +123,7 @@ function setup(
     replicaId: 'r1',
     liveTailDelayMs: 60_000,
     expirySweepIntervalMs: 0,
+    ...(opts.dispatchGraceMs !== undefined ? { dispatchGraceMs: opts.dispatchGraceMs } : {}),
   });
   const replies: string[] = [];
   const ctx = (userId: string, extra: Partial<ActionContext> = {}): ActionContext => ({
@@ -137,7 +139,7 @@ function setup(
     messageTs: undefined,
     ...extra,
   });
-  return { flow, store, calls, ran, logs, replies, ctx };
+  return { flow, store, calls, ran, logs, replies, ctx, config };
 }
 
 async function slash(t: ReturnType<typeof setup>, user: string, text: string) {
@@ -192,6 +194,42 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     expect((await t.store.get(request.id))?.state).toBe('running');
     reconnected();
     await expect.poll(async () => (await t.store.get(request.id))?.state).toBe('cancelled');
+    await t.flow.close();
+  });
+
+  it('starts, once, an approved request whose replica stopped before starting it', async () => {
+    const t = setup({ dispatchGraceMs: 0 });
+    // What a replica that died right after the approval leaves behind: an approved request nobody started.
+    const orphan = {
+      requester: 'U0ALICE',
+      channel: 'C1',
+      target: {
+        clusterAlias: 'demo',
+        cluster: 'demo',
+        taskArn: `arn:aws:ecs:us-east-1:111122223333:task/demo/${'a'.repeat(32)}`,
+        container: 'app',
+      },
+      reason: '',
+      ruleName: 'worker-needs-sre',
+      approval: { approverGroups: [], count: 0, selfApproval: false, breakGlassAllowed: false },
+      ttlMs: 600_000,
+    };
+    const { record } = await t.store.create({
+      ...orphan,
+      command: 'echo left behind',
+      policyVersion: t.config.policyVersion,
+    });
+    const underOldPolicy = await t.store.create({
+      ...orphan,
+      command: 'echo approved under an older policy',
+      policyVersion: 'sha256:an-older-policy',
+    });
+    await t.flow.sweepExpired();
+    await expect.poll(async () => (await t.store.get(record.id))?.state).toBe('succeeded');
+    await t.flow.sweepExpired();
+    await settle();
+    expect(t.ran).toEqual(['app: echo left behind']);
+    expect((await t.store.get(underOldPolicy.record.id))?.state).toBe('approved');
     await t.flow.close();
   });
 

@@ -1,6 +1,6 @@
 import type { ApprovalRecord, FinishState, RunResult } from '../../approval/approval-port.js';
 import { currentBindingDigest } from '../../approval/binding-digest.js';
-import { WrongStateError } from '../../approval/errors.js';
+import { ApprovalError, WrongStateError } from '../../approval/errors.js';
 import { isBotError, toUserMessage } from '../../errors.js';
 import { createOutputPipeline } from '../../output/pipeline.js';
 import { clusterSettingsFor } from './cluster-settings.js';
@@ -66,10 +66,15 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       record = (await store.dispatch({ id: approved.id, dispatcher: deps.replicaId, expectedDigest })).record;
     } catch (error) {
       if (error instanceof WrongStateError) return; // another replica won the claim
-      // Anything else (the policy changed since the approval, the store is unreachable) means nothing ran; say so
-      // where people look instead of leaving an approved card that never moves.
+      // Nothing ran; say so where people look instead of leaving an approved card that never moves. A refusal (the
+      // policy changed since the approval, the approval ran out) is final. Anything else (the store unreachable)
+      // leaves the request approved, and the sweeper starts it once the store answers again, while the approval lasts.
       logger.warn({ err: error, requestId: approved.id }, 'dispatch refused; nothing ran');
-      const text = `🚫 could not start ${approved.id}: ${toUserMessage(error)} Nothing ran; ask again if it is still needed.`;
+      const text =
+        error instanceof ApprovalError
+          ? `🚫 could not start ${approved.id}: ${toUserMessage(error)} Nothing ran; ask again if it is still needed.`
+          : `⏳ could not start ${approved.id} yet: ${toUserMessage(error)} Nothing ran yet; it starts on its own once ` +
+            'that is fixed, while the approval lasts. Cancel it if it should not run.';
       await notifier.postMessage(approved.channel, { text }, approved.cardMessageTs).catch(() => {});
       return;
     }

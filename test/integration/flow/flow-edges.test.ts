@@ -233,6 +233,28 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     await t.flow.close();
   });
 
+  it('says a run held up by an unreachable store starts on its own, and starts it once the store answers', async () => {
+    const store = new MemoryApprovalStore();
+    const realDispatch = store.dispatch.bind(store);
+    let outages = 1;
+    store.dispatch = async (input) => {
+      if (outages-- > 0) throw new Error('connect ECONNREFUSED 10.0.0.5:6379');
+      return await realDispatch(input);
+    };
+    const t = setup({ store, dispatchGraceMs: 0 });
+    await slash(t, 'U0ALICE', 'demo/web -- uptime');
+    await settle();
+    const [request] = await store.listByRequester('U0ALICE', 1);
+    expect(request?.state).toBe('approved');
+    const notes = t.calls.filter((call) => call.m === 'post' && call.thread).map((call) => call.msg?.text ?? '');
+    expect(notes.join('\n')).toMatch(/could not start r-\S+ yet: .*it starts on its own once that is fixed/s);
+    expect(t.ran).toEqual([]);
+    await t.flow.sweepExpired();
+    await expect.poll(async () => (await store.get(request?.id ?? ''))?.state).toBe('succeeded');
+    expect(t.ran).toEqual(['app: uptime']);
+    await t.flow.close();
+  });
+
   it('still updates the card to the final state when posting the result fails', async () => {
     const t = setup({ failResultPost: true });
     await slash(t, 'U0ALICE', 'demo/web -- uptime');

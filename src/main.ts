@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
 import { MemoryApprovalStore } from './approval/memory-approval-store.js';
-import { describeRedisDurability, RedisApprovalStore } from './approval/redis-approval-store.js';
+import { describeRedisDurability, keepsEveryClaim, RedisApprovalStore } from './approval/redis-approval-store.js';
 import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/run-signals.js';
 import type { AuditEntry } from './audit/audit-entry.js';
 import type { CliIo } from './cli/io.js';
@@ -36,6 +36,9 @@ export interface RunningBot {
 /** How long a shutdown (SIGTERM on a rolling deploy) waits for running commands before stopping them. */
 const SHUTDOWN_GRACE_MS = 25_000;
 
+/** How long an approved request may wait for its start before another replica starts it, where that is safe. */
+const START_ORPHANS_AFTER_MS = 30_000;
+
 /**
  * Builds every adapter from a validated config and starts the bot. The environment is passed in, never read here,
  * so the playground and tests can start a bot with their own settings.
@@ -52,6 +55,8 @@ export async function startBotWith(
   let redis: Redis | undefined;
   let store: ApprovalStore;
   let runSignals: RunSignals;
+  /** Set only where a stored claim cannot be forgotten (see FlowDeps.startOrphansAfterMs). */
+  let startOrphansAfterMs: number | undefined;
   const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl));
   const notifier = new WebSlackNotifier(client, { logger });
   const auditChannel = config.policy.audit.channel
@@ -68,7 +73,15 @@ export async function startBotWith(
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection problem'));
     await redis.connect();
     // ExecuteCommand follows a stored `dispatched`; say loudly when Redis could forget that after a crash.
-    for (const warning of (await describeRedisDurability(redis))?.warnings ?? []) logger.warn(warning);
+    const durability = await describeRedisDurability(redis);
+    for (const warning of durability?.warnings ?? []) logger.warn(warning);
+    if (keepsEveryClaim(durability)) startOrphansAfterMs = START_ORPHANS_AFTER_MS;
+    else {
+      logger.info(
+        'an approved request whose replica stops before starting it waits for its expiry: only with Redis on ' +
+          '"appendonly yes" + "appendfsync always" and no replicas is it started by another replica',
+      );
+    }
     store = new RedisApprovalStore(redis, {
       replicaId,
       auditSink,
@@ -86,6 +99,8 @@ export async function startBotWith(
     );
     store = new MemoryApprovalStore({ replicaId, auditSink });
     runSignals = new LocalRunSignals();
+    // One process: its own claims are never forgotten while it runs, and a restart forgets every request alike.
+    startOrphansAfterMs = START_ORPHANS_AFTER_MS;
   }
 
   const awsFactory = createAwsClientFactory({ env });
@@ -101,6 +116,7 @@ export async function startBotWith(
     clock: systemClock,
     logger,
     replicaId,
+    ...(startOrphansAfterMs !== undefined ? { startOrphansAfterMs } : {}),
     ...options.tuning,
   });
   const slack = createSlackApp(

@@ -553,6 +553,20 @@ export interface RedisDurability {
 }
 
 /**
+ * Whether a `dispatched` claim Redis acknowledged survives any crash: written to an AOF fsynced on every command, on
+ * a primary with no replicas a failover could promote without it. Only then may an approved request that nobody
+ * started be started by another replica (see `startOrphansAfterMs`): otherwise a lost claim could run a command twice.
+ */
+export function keepsEveryClaim(durability: RedisDurability | undefined): boolean {
+  return (
+    durability !== undefined &&
+    durability.appendonly === 'yes' &&
+    durability.appendfsync === 'always' &&
+    durability.connectedReplicas === 0
+  );
+}
+
+/**
  * Reads the server's persistence settings. Returns undefined when `CONFIG` is not allowed (a locked-down ACL user,
  * as recommended), in which case the operator has to vouch for the settings.
  */

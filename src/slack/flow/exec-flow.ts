@@ -15,8 +15,6 @@ import * as views from './views.js';
 
 /** How long without a heartbeat means a run's replica died. */
 const STALE_RUN_MS = 3 * 60_000;
-/** How long an approved request may wait for its start before the sweeper starts it. */
-const DISPATCH_GRACE_MS = 30_000;
 
 /**
  * The click-to-thread flow: a request is checked against the policy, resolved to one task and container, stored,
@@ -295,13 +293,14 @@ export function createExecFlow(
    * Moves on what nobody else will: requests whose approval window passed, approved requests that were never
    * started, and runs whose replica stopped sending heartbeats (it died mid-run). Expired and lost ones get their
    * card updated; a lost run also gets a final status in its thread saying the command may still be running, and is
-   * never re-run. A request approved but not started (its replica stopped in between) is started here: the claim
-   * lets exactly one replica run it, and only while it still matches the loaded policy.
+   * never re-run. With a store that cannot forget a claim, a request approved but not started (its replica stopped in
+   * between) is started here: the claim lets exactly one replica run it, and only while it matches the loaded policy.
    */
   async function sweepExpired(): Promise<number> {
     const expired = await store.expireDue();
     for (const { record } of expired) await cards.refresh(record).catch(() => {});
-    const waiting = await store.listWaitingForDispatch(deps.clock.now() - (deps.dispatchGraceMs ?? DISPATCH_GRACE_MS));
+    const startAfter = deps.startOrphansAfterMs;
+    const waiting = startAfter === undefined ? [] : await store.listWaitingForDispatch(deps.clock.now() - startAfter);
     for (const record of waiting) {
       // Under another policy the claim would be refused and say so in the thread at every sweep; left alone, the
       // request expires with its card updated.

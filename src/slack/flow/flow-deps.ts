@@ -33,12 +33,12 @@ export interface FlowDeps {
   expirySweepIntervalMs?: number;
   /**
    * How long an approved request may wait to be started before the sweeper starts it (its replica stopped between
-   * the approval and the start). Default 30 s: far longer than the normal path, which starts at once.
+   * the approval and the start; the normal path starts at once). Undefined: never; such a request waits for its
+   * expiry. Only a store that cannot forget a stored claim may set it: one that loses the `dispatched` write in a
+   * crash would show the request approved again after its command already started, and it would run twice.
    */
-  dispatchGraceMs?: number;
+  startOrphansAfterMs?: number;
 }
 
 /** The flow's pacing knobs, which tests and the playground tighten. */
-export type FlowTuning = Partial<
-  Pick<FlowDeps, 'liveTailIntervalMs' | 'liveTailDelayMs' | 'expirySweepIntervalMs' | 'dispatchGraceMs'>
->;
+export type FlowTuning = Partial<Pick<FlowDeps, 'liveTailIntervalMs' | 'liveTailDelayMs' | 'expirySweepIntervalMs'>>;

@@ -68,13 +68,13 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       if (error instanceof WrongStateError) return; // another replica won the claim
       // Nothing ran; say so where people look instead of leaving an approved card that never moves. A refusal (the
       // policy changed since the approval, the approval ran out) is final. Anything else (the store unreachable)
-      // leaves the request approved, and the sweeper starts it once the store answers again, while the approval lasts.
+      // leaves the request approved; where the sweeper starts such requests, it does once the store answers again.
       logger.warn({ err: error, requestId: approved.id }, 'dispatch refused; nothing ran');
-      const text =
-        error instanceof ApprovalError
-          ? `🚫 could not start ${approved.id}: ${toUserMessage(error)} Nothing ran; ask again if it is still needed.`
-          : `⏳ could not start ${approved.id} yet: ${toUserMessage(error)} Nothing ran yet; it starts on its own once ` +
-            'that is fixed, while the approval lasts. Cancel it if it should not run.';
+      const startsLater = deps.startOrphansAfterMs !== undefined && !(error instanceof ApprovalError);
+      const text = startsLater
+        ? `⏳ could not start ${approved.id} yet: ${toUserMessage(error)} Nothing ran yet; it starts on its own once ` +
+          'that is fixed, while the approval lasts. Cancel it if it should not run.'
+        : `🚫 could not start ${approved.id}: ${toUserMessage(error)} Nothing ran; ask again if it is still needed.`;
       await notifier.postMessage(approved.channel, { text }, approved.cardMessageTs).catch(() => {});
       return;
     }

@@ -55,7 +55,7 @@ function setup(
     runSignals?: RunSignals;
     /** The command runs until it is stopped. */
     untilStopped?: boolean;
-    dispatchGraceMs?: number;
+    startOrphansAfterMs?: number;
   } = {},
 ) {
   const config = loadConfig(env, () => YAML);
@@ -123,7 +123,7 @@ function setup(
     replicaId: 'r1',
     liveTailDelayMs: 60_000,
     expirySweepIntervalMs: 0,
-    ...(opts.dispatchGraceMs !== undefined ? { dispatchGraceMs: opts.dispatchGraceMs } : {}),
+    ...(opts.startOrphansAfterMs !== undefined ? { startOrphansAfterMs: opts.startOrphansAfterMs } : {}),
   });
   const replies: string[] = [];
   const ctx = (userId: string, extra: Partial<ActionContext> = {}): ActionContext => ({
@@ -198,7 +198,7 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
   });
 
   it('starts, once, an approved request whose replica stopped before starting it', async () => {
-    const t = setup({ dispatchGraceMs: 0 });
+    const t = setup({ startOrphansAfterMs: 0 });
     // What a replica that died right after the approval leaves behind: an approved request nobody started.
     const orphan = {
       requester: 'U0ALICE',
@@ -224,6 +224,14 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
       command: 'echo approved under an older policy',
       policyVersion: 'sha256:an-older-policy',
     });
+    // Where the store could forget a claim, nothing starts it: its command may already have started.
+    const cautious = setup({ store: t.store });
+    await cautious.flow.sweepExpired();
+    await settle();
+    expect(cautious.ran).toEqual([]);
+    expect((await t.store.get(record.id))?.state).toBe('approved');
+    await cautious.flow.close();
+
     await t.flow.sweepExpired();
     await expect.poll(async () => (await t.store.get(record.id))?.state).toBe('succeeded');
     await t.flow.sweepExpired();
@@ -241,7 +249,7 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
       if (outages-- > 0) throw new Error('connect ECONNREFUSED 10.0.0.5:6379');
       return await realDispatch(input);
     };
-    const t = setup({ store, dispatchGraceMs: 0 });
+    const t = setup({ store, startOrphansAfterMs: 0 });
     await slash(t, 'U0ALICE', 'demo/web -- uptime');
     await settle();
     const [request] = await store.listByRequester('U0ALICE', 1);

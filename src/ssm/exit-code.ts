@@ -16,7 +16,7 @@ export function quoteWord(word: string): string {
 }
 
 /**
- * Wraps `command` so the run reports its exit code: `<shell> -c '<trap printing the marker>; <command>'`.
+ * Wraps `command` so the run reports its exit code: `<shell> -c '<trap printing the marker>⏎<command>'`.
  * The command keeps its own quoting: it is the script the shell runs, not re-split by us.
  * @throws SsmError `ssm.exit_code.no_shell` for shell `none` (use {@link prepareCommand}).
  */
@@ -26,10 +26,10 @@ export function wrapCommand(command: string, shell: string): { command: string; 
   }
   const head = `__ECSEXEC_${randomBytes(6).toString('hex')}`;
   const tail = `${randomBytes(6).toString('hex')}__`;
-  // The trap comes first, so nothing follows the command that a trailing `# comment` could swallow. `;` rather than a
-  // newline keeps the whole wrapper on one line for the agent's command splitter, and the shell's error messages
-  // about the command still say "line 1".
-  const script = `trap 'printf "\\n%s%s:%d\\n" ${head} ${tail} "$?"' EXIT; ${command}`;
+  // A newline, not `;`, ends the trap's line: the shell parses and runs that line before it reads the command, so
+  // the trap is set even when the command has a syntax error (on one line, a parse error would skip it and the run
+  // would look lost). With the trap first, a trailing `# comment` in the command cannot swallow anything either.
+  const script = `trap 'printf "\\n%s%s:%d\\n" ${head} ${tail} "$?"' EXIT\n${command}`;
   return { command: `${quoteWord(shell)} -c ${quoteWord(script)}`, marker: `${head}${tail}` };
 }
 

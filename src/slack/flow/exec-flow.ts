@@ -305,6 +305,8 @@ export function createExecFlow(
       // Under another policy the claim would be refused and say so in the thread at every sweep; left alone, the
       // request expires with its card updated.
       if (currentBindingDigest(record, deps.policyVersion) !== record.digest) continue;
+      // Without a card its requester was told nothing ran (posting the card failed): it must never start.
+      if (record.cardMessageTs === '') continue;
       logger.info({ requestId: record.id }, 'starting a run whose approval was never started');
       runs.start(record);
     }

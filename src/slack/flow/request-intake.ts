@@ -251,8 +251,27 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       noWrap: run.noWrap,
     });
     let record = created.record;
-    const card = await notifier.postMessage(context.channelId, views.requestCard(record, policy, deps.clock.now()));
-    record = (await store.attachCard(record.id, { channel: context.channelId, messageTs: card.ts })).record;
+    let cardTs: string | undefined;
+    try {
+      cardTs = (await notifier.postMessage(context.channelId, views.requestCard(record, policy, deps.clock.now()))).ts;
+      record = (await store.attachCard(record.id, { channel: context.channelId, messageTs: cardTs })).record;
+    } catch (error) {
+      // The person is about to be told nothing ran and to try again, so the stored request must never run: cancel
+      // it (and show that on a card that did get posted). Should the cancel fail too, the request has no card, and
+      // nothing starts a request without one.
+      const cancelled = await store
+        .cancel({ id: record.id, userId: context.userId, eligibleApprovers: [context.userId] })
+        .catch((cancelError: unknown) => {
+          logger.warn({ err: cancelError, requestId: record.id }, 'could not cancel a request whose card failed');
+          return undefined;
+        });
+      if (cancelled && cardTs) {
+        await notifier
+          .updateMessage(context.channelId, cardTs, views.requestCard(cancelled.record, policy, deps.clock.now()))
+          .catch(() => {});
+      }
+      throw error;
+    }
 
     if (run.breakGlass && run.reason) {
       record = (await store.breakGlass({ id: record.id, userId: context.userId, reason: run.reason })).record;

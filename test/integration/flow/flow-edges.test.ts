@@ -50,6 +50,8 @@ const env = {
 function setup(
   opts: {
     failResultPost?: boolean;
+    /** Posting the next request card fails (Slack down for a moment). */
+    failCardPost?: boolean;
     policyVersion?: string;
     store?: MemoryApprovalStore;
     runSignals?: RunSignals;
@@ -64,6 +66,10 @@ function setup(
   const notifier: SlackNotifier = {
     async postMessage(channel, msg, thread) {
       if (opts.failResultPost && thread && /exit|succeeded|could not/i.test(msg.text)) {
+        throw new Error('Slack 500');
+      }
+      if (opts.failCardPost && !thread) {
+        opts.failCardPost = false;
         throw new Error('Slack 500');
       }
       n += 1;
@@ -219,6 +225,13 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
       command: 'echo left behind',
       policyVersion: t.config.policyVersion,
     });
+    await t.store.attachCard(record.id, { channel: 'C1', messageTs: '1000.90' });
+    // One whose card never made it (and whose cancel failed too): its requester was told nothing ran.
+    const cardless = await t.store.create({
+      ...orphan,
+      command: 'echo no card',
+      policyVersion: t.config.policyVersion,
+    });
     const underOldPolicy = await t.store.create({
       ...orphan,
       command: 'echo approved under an older policy',
@@ -238,6 +251,18 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     await settle();
     expect(t.ran).toEqual(['app: echo left behind']);
     expect((await t.store.get(underOldPolicy.record.id))?.state).toBe('approved');
+    expect((await t.store.get(cardless.record.id))?.state).toBe('approved');
+    await t.flow.close();
+  });
+
+  it('never runs a request whose card could not be posted: its requester was told nothing ran', async () => {
+    const t = setup({ failCardPost: true, startOrphansAfterMs: 0 });
+    await expect(slash(t, 'U0ALICE', 'demo/web -- uptime')).rejects.toThrow(/Slack 500/);
+    const [request] = await t.store.listByRequester('U0ALICE', 1);
+    expect(request?.state).toBe('cancelled');
+    await t.flow.sweepExpired();
+    await settle();
+    expect(t.ran).toEqual([]);
     await t.flow.close();
   });
 

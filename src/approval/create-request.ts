@@ -79,6 +79,14 @@ export function createAuditDetail(record: ApprovalRecord): Record<string, unknow
   };
 }
 
+/**
+ * A deny or break-glass reason as it is stored, audited and shown: redacted like everything else a person types, so
+ * a pasted key never lands in the audit stream or on the card.
+ */
+export function storedReason(reason: string): string {
+  return redactText(reason);
+}
+
 /** What a `reject` audit entry says: a hash of what was typed and a redacted, bounded excerpt. */
 export function rejectionAuditDetail(
   input: { channel: string; requestText: string; why: string; ruleName?: string },

@@ -33,6 +33,7 @@ import {
   initialRecord,
   rejectionAuditDetail,
   staleResult,
+  storedReason,
 } from './create-request.js';
 import { ApprovalErrorCode, OUTCOME_BY_CODE, toApprovalError } from './errors.js';
 import { newRequestId } from './request-id.js';
@@ -195,7 +196,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       if (!isEligible(input.eligibleApprovers, ctx.actor)) {
         return this.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
       }
-      const reason = input.reason ?? '';
+      const reason = storedReason(input.reason ?? '');
       const changes: Partial<ApprovalRecord> = { deniedBy: ctx.actor };
       if (reason) changes.denyReason = reason;
       return this.commit(ctx, record, 'denied', changes, { reason }, 0);
@@ -218,7 +219,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       if (ctx.actor !== record.requester || !record.approval.breakGlassAllowed) {
         return this.refuse(ctx, record, ApprovalErrorCode.BreakGlassNotAllowed, true);
       }
-      const reason = input.reason.trim();
+      const reason = storedReason(input.reason.trim());
       if (!reason) return this.refuse(ctx, record, ApprovalErrorCode.ReasonRequired, true);
       return this.commit(
         ctx,

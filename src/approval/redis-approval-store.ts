@@ -29,6 +29,7 @@ import {
   initialRecord,
   rejectionAuditDetail,
   staleResult,
+  storedReason,
 } from './create-request.js';
 import { ApprovalErrorCode, toApprovalError } from './errors.js';
 import { type ApprovalKeys, DEFAULT_KEY_PREFIX, keys } from './keys.js';
@@ -169,7 +170,10 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async deny(input: DenyInput): Promise<TransitionResult> {
-    const reply = await this.click('deny', input, [JSON.stringify(input.eligibleApprovers), input.reason ?? '']);
+    const reply = await this.click('deny', input, [
+      JSON.stringify(input.eligibleApprovers),
+      storedReason(input.reason ?? ''),
+    ]);
     return this.result(reply, input.id, 'be denied');
   }
 
@@ -179,7 +183,7 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async breakGlass(input: BreakGlassInput): Promise<TransitionResult> {
-    const reply = await this.click('break-glass', input, [input.reason]);
+    const reply = await this.click('break-glass', input, [storedReason(input.reason)]);
     return this.result(reply, input.id, 'use break-glass');
   }
 

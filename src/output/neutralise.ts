@@ -1,3 +1,4 @@
+import { redactText } from './redactor.js';
 /**
  * Makes command output inert in Slack text. Slack reads `<...>` as mentions (`<!channel>`, `<@U123>`), links
  * and dates, and `&` starts an entity, so these three are escaped as Slack asks; then `<` can never open markup.
@@ -22,4 +23,12 @@ const ESCAPES: Readonly<Record<string, string>> = {
  */
 export function slackUserMention(userId: string): string | undefined {
   return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : undefined;
+}
+
+/**
+ * Text a person typed (a command, a reason) as it may appear in Slack: secrets redacted with the output rules, then
+ * made inert. The channel sees what was asked for without any key that was pasted into it.
+ */
+export function neutraliseTypedText(text: string): string {
+  return neutraliseSlackText(redactText(text).text);
 }

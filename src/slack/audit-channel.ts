@@ -23,8 +23,13 @@ export function auditChannelLine(entry: AuditEntry): string | undefined {
   }
   const verb = SUMMARISED[entry.action];
   if (!verb) return undefined;
-  const state = entry.action === 'finish' ? ` (${neutraliseSlackText(entry.to)})` : '';
-  return `${verb} ${entry.requestId}${state} by ${mention(entry.actor)}${reason ? `: ${reason}` : ''}`;
+  const exitCode = typeof entry.detail['exitCode'] === 'number' ? `, exit ${entry.detail['exitCode']}` : '';
+  const state = entry.action === 'finish' ? ` (${neutraliseSlackText(entry.to)}${exitCode})` : '';
+  // A run's end and an expiry are the bot's own steps (the actor is a replica id): naming a replica there reads as
+  // if a person did it. People are named wherever they acted.
+  const person = slackUserMention(entry.actor);
+  const by = person ? ` by ${person}` : '';
+  return `${verb} ${entry.requestId}${state}${by}${reason ? `: ${reason}` : ''}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { type ApprovalRecord, isTerminal, type RequestState } from '../../approval/approval-port.js';
 import { neutraliseSlackText, slackUserMention } from '../../output/neutralise.js';
+import { redactText } from '../../output/redactor.js';
 import { ACTION_IDS } from '../ids.js';
 import type { SlackMessage } from '../slack-port.js';
 
@@ -37,9 +38,12 @@ const inert = neutraliseSlackText;
 
 /**
  * The longest prefix of `text` whose escaped form fits `budget` characters, escaped, with a note of what was cut.
- * Cuts on code points (never half a surrogate pair) and before escaping, so an entity is never split.
+ * Secrets are redacted first, with the same rules as command output: a key typed into a command or a reason must
+ * not reach the channel. Cuts on code points (never half a surrogate pair) and before escaping, so an entity is
+ * never split.
  */
-function fitInert(text: string, budget: number): string {
+function fitInert(typed: string, budget: number): string {
+  const text = redactText(typed).text;
   const whole = inert(text);
   if (whole.length <= budget) return whole;
   const codePoints = Array.from(text);

@@ -2,7 +2,7 @@ import type { KnownBlock, View } from '@slack/types';
 import type { ApprovalRecord } from '../../approval/approval-port.js';
 import type { PolicyConfig, RunbookConfig } from '../../config/schema.js';
 import { type DoctorCheck, renderChecklist } from '../../ecs/doctor.js';
-import { neutraliseSlackText } from '../../output/neutralise.js';
+import { neutraliseSlackText, neutraliseTypedText } from '../../output/neutralise.js';
 import type { OutputResult } from '../../output/pipeline.js';
 import type { PolicyDecision } from '../../policy/evaluate.js';
 import type { RunbookParamDescriptor } from '../../policy/runbooks.js';
@@ -139,7 +139,7 @@ export function statusLine(record: ApprovalRecord): string {
   const parts = [
     `*${record.id}*: ${stateText(record.state)}`,
     `\`${neutraliseSlackText(record.target.clusterAlias)}/${record.target.taskArn.slice(record.target.taskArn.lastIndexOf('/') + 1)}:${neutraliseSlackText(record.target.container)}\``,
-    `\`${neutraliseSlackText(record.command).slice(0, 300)}\``,
+    `\`${neutraliseTypedText(record.command).slice(0, 300)}\``,
   ];
   if (record.result?.exitCode !== undefined) parts.push(`exit ${record.result.exitCode}`);
   if (record.result?.detail) parts.push(neutraliseSlackText(record.result.detail));
@@ -230,7 +230,7 @@ export function denyModal(record: ApprovalRecord, privateMetadata: string): View
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `\`${neutraliseSlackText(record.command).slice(0, 2_800)}\`` },
+        text: { type: 'mrkdwn', text: `\`${neutraliseTypedText(record.command).slice(0, 2_800)}\`` },
       },
       {
         type: 'input',

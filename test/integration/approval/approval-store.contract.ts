@@ -376,6 +376,24 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
       expect(approved.record.state).toBe('approved');
     });
 
+    it('stores and audits deny and break-glass reasons with pasted secrets redacted', async () => {
+      const key = 'AKIAIOSFODNN7EXAMPLE';
+      const denied = await store.create(prodRequest());
+      const deny = await store.deny({
+        id: denied.record.id,
+        userId: ALICE,
+        eligibleApprovers: SRE,
+        reason: `rotate ${key} first`,
+      });
+      const broken = await store.create(prodRequest());
+      const glass = await store.breakGlass({ id: broken.record.id, userId: REQUESTER, reason: `db down, key ${key}` });
+      for (const seen of [deny.record, deny.audit, glass.record, glass.audit, await store.get(denied.record.id)]) {
+        expect(JSON.stringify(seen)).not.toContain(key);
+      }
+      expect(deny.record.denyReason).toMatch(/^rotate \[REDACTED [a-z-]+\] first$/);
+      expect(glass.audit.detail).toMatchObject({ reason: expect.stringMatching(/^db down, key \[REDACTED/) });
+    });
+
     it('lets the requester break glass only where the rule allows it, with a reason', async () => {
       const { record } = await store.create(prodRequest());
       await expect(store.breakGlass({ id: record.id, userId: REQUESTER, reason: '   ' })).rejects.toBeInstanceOf(

@@ -78,6 +78,21 @@ describe('request card', () => {
     expect(text).toContain('r-7f3k2m');
   });
 
+  it('never shows a secret typed into the command or a reason, in the blocks or the notification text', () => {
+    const key = 'AKIAIOSFODNN7EXAMPLE';
+    const card = record({
+      command: `aws s3 ls --access-key ${key}`,
+      reason: `leaked ${key}?`,
+      breakGlass: true,
+      breakGlassReason: `db down ${key}`,
+    });
+    const { blocks, text } = requestCardBlocks(card, { nowMs: NOW });
+    const shown = `${allText(blocks)}\n${text}`;
+    expect(shown).not.toContain(key);
+    expect(shown).toContain('aws s3 ls --access-key [REDACTED');
+    expect(text).toContain('aws s3 ls --access-key [REDACTED');
+  });
+
   it('offers Approve, Deny and Cancel carrying the request id while waiting', () => {
     expect(actionsOf(requestCardBlocks(record()).blocks)).toEqual([
       { action_id: 'ecs_exec_approve', value: 'r-7f3k2m' },

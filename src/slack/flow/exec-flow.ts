@@ -1,6 +1,6 @@
 import type { ApprovalRecord, TransitionResult } from '../../approval/approval-port.js';
 import { currentBindingDigest } from '../../approval/binding-digest.js';
-import { ApprovalError } from '../../approval/errors.js';
+import { ApprovalError, WrongStateError } from '../../approval/errors.js';
 import { toUserMessage } from '../../errors.js';
 import { eligibleApprovers } from '../../policy/groups.js';
 import { prepareRunbook, runbooksVisibleTo } from '../../policy/runbooks.js';
@@ -69,7 +69,8 @@ export function createExecFlow(
       return next;
     } catch (error) {
       if (error instanceof ApprovalError) {
-        await context.respond({ text: `:no_entry: ${toUserMessage(error)}` });
+        const text = error instanceof WrongStateError && error.record ? views.alreadyDecided(error.record) : undefined;
+        await context.respond({ text: `:no_entry: ${text ?? toUserMessage(error)}` });
         if (error.record) await cards.refresh(error.record).catch(() => {});
         return undefined;
       }

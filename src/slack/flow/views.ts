@@ -2,7 +2,7 @@ import type { KnownBlock, View } from '@slack/types';
 import type { ApprovalRecord } from '../../approval/approval-port.js';
 import type { PolicyConfig, RunbookConfig } from '../../config/schema.js';
 import { type DoctorCheck, renderChecklist } from '../../ecs/doctor.js';
-import { neutraliseSlackText, neutraliseTypedText } from '../../output/neutralise.js';
+import { neutraliseSlackText, neutraliseTypedText, slackUserMention } from '../../output/neutralise.js';
 import type { OutputResult } from '../../output/pipeline.js';
 import type { PolicyDecision } from '../../policy/evaluate.js';
 import type { RunbookParamDescriptor } from '../../policy/runbooks.js';
@@ -241,4 +241,23 @@ export function denyModal(record: ApprovalRecord, privateMetadata: string): View
       },
     ],
   };
+}
+
+const person = (userId: string): string => slackUserMention(userId) ?? `\`${neutraliseSlackText(userId)}\``;
+
+/**
+ * Why a click came too late, naming who got there first ("r-7f3k2m is already approved by @alice"): the person who
+ * lost a race learns who decided, not only that someone did.
+ */
+export function alreadyDecided(record: ApprovalRecord): string {
+  if (record.state === 'denied' && record.deniedBy)
+    return `${record.id} is already denied by ${person(record.deniedBy)}.`;
+  if (record.state === 'cancelled' && record.cancelledBy) {
+    return `${record.id} is already cancelled by ${person(record.cancelledBy)}.`;
+  }
+  const approvers = record.approvals.map((approval) => person(approval.userId)).join(', ');
+  const decider = record.breakGlass ? `break-glass by ${person(record.requester)}` : approvers;
+  if (record.state === 'approved') return `${record.id} is already approved${decider ? ` by ${decider}` : ''}.`;
+  const how = record.breakGlass ? ` (${decider})` : approvers ? ` (approved by ${approvers})` : '';
+  return `${record.id} is already ${record.state.replace('_', ' ')}${how}.`;
 }

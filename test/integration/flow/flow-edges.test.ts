@@ -288,6 +288,20 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     await t.flow.close();
   });
 
+  it('tells whoever clicks after the decision who made it', async () => {
+    const t = setup();
+    await slash(t, 'U0ALICE', 'demo/worker -- uptime');
+    const [request] = await t.store.listByRequester('U0ALICE', 1);
+    if (!request) throw new Error('no request');
+    const click = () => t.ctx('U0BOB', { messageTs: request.cardMessageTs });
+    await t.flow.action('ecs_exec_approve', request.id, click());
+    await expect.poll(async () => (await t.store.get(request.id))?.state).toBe('succeeded');
+    await t.flow.action('ecs_exec_approve', request.id, click());
+    expect(t.replies.at(-1)).toBe(`:no_entry: ${request.id} is already succeeded (approved by <@U0BOB>).`);
+    expect(t.ran).toEqual(['app: uptime']);
+    await t.flow.close();
+  });
+
   it('still updates the card to the final state when posting the result fails', async () => {
     const t = setup({ failResultPost: true });
     await slash(t, 'U0ALICE', 'demo/web -- uptime');

@@ -15,6 +15,7 @@ import { createAwsClientFactory } from './ecs/aws-client-factory.js';
 import { createEcsExecEngine, type EngineTuning } from './ecs/exec-engine.js';
 import { isBotError } from './errors.js';
 import { createCachingUserGroupResolver } from './policy/user-group-resolver-port.js';
+import { createBotMetrics } from './shared/bot-metrics.js';
 import { systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
@@ -62,8 +63,12 @@ export async function startBotWith(
   const auditChannel = config.policy.audit.channel
     ? createAuditChannelSink(notifier, config.policy.audit.channel, logger)
     : undefined;
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const botMetrics = createBotMetrics(metrics);
   const auditSink = (entry: AuditEntry): void => {
     logger.info({ audit: entry }, 'audit');
+    botMetrics.audited(entry);
     auditChannel?.(entry);
   };
   if (config.redisUrl) {
@@ -128,10 +133,9 @@ export async function startBotWith(
     },
     flow,
     logger,
+    botMetrics,
   );
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
   const readiness: ReadinessCheck[] = [
     {
       name: 'slack',

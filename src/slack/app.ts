@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
+import type { BotMetrics } from '../shared/bot-metrics.js';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
 
@@ -65,7 +66,12 @@ function toBoltLogger(logger: Logger): BoltLogger {
  * Builds the Bolt app with the receiver the settings call for: Socket Mode when an app token is set, otherwise
  * HTTP with Slack's signature check on the raw bytes. No environment is read here; main.ts passes everything in.
  */
-export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers, logger: Logger): SlackApp {
+export function createSlackApp(
+  settings: SlackSettings,
+  handlers: SlackHandlers,
+  logger: Logger,
+  metrics?: Pick<BotMetrics, 'slackRequestRefused'>,
+): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const appWith = (receiver: Receiver): App => {
     // Token verification (auth.test) is left to /readyz, so starting never depends on Slack answering.
@@ -119,7 +125,14 @@ export function createSlackApp(settings: SlackSettings, handlers: SlackHandlers,
       );
       req.resume();
       res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid signature\n');
+      metrics?.slackRequestRefused('stale_or_unsigned');
       return;
+    }
+    // Bolt checks the signature itself and answers 401 when it does not match; that answer is what gets counted.
+    if (metrics) {
+      res.once('finish', () => {
+        if (res.statusCode === 401) metrics.slackRequestRefused('bad_signature');
+      });
     }
     receiver.requestListener(req, res);
   };

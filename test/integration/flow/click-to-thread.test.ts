@@ -47,6 +47,12 @@ describe('from /ecs-exec to the output in the thread', () => {
     const status = await flow.finalStatus(await flow.card());
     expect(status.text).toMatch(/exit 3/);
     expect(text(status.blocks)).toContain('broken');
+    // Operators see it on /metrics too: the run's end and the request, counted from the audit trail.
+    const metrics = await (await fetch(`${flow.stack.bot.url}/metrics`)).text();
+    await expect
+      .poll(async () => await (await fetch(`${flow?.stack.bot.url}/metrics`)).text())
+      .toMatch(/^ecs_exec_runs_finished_total\{state="failed"\} 1$/m);
+    expect(metrics).toMatch(/^ecs_exec_audit_entries_total\{action="create",outcome="ok"\} 1$/m);
   });
 
   it('waits for an SRE approval, refuses the requester and an outsider, then runs once', async () => {

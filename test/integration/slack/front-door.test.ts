@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
 import { type PostToBotOptions, postToBot, slashCommandBody } from '../../../src/sandbox/slack/sign.js';
+import { createBotMetrics } from '../../../src/shared/bot-metrics.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createSlackApp } from '../../../src/slack/app.js';
 import { type BotHttpServer, startBotHttpServer } from '../../../src/slack/http-server.js';
@@ -15,6 +16,7 @@ let server: BotHttpServer;
 let slackStandIn: SlackStandIn;
 let handled: { kind: string; userId: string }[];
 let logLines: string[];
+let registry: Registry;
 
 beforeEach(async () => {
   slackStandIn = await startSlackStandIn({ botToken: BOT_TOKEN });
@@ -36,17 +38,19 @@ beforeEach(async () => {
     action: async () => {},
     viewSubmission: async () => undefined,
   };
+  registry = new Registry();
   const slack = createSlackApp(
     { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slackStandIn.apiUrl },
     handlers,
     logger,
+    createBotMetrics(registry),
   );
   server = await startBotHttpServer({
     host: '127.0.0.1',
     port: 0,
     handleSlackRequest: slack.handleSlackRequest,
     readiness: [],
-    metrics: new Registry(),
+    metrics: registry,
     logger,
   });
 });
@@ -57,6 +61,11 @@ afterEach(async () => {
 });
 
 const events = () => `${server.url}/slack/events`;
+/** How many requests /metrics says were refused at the door, by reason. */
+async function refusedAtTheDoor(): Promise<Record<string, number>> {
+  const metric = await registry.getSingleMetric('ecs_exec_slack_requests_refused_total')?.get();
+  return Object.fromEntries((metric?.values ?? []).map(({ labels, value }) => [String(labels['reason']), value]));
+}
 const command = (text: string) => slashCommandBody({ channel_id: 'C0OPS', user_id: 'U0ALICE', text });
 
 describe('the Slack front door (HTTP receiver)', () => {
@@ -114,6 +123,8 @@ describe('the Slack front door (HTTP receiver)', () => {
     expect(response.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(handled).toEqual([]);
+    const refused = await refusedAtTheDoor();
+    expect(Object.values(refused).reduce((sum, count) => sum + count, 0)).toBe(1);
   });
 
   it('refuses a body changed after signing (one flipped byte)', async () => {
@@ -124,6 +135,7 @@ describe('the Slack front door (HTTP receiver)', () => {
     const response = await postToBot(events(), SIGNING_SECRET, tampered, { signature });
     expect(response.status).toBe(401);
     expect(handled).toEqual([]);
+    await expect.poll(refusedAtTheDoor).toEqual({ bad_signature: 1 });
   });
 
   it('accepts timestamps just inside the window on both sides', async () => {

@@ -94,11 +94,13 @@ export function createExecFlow(
         const target = targetOf(command.target);
         if ('error' in target) return await reply(`:x: ${target.error}`);
         const spec = command.target;
+        // Nothing is asked of ECS here, so the answer says what it still depends on, as a request's first check does.
         const decisionResult = decide(context.userId, await groupsOf(context.userId), context.channelId, {
           clusterAlias: target.clusterAlias,
           ...(spec.kind === 'service' ? { service: spec.service } : { taskId: spec.taskId }),
           ...(spec.container ? { container: spec.container } : {}),
           command: command.command,
+          unresolved: true,
         });
         return await reply(views.explanation(decisionResult, command.command));
       }

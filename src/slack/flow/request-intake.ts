@@ -108,6 +108,8 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       command: string;
       runbook?: string;
       timeoutMs?: number;
+      /** Asked before ECS resolved the target: see PolicyTarget.unresolved. */
+      unresolved?: boolean;
     },
   ): PolicyDecision {
     return evaluatePolicy(policy, {
@@ -119,6 +121,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
         ...(run.service ? { service: run.service } : {}),
         ...(run.taskId ? { taskId: run.taskId } : {}),
         ...(run.container ? { container: run.container } : {}),
+        ...(run.unresolved ? { unresolved: true } : {}),
       },
       command: run.command,
       ...(run.runbook ? { runbook: run.runbook } : {}),
@@ -144,8 +147,10 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
   }
 
   /**
-   * Checks, resolves, stores and announces one run request. The policy is asked twice: before touching AWS (so a
-   * forbidden request costs nothing), and again with the task's real service and container, which the approval binds.
+   * Checks, resolves, stores and announces one run request. The policy is asked twice: before touching AWS, with
+   * what is not known yet (a task's service, an unnamed container) left open, so a request no rule could allow costs
+   * nothing; and again with the task's real service and container, which the approval binds. Only that second answer
+   * can let a request through.
    */
   async function submit(run: PreparedRun, context: InteractionContext, reply: Reply): Promise<void> {
     if (run.runbook !== undefined) {
@@ -168,6 +173,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       command: run.command,
       ...(run.runbook ? { runbook: run.runbook } : {}),
       ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
+      unresolved: true,
     });
     if (first.effect === 'deny') {
       await reject(context, requestText, first.reason, first.rule);

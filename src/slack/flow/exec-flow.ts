@@ -173,6 +173,32 @@ export function createExecFlow(
     }
   }
 
+  /**
+   * A Deny click from someone who may not decide is put to the store with the same approvers, so the store refuses
+   * it and audits the attempt as it does a refused approval. The person's answer does not wait on that record.
+   */
+  async function auditRefusedDeny(record: ApprovalRecord, eligible: string[], context: ActionContext): Promise<void> {
+    try {
+      const accepted = await store.deny({
+        id: record.id,
+        userId: context.userId,
+        eligibleApprovers: eligible,
+        context: clickContext(context),
+        idempotencyKey: `deny-click:${record.id}:${context.userId}:${context.triggerId}`,
+      });
+      // Cannot happen with a list that leaves the person out; if it did, nothing runs, and the card must say so.
+      logger.error({ requestId: record.id, userId: context.userId }, 'the store accepted a deny the flow refused');
+      await cards.refresh(accepted.record).catch(() => {});
+    } catch (error) {
+      if (error instanceof ApprovalError) {
+        // The store may have expired the request on the way; the card then says so.
+        if (error.record && error.record.state !== record.state) await cards.refresh(error.record).catch(() => {});
+        return;
+      }
+      logger.error({ err: error, requestId: record.id }, 'could not audit a refused deny click');
+    }
+  }
+
   async function handleAction(actionId: ActionId, requestId: string, context: ActionContext): Promise<void> {
     switch (actionId) {
       case ACTION_IDS.approve: {
@@ -198,6 +224,7 @@ export function createExecFlow(
         if (!record) return await context.respond({ text: `:x: There is no request ${requestId}.` });
         const eligible = await eligibleFor(record);
         if (!eligible.includes(context.userId) && !eligible.includes('*')) {
+          await auditRefusedDeny(record, eligible, context);
           return await context.respond({
             text: `:no_entry: Only ${record.approval.approverGroups.join(', ')} can deny ${record.id}.`,
           });
@@ -345,8 +372,14 @@ export function createExecFlow(
     };
   }
 
+  /** A command that does not parse is refused by the listener; only the record of it is left to do. */
+  async function handleMalformed(typedText: string, why: string, context: InteractionContext): Promise<void> {
+    await reject(context, typedText, `malformed command: ${why}`);
+  }
+
   return {
     command: tracked(handleCommand),
+    malformed: tracked(handleMalformed),
     action: tracked(handleAction),
     viewSubmission: tracked(handleView),
     sweepExpired,

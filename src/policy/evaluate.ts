@@ -6,6 +6,7 @@ import {
   compileCommandPattern,
   compileTargetPattern,
   normalizeCommand,
+  type TargetMatch,
   type TargetMatcher,
   type TargetSubject,
 } from './patterns.js';
@@ -17,6 +18,14 @@ export interface PolicyTarget {
   /** For a target given by task id; pass `service` too when the task's service is known. */
   taskId?: string;
   container?: string;
+  /**
+   * Set before the target is resolved, when a task id's service and an unnamed container are not known yet. An allow
+   * rule that could match them then allows provisionally, and a deny rule that could match them is reported in
+   * `pending` instead of refusing: the answer that counts is the one for the resolved target, asked without this.
+   * Unset, the target is final: a task id without a service is a task that belongs to none, and an unnamed container
+   * fails a rule about one container for an allow and matches it for a deny.
+   */
+  unresolved?: boolean;
 }
 
 /** What the policy decides about. `userGroupIds` are the Slack user groups the caller resolved for the user. */
@@ -47,6 +56,17 @@ export interface PolicyDecision {
   reason: string;
   /** `cluster/service:container` as matched, the container filled from the config when it names one. */
   targetLabel: string;
+  /**
+   * On an allow for an unresolved target, what the answer still depends on: the parts of the target not known yet,
+   * and the deny rules that refuse the request if those parts turn out to match them.
+   */
+  pending?: PendingTarget;
+}
+
+/** What a provisional allow waits for. */
+export interface PendingTarget {
+  unknown: ('service' | 'container')[];
+  denyRules: string[];
 }
 
 interface CompiledRule {
@@ -73,26 +93,36 @@ function rulesOf(policy: PolicyConfig): CompiledRule[] {
 
 type Criterion = 'who' | 'channel' | 'target' | 'command';
 
-/** Which of a rule's conditions the request fails; empty means the rule applies. */
-function failedCriteria(
+/** The best answer among a rule's target patterns; a rule without targets is about every target. */
+function targetMatchOf(compiled: CompiledRule, subject: TargetSubject): TargetMatch {
+  if (!compiled.targets) return 'yes';
+  const answers = compiled.targets.map((target) => target.match(subject));
+  if (answers.includes('yes')) return 'yes';
+  return answers.includes('unknown') ? 'unknown' : 'no';
+}
+
+/**
+ * Which of a rule's conditions the request fails (empty means the rule applies), and whether the target condition
+ * hangs on a part of the target not known yet; such a target is left out of `failed` for the caller to weigh.
+ */
+function checkRule(
   policy: PolicyConfig,
   compiled: CompiledRule,
   request: PolicyRequest,
   subject: TargetSubject,
   command: string,
-): Criterion[] {
+): { failed: Criterion[]; targetUnknown: boolean } {
   const { rule } = compiled;
   const deny = rule.effect === 'deny';
   const failed: Criterion[] = [];
   if (rule.who && !isMemberOfAny(policy, rule.who, request)) failed.push('who');
   if (rule.channels && !rule.channels.includes(request.channelId)) failed.push('channel');
-  if (compiled.targets && !compiled.targets.some((target) => target.matches(subject, deny ? 'yes' : 'no'))) {
-    failed.push('target');
-  }
+  const target = targetMatchOf(compiled, subject);
+  if (target === 'no') failed.push('target');
   if (compiled.commands && !compiled.commands.some((pattern) => pattern.matches(command, { anySegment: deny }))) {
     failed.push('command');
   }
-  return failed;
+  return { failed, targetUnknown: target === 'unknown' };
 }
 
 function toRequirement(approval: ApprovalConfig): ApprovalRequirement {
@@ -110,10 +140,6 @@ export function describeApproval(requirement: ApprovalRequirement | null): strin
   const plural = requirement.count === 1 ? 'approval' : 'approvals';
   const self = requirement.selfApproval ? 'the requester may approve' : 'not the requester';
   return `${requirement.count} ${plural} from ${requirement.approverGroups.join(' or ')} (${self}), within ${formatDuration(requirement.ttlMs)}`;
-}
-
-function targetLabel(subject: TargetSubject): string {
-  return `${subject.clusterAlias}/${subject.name}${subject.container ? `:${subject.container}` : ''}`;
 }
 
 function timeoutFor(policy: PolicyConfig, request: PolicyRequest, ...candidates: (number | undefined)[]): number {
@@ -139,16 +165,16 @@ function nearMiss(misses: { rule: RuleConfig; failed: Criterion[] }[]): string {
   return `closest rule "${closest.rule.name}": ${detail.join('; ')}`;
 }
 
-function deny(rule: string, reason: string, subject: TargetSubject, timeoutMs: number): PolicyDecision {
-  return {
-    effect: 'deny',
-    rule,
-    approval: null,
-    breakGlassAllowed: false,
-    timeoutMs,
-    reason,
-    targetLabel: targetLabel(subject),
-  };
+function deny(rule: string, reason: string, targetLabel: string, timeoutMs: number): PolicyDecision {
+  return { effect: 'deny', rule, approval: null, breakGlassAllowed: false, timeoutMs, reason, targetLabel };
+}
+
+/** `; checked again once the task's service and the container are known (rule "x" refuses it if they match it)` */
+function pendingText(pending: PendingTarget): string {
+  const parts = pending.unknown.map((part) => (part === 'service' ? "the task's service" : 'the container'));
+  const refusers = pending.denyRules.map((rule) => `"${rule}"`).join(' or ');
+  const refused = refusers ? ` (rule ${refusers} refuses it if they match it)` : '';
+  return `; checked again once ${parts.join(' and ')} ${parts.length === 1 ? 'is' : 'are'} known${refused}`;
 }
 
 /**
@@ -158,60 +184,91 @@ function deny(rule: string, reason: string, subject: TargetSubject, timeoutMs: n
  */
 export function evaluatePolicy(policy: PolicyConfig, request: PolicyRequest): PolicyDecision {
   const { target } = request;
+  const unresolved = target.unresolved === true;
   const cluster = policy.clusters[target.clusterAlias];
-  const name = target.service ?? target.taskId ?? '';
+  const name = target.service || (unresolved ? undefined : target.taskId);
   const container = target.container ?? (target.service ? cluster?.containers[target.service] : undefined);
   const subject: TargetSubject = { clusterAlias: target.clusterAlias, name, container };
+  const label = `${target.clusterAlias}/${target.service || target.taskId || ''}${container ? `:${container}` : ''}`;
   const limit = policy.limits.timeoutMs;
   if (!cluster) {
     const known = Object.keys(policy.clusters).join(', ');
-    return deny(DEFAULT_DENY, `unknown cluster "${target.clusterAlias}" (clusters: ${known})`, subject, limit);
+    return deny(DEFAULT_DENY, `unknown cluster "${target.clusterAlias}" (clusters: ${known})`, label, limit);
   }
-  if (name === '') return deny(DEFAULT_DENY, 'the target names no service or task', subject, limit);
+  if (!target.service && !target.taskId) {
+    return deny(DEFAULT_DENY, 'the target names no service or task', label, limit);
+  }
   const command = normalizeCommand(request.command);
-  if (command === '') return deny(DEFAULT_DENY, 'the command is empty', subject, limit);
+  if (command === '') return deny(DEFAULT_DENY, 'the command is empty', label, limit);
 
   let runbook: RunbookConfig | undefined;
   if (request.runbook !== undefined) {
     runbook = policy.runbooks[request.runbook];
-    if (!runbook) return deny(DEFAULT_DENY, `unknown runbook "${request.runbook}"`, subject, limit);
+    if (!runbook) return deny(DEFAULT_DENY, `unknown runbook "${request.runbook}"`, label, limit);
   }
 
+  const unknownParts: PendingTarget['unknown'] = [];
+  if (name === undefined) unknownParts.push('service');
+  if (container === undefined && unresolved) unknownParts.push('container');
+  // Before resolution a deny that only could match is carried along, not applied: the resolved target is checked
+  // again, and that check refuses it. A final target that could still match fails closed.
+  const denyRulesThatMayApply: string[] = [];
   const compiled = rulesOf(policy);
   for (const entry of compiled) {
     if (entry.rule.effect !== 'deny') continue;
-    if (failedCriteria(policy, entry, request, subject, command).length === 0) {
-      return deny(entry.rule.name, `denied by rule "${entry.rule.name}"`, subject, limit);
-    }
+    const { failed, targetUnknown } = checkRule(policy, entry, request, subject, command);
+    if (failed.length > 0) continue;
+    if (targetUnknown && unresolved) denyRulesThatMayApply.push(entry.rule.name);
+    else return deny(entry.rule.name, `denied by rule "${entry.rule.name}"`, label, limit);
   }
+  /** An allow is provisional when a rule it rests on, or a deny it stepped over, hangs on a part not known yet. */
+  const allowed = (
+    decision: Omit<PolicyDecision, 'effect' | 'targetLabel' | 'pending'>,
+    ruleTargetUnknown: boolean,
+  ): PolicyDecision => {
+    const pending =
+      ruleTargetUnknown || denyRulesThatMayApply.length > 0
+        ? { unknown: unknownParts, denyRules: denyRulesThatMayApply }
+        : undefined;
+    return {
+      effect: 'allow',
+      ...decision,
+      reason: pending ? `${decision.reason}${pendingText(pending)}` : decision.reason,
+      targetLabel: label,
+      ...(pending ? { pending } : {}),
+    };
+  };
 
   if (runbook && request.runbook !== undefined) {
-    const label = `runbook:${request.runbook}`;
+    const ruleLabel = `runbook:${request.runbook}`;
     if (runbook.channels && !runbook.channels.includes(request.channelId)) {
-      return deny(label, `runbook "${request.runbook}" cannot be run in this channel`, subject, limit);
+      return deny(ruleLabel, `runbook "${request.runbook}" cannot be run in this channel`, label, limit);
     }
     if (runbook.who) {
       if (!isMemberOfAny(policy, runbook.who, request)) {
-        return deny(label, `runbook "${request.runbook}" is for ${runbook.who.join(', ')}`, subject, limit);
+        return deny(ruleLabel, `runbook "${request.runbook}" is for ${runbook.who.join(', ')}`, label, limit);
       }
       const approval =
         runbook.approval === undefined || runbook.approval === 'none' ? null : toRequirement(runbook.approval);
-      return {
-        effect: 'allow',
-        rule: label,
-        approval,
-        breakGlassAllowed: false,
-        timeoutMs: timeoutFor(policy, request, runbook.timeoutMs),
-        reason: `allowed by runbook "${request.runbook}"; ${describeApproval(approval)}`,
-        targetLabel: targetLabel(subject),
-      };
+      return allowed(
+        {
+          rule: ruleLabel,
+          approval,
+          breakGlassAllowed: false,
+          timeoutMs: timeoutFor(policy, request, runbook.timeoutMs),
+          reason: `allowed by runbook "${request.runbook}"; ${describeApproval(approval)}`,
+        },
+        false,
+      );
     }
   }
 
   const misses: { rule: RuleConfig; failed: Criterion[] }[] = [];
   for (const entry of compiled) {
     if (entry.rule.effect !== 'allow') continue;
-    const failed = failedCriteria(policy, entry, request, subject, command);
+    const { failed, targetUnknown } = checkRule(policy, entry, request, subject, command);
+    // Before resolution an allow that could match is taken provisionally; on a final target it must match.
+    if (targetUnknown && !unresolved) failed.push('target');
     if (failed.length > 0) {
       misses.push({ rule: entry.rule, failed });
       continue;
@@ -222,21 +279,24 @@ export function evaluatePolicy(policy: PolicyConfig, request: PolicyRequest): Po
       runbook?.approval !== undefined && runbook.approval !== 'none' ? runbook.approval : undefined;
     const chosen = runbookApproval ?? rule.approval;
     const approval = chosen ? toRequirement(chosen) : null;
-    return {
-      effect: 'allow',
-      rule: rule.name,
-      approval,
-      breakGlassAllowed: approval !== null && rule.breakGlass,
-      timeoutMs: timeoutFor(policy, request, runbook?.timeoutMs, rule.timeoutMs),
-      reason: `allowed by rule "${rule.name}"; ${describeApproval(approval)}`,
-      targetLabel: targetLabel(subject),
-    };
+    return allowed(
+      {
+        rule: rule.name,
+        approval,
+        breakGlassAllowed: approval !== null && rule.breakGlass,
+        timeoutMs: timeoutFor(policy, request, runbook?.timeoutMs, rule.timeoutMs),
+        reason: `allowed by rule "${rule.name}"; ${describeApproval(approval)}`,
+      },
+      targetUnknown,
+    );
   }
   const unknownContainer =
-    subject.container === undefined && misses.some((miss) => miss.failed.length === 1 && miss.failed[0] === 'target')
+    !unresolved &&
+    subject.container === undefined &&
+    misses.some((miss) => miss.failed.length === 1 && miss.failed[0] === 'target')
       ? ' (name the container: a rule may allow only some containers)'
       : '';
-  return deny(DEFAULT_DENY, `no rule allows this; ${nearMiss(misses)}${unknownContainer}`, subject, limit);
+  return deny(DEFAULT_DENY, `no rule allows this; ${nearMiss(misses)}${unknownContainer}`, label, limit);
 }
 
 /** The alias of the configured cluster with this name or ARN (a task ARN names the real cluster, not the alias). */

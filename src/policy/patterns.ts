@@ -96,10 +96,13 @@ export function compileCommandPattern(pattern: string): CommandMatcher {
 /** A target as the policy sees it: a cluster alias, a service or task id, and a container when known. */
 export interface TargetSubject {
   clusterAlias: string;
-  /** Service name, or the task id when no service is known. */
-  name: string;
+  /** Service name, or the task id of a task that belongs to no service; undefined while the task is not resolved. */
+  name: string | undefined;
   container: string | undefined;
 }
+
+/** Whether a target pattern matches: `unknown` when the answer hangs on a part of the subject not known yet. */
+export type TargetMatch = 'yes' | 'no' | 'unknown';
 
 /** A compiled target pattern. */
 export interface TargetMatcher {
@@ -109,10 +112,10 @@ export interface TargetMatcher {
   /** Whether the cluster part matches an alias. */
   matchesCluster(alias: string): boolean;
   /**
-   * `unknownContainer` says how to treat a target whose container is not known yet: `'no'` for allow rules (a
-   * rule about one container must not allow an unnamed one), `'yes'` for deny rules (fail closed).
+   * `unknown` only when every known part matches and the pattern constrains a part that is not known: the caller
+   * decides what an unknown means for its rule (an allow that could apply, a deny that could refuse).
    */
-  matches(subject: TargetSubject, unknownContainer: 'yes' | 'no'): boolean;
+  match(subject: TargetSubject): TargetMatch;
 }
 
 const SEGMENT = /^[A-Za-z0-9_.*?-]+$/;
@@ -130,7 +133,7 @@ function segmentRegex(glob: string): RegExp {
 /** Compiles `cluster/service[:container]` (or the lone `*`); throws PatternSyntaxError when malformed. */
 export function compileTargetPattern(pattern: string): TargetMatcher {
   if (pattern === '*') {
-    return { source: pattern, clusterGlob: '*', matchesCluster: () => true, matches: () => true };
+    return { source: pattern, clusterGlob: '*', matchesCluster: () => true, match: () => 'yes' };
   }
   const slash = pattern.indexOf('/');
   if (slash === -1) {
@@ -153,11 +156,13 @@ export function compileTargetPattern(pattern: string): TargetMatcher {
     source: pattern,
     clusterGlob,
     matchesCluster: (alias) => cluster.test(alias),
-    matches(subject, unknownContainer) {
-      if (!cluster.test(subject.clusterAlias) || !name.test(subject.name)) return false;
-      if (!container) return true;
-      if (subject.container === undefined) return unknownContainer === 'yes';
-      return container.test(subject.container);
+    match(subject) {
+      if (!cluster.test(subject.clusterAlias)) return 'no';
+      if (subject.name !== undefined && !name.test(subject.name)) return 'no';
+      if (container && subject.container !== undefined && !container.test(subject.container)) return 'no';
+      const nameUnknown = subject.name === undefined && nameGlob !== '*';
+      const containerUnknown = container !== undefined && subject.container === undefined;
+      return nameUnknown || containerUnknown ? 'unknown' : 'yes';
     },
   };
 }

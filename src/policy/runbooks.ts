@@ -223,7 +223,8 @@ export function runbooksVisibleTo(
         if (rule.effect !== 'allow' || !rule.who || !isMemberOfAny(policy, rule.who, user)) return false;
         if (rule.channels && !rule.channels.includes(channelId)) return false;
         if (!fixedTarget) return true;
-        return (rule.targets ?? []).some((pattern) => compileTargetPattern(pattern).matches(fixedTarget, 'no'));
+        // A target without a container may still resolve to the one a rule names, as a typed request may.
+        return (rule.targets ?? []).some((pattern) => compileTargetPattern(pattern).match(fixedTarget) !== 'no');
       });
     })
     .map(([name, runbook]) => ({ name, runbook }));

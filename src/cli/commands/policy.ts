@@ -105,11 +105,12 @@ function parseExplainArgs(args: string[]): ExplainOptions | string {
   return options;
 }
 
+/** The target as typed; nothing is asked of ECS, so a task's service and an unnamed container stay open. */
 function targetFrom(policy: PolicyConfig, text: string): PolicyTarget | string {
   const parsed = parseTarget(text);
   if (!parsed.ok) return parsed.error;
   const spec = parsed.value;
-  const container = spec.container === undefined ? {} : { container: spec.container };
+  const container = { ...(spec.container === undefined ? {} : { container: spec.container }), unresolved: true };
   if (spec.kind === 'service') return { clusterAlias: spec.cluster, service: spec.service, ...container };
   if (spec.kind === 'task') return { clusterAlias: spec.cluster, taskId: spec.taskId, ...container };
   const alias = clusterAliasFor(policy, spec.cluster, spec.region);
@@ -159,7 +160,7 @@ async function explain(args: string[], io: CliIo): Promise<number> {
       ];
       return usageError(`runbook "${options.runbook}":\n  ${lines.join('\n  ')}`);
     }
-    target = prepared.run.target;
+    target = { ...prepared.run.target, unresolved: true };
     command = prepared.run.command;
     runbook = options.runbook;
   } else {
@@ -180,8 +181,9 @@ async function explain(args: string[], io: CliIo): Promise<number> {
     ...(runbook === undefined ? {} : { runbook }),
   });
   const memberOf = Object.keys(policy.groups).filter((name) => isGroupMember(policy, name, user));
+  const verdict = decision.effect === 'deny' ? 'DENY' : decision.pending ? 'ALLOW (so far)' : 'ALLOW';
   const lines = [
-    `${decision.effect === 'allow' ? 'ALLOW' : 'DENY'} by ${decision.rule === 'default-deny' ? 'default-deny (no rule allows it)' : `rule "${decision.rule}"`}`,
+    `${verdict} by ${decision.rule === 'default-deny' ? 'default-deny (no rule allows it)' : `rule "${decision.rule}"`}`,
     `  target:      ${decision.targetLabel}`,
     `  command:     ${command}`,
     `  user:        ${user.userId} (member of: ${memberOf.join(', ') || 'no group'})`,
@@ -192,6 +194,14 @@ async function explain(args: string[], io: CliIo): Promise<number> {
       `  approval:    ${describeApproval(decision.approval)}`,
       `  break-glass: ${decision.breakGlassAllowed ? 'allowed (with a reason)' : 'not allowed'}`,
       `  timeout:     ${formatDuration(decision.timeoutMs)}`,
+    );
+  }
+  if (decision.pending) {
+    const parts = decision.pending.unknown.map((part) => (part === 'service' ? "the task's service" : 'the container'));
+    const refusers = decision.pending.denyRules.map((rule) => `"${rule}"`).join(', ');
+    lines.push(
+      `  depends on:  ${parts.join(' and ')}, known only once the task is resolved; the bot checks again then`,
+      ...(refusers ? [`  may deny:    ${refusers}, if the resolved target matches them`] : []),
     );
   }
   lines.push(`  reason:      ${decision.reason}`, `  policy:      ${policyVersion(policy)}`);

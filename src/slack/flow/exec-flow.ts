@@ -95,11 +95,13 @@ export function createExecFlow(
         const target = targetOf(command.target);
         if ('error' in target) return await reply(`:x: ${target.error}`);
         const spec = command.target;
+        // Nothing is asked of ECS here, so the answer says what it still depends on, as a request's first check does.
         const decisionResult = decide(context.userId, await groupsOf(context.userId), context.channelId, {
           clusterAlias: target.clusterAlias,
           ...(spec.kind === 'service' ? { service: spec.service } : { taskId: spec.taskId }),
           ...(spec.container ? { container: spec.container } : {}),
           command: command.command,
+          unresolved: true,
         });
         return await reply(views.explanation(decisionResult, command.command));
       }
@@ -172,6 +174,32 @@ export function createExecFlow(
     }
   }
 
+  /**
+   * A Deny click from someone who may not decide is put to the store with the same approvers, so the store refuses
+   * it and audits the attempt as it does a refused approval. The person's answer does not wait on that record.
+   */
+  async function auditRefusedDeny(record: ApprovalRecord, eligible: string[], context: ActionContext): Promise<void> {
+    try {
+      const accepted = await store.deny({
+        id: record.id,
+        userId: context.userId,
+        eligibleApprovers: eligible,
+        context: clickContext(context),
+        idempotencyKey: `deny-click:${record.id}:${context.userId}:${context.triggerId}`,
+      });
+      // Cannot happen with a list that leaves the person out; if it did, nothing runs, and the card must say so.
+      logger.error({ requestId: record.id, userId: context.userId }, 'the store accepted a deny the flow refused');
+      await cards.refresh(accepted.record).catch(() => {});
+    } catch (error) {
+      if (error instanceof ApprovalError) {
+        // The store may have expired the request on the way; the card then says so.
+        if (error.record && error.record.state !== record.state) await cards.refresh(error.record).catch(() => {});
+        return;
+      }
+      logger.error({ err: error, requestId: record.id }, 'could not audit a refused deny click');
+    }
+  }
+
   async function handleAction(actionId: ActionId, requestId: string, context: ActionContext): Promise<void> {
     switch (actionId) {
       case ACTION_IDS.approve: {
@@ -197,6 +225,7 @@ export function createExecFlow(
         if (!record) return await context.respond({ text: `:x: There is no request ${requestId}.` });
         const eligible = await eligibleFor(record);
         if (!eligible.includes(context.userId) && !eligible.includes('*')) {
+          await auditRefusedDeny(record, eligible, context);
           return await context.respond({
             text: `:no_entry: Only ${record.approval.approverGroups.join(', ')} can deny ${record.id}.`,
           });
@@ -346,8 +375,14 @@ export function createExecFlow(
     };
   }
 
+  /** A command that does not parse is refused by the listener; only the record of it is left to do. */
+  async function handleMalformed(typedText: string, why: string, context: InteractionContext): Promise<void> {
+    await reject(context, typedText, `malformed command: ${why}`);
+  }
+
   return {
     command: tracked(handleCommand),
+    malformed: tracked(handleMalformed),
     action: tracked(handleAction),
     viewSubmission: tracked(handleView),
     sweepExpired,

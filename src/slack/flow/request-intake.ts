@@ -108,6 +108,8 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       command: string;
       runbook?: string;
       timeoutMs?: number;
+      /** Asked before ECS resolved the target: see PolicyTarget.unresolved. */
+      unresolved?: boolean;
     },
   ): PolicyDecision {
     return evaluatePolicy(policy, {
@@ -119,6 +121,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
         ...(run.service ? { service: run.service } : {}),
         ...(run.taskId ? { taskId: run.taskId } : {}),
         ...(run.container ? { container: run.container } : {}),
+        ...(run.unresolved ? { unresolved: true } : {}),
       },
       command: run.command,
       ...(run.runbook ? { runbook: run.runbook } : {}),
@@ -126,6 +129,10 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
     });
   }
 
+  /**
+   * Audits a refusal. A store that cannot record it is logged, never passed on: the person still gets their answer,
+   * and nothing was created that could be left behind.
+   */
   async function reject(
     context: { userId: string; channelId: string },
     requestText: string,
@@ -144,8 +151,22 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
   }
 
   /**
-   * Checks, resolves, stores and announces one run request. The policy is asked twice: before touching AWS (so a
-   * forbidden request costs nothing), and again with the task's real service and container, which the approval binds.
+   * What the audit keeps of a refused request: the text as typed when it was typed (its hash is what an auditor can
+   * match), else a description of what a button or a form asked for.
+   */
+  function requestTextOf(run: PreparedRun, context: InteractionContext): string {
+    if (context.typedText !== undefined) return context.typedText;
+    if (run.runbook) return `run ${run.runbook}`;
+    const where = run.target.kind === 'service' ? run.target.service : run.target.taskId;
+    const container = run.target.container ? `:${run.target.container}` : '';
+    return `${run.clusterAlias}/${where}${container} -- ${run.command}`;
+  }
+
+  /**
+   * Checks, resolves, stores and announces one run request. The policy is asked twice: before touching AWS, with
+   * what is not known yet (a task's service, an unnamed container) left open, so a request no rule could allow costs
+   * nothing; and again with the task's real service and container, which the approval binds. Only that second answer
+   * can let a request through.
    */
   async function submit(run: PreparedRun, context: InteractionContext, reply: Reply): Promise<void> {
     if (run.runbook !== undefined) {
@@ -154,12 +175,12 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       const again = prepareRunbook(policy, run.runbook, run.params);
       const same = again.ok && again.run.command === run.command && again.run.target.clusterAlias === run.clusterAlias;
       if (!same) {
-        await reject(context, `run ${run.runbook}`, 'the request does not match what the runbook renders to');
+        await reject(context, requestTextOf(run, context), 'the request does not match what the runbook renders to');
         await reply(`:no_entry: That request does not match runbook "${run.runbook}"; nothing was run.`);
         return;
       }
     }
-    const requestText = `${run.runbook ? `run ${run.runbook}` : run.clusterAlias} -- ${run.command}`;
+    const requestText = requestTextOf(run, context);
     const userGroupIds = await groupsOf(context.userId);
     const first = decide(context.userId, userGroupIds, context.channelId, {
       clusterAlias: run.clusterAlias,
@@ -168,6 +189,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       command: run.command,
       ...(run.runbook ? { runbook: run.runbook } : {}),
       ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
+      unresolved: true,
     });
     if (first.effect === 'deny') {
       await reject(context, requestText, first.reason, first.rule);
@@ -210,6 +232,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
     }
     if (run.breakGlass) {
       if (!decision.approval) {
+        await reject(context, requestText, '--break-glass where no approval is needed', decision.rule);
         await reply(':information_source: This needs no approval, so --break-glass is not needed; run it without.');
         return;
       }
@@ -219,6 +242,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
         return;
       }
       if (!run.reason) {
+        await reject(context, requestText, '--break-glass without a reason', decision.rule);
         await reply(':warning: --break-glass needs a reason: add --reason "why this cannot wait".');
         return;
       }
@@ -379,7 +403,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
   async function handleExec(command: ExecCommand, context: InteractionContext, reply: Reply): Promise<void> {
     const target = targetOf(command.target);
     if ('error' in target) {
-      await reject(context, command.command, target.error);
+      await reject(context, context.typedText ?? command.command, target.error);
       await reply(`:x: ${target.error}`);
       return;
     }
@@ -407,6 +431,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
   ): Promise<void> {
     const rendered = runbookRun(name, given, options);
     if (!rendered.ok && 'error' in rendered) {
+      await reject(context, context.typedText ?? `run ${name}`, rendered.error);
       await reply(`:x: ${rendered.error}`);
       return;
     }
@@ -426,7 +451,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
         ...prepared.problems.map((p) => (p.param ? `• ${p.param}: ${p.message}` : `• ${p.message}`)),
         ...prepared.missing.map((m) => `• ${m}: missing`),
       ];
-      await reject(context, `run ${name}`, lines.join('; '));
+      await reject(context, context.typedText ?? `run ${name}`, lines.join('; '));
       await reply(`:x: Runbook "${name}" cannot run with these values:\n${lines.join('\n')}`);
       return;
     }

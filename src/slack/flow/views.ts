@@ -122,7 +122,13 @@ export function denied(decision: PolicyDecision): string {
 }
 
 export function explanation(decision: PolicyDecision, command: string): string {
-  const verdict = decision.effect === 'allow' ? ':white_check_mark: Allowed' : ':no_entry: Denied';
+  // A provisional allow must not read as a promise: the resolved task can still be refused.
+  const verdict =
+    decision.effect === 'deny'
+      ? ':no_entry: Denied'
+      : decision.pending
+        ? ':white_check_mark: Allowed so far (depends on the task it resolves to)'
+        : ':white_check_mark: Allowed';
   return [
     `${verdict} on \`${neutraliseSlackText(decision.targetLabel)}\`: \`${neutraliseSlackText(command).slice(0, 500)}\``,
     `Rule: *${neutraliseSlackText(decision.rule)}*`,

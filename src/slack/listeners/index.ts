@@ -18,6 +18,8 @@ export interface InteractionContext {
   triggerId: string;
   respond: Respond;
   client: WebClient;
+  /** What the person typed after the slash command, kept for the audit of a refusal; absent for clicks and modals. */
+  typedText?: string;
 }
 
 export interface ActionContext extends InteractionContext {
@@ -28,6 +30,8 @@ export interface ActionContext extends InteractionContext {
 /** What the product does with each kind of Slack input; the flow implements it, tests may pass their own. */
 export interface SlackHandlers {
   command(command: Exclude<SlashCommand, { kind: 'help' }>, context: InteractionContext): Promise<void>;
+  /** A slash command that does not parse; the person has been answered already, this keeps the record. */
+  malformed(typedText: string, why: string, context: InteractionContext): Promise<void>;
   action(actionId: ActionId, value: string, context: ActionContext): Promise<void>;
   viewSubmission(
     callbackId: CallbackId,
@@ -87,15 +91,6 @@ function viewValues(view: SlackViewAction['view']): Record<string, string | unde
 export function registerListeners(app: App, handlers: SlackHandlers, logger: Logger): void {
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
     const parsed = parseSlashCommand(command.text);
-    if (!parsed.ok) {
-      await ack(ephemeral(`:warning: ${parsed.error}.\nTry: ${parsed.hint}\n\n${USAGE}`));
-      return;
-    }
-    if (parsed.value.kind === 'help') {
-      await ack(ephemeral(USAGE));
-      return;
-    }
-    await ack();
     const context: InteractionContext = {
       userId: command.user_id,
       userName: command.user_name,
@@ -110,7 +105,21 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
         command.user_id,
         logger,
       ),
+      typedText: command.text,
     };
+    if (!parsed.ok) {
+      await ack(ephemeral(`:warning: ${parsed.error}.\nTry: ${parsed.hint}\n\n${USAGE}`));
+      // The answer is out first: a store that cannot record the refusal must not hold it up or change it.
+      await handlers
+        .malformed(command.text, parsed.error, context)
+        .catch((error: unknown) => logger.error({ err: error }, 'could not audit a malformed command'));
+      return;
+    }
+    if (parsed.value.kind === 'help') {
+      await ack(ephemeral(USAGE));
+      return;
+    }
+    await ack();
     try {
       await handlers.command(parsed.value, context);
     } catch (error) {

@@ -371,4 +371,22 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     expect((await store.get(request.id))?.state).toBe('succeeded');
     await click;
   });
+
+  it('answers a refusal as a refusal when the store cannot record it, and logs the lost audit entry', async () => {
+    class UnreachableAuditStore extends MemoryApprovalStore {
+      override async recordRejection(): Promise<never> {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+      }
+    }
+    const t = setup({ store: new UnreachableAuditStore() });
+    await slash(t, 'U0MALLORY', 'demo/web -- uptime');
+    await slash(t, 'U0ALICE', 'demo/worker --break-glass --reason "now" -- uptime');
+    await t.flow.malformed('demo/web --force -- ls', 'unknown option "--force"', t.ctx('U0ALICE'));
+    expect(t.replies).toHaveLength(2);
+    expect(t.replies[0]).toMatch(/^:no_entry: Not allowed: no rule allows this/);
+    expect(t.replies[1]).toMatch(/does not allow --break-glass/);
+    expect(t.replies.join('\n')).not.toMatch(/try again/i);
+    expect(t.logs.filter((line) => line.includes('could not audit a rejection'))).toHaveLength(3);
+    expect(t.ran).toHaveLength(0);
+  });
 });

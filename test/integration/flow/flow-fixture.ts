@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { type AuditEntry, toAuditEntry } from '../../../src/audit/audit-entry.js';
 import { LocalStack, type LocalStackOptions } from '../../../src/sandbox/local-stack.js';
 import type { StoredMessage } from '../../../src/sandbox/slack/types.js';
 
@@ -58,14 +61,17 @@ export interface FlowFixture {
   finalStatus(card: StoredMessage, timeoutMs?: number): Promise<StoredMessage>;
   /** Ephemeral texts shown to a user. */
   ephemerals(user: string): string[];
+  /** The bot's audit chain as stored in Redis, oldest first. */
+  auditEntries(): Promise<AuditEntry[]>;
 }
 
 export async function startFlow(redisUrl: string, overrides: Partial<LocalStackOptions> = {}): Promise<FlowFixture> {
   const logs: string[] = [];
+  const redisKeyPrefix = overrides.redisKeyPrefix ?? `test:${randomUUID()}:`;
   const stack = await LocalStack.start({
     configYaml: overrides.configYaml ?? FLOW_CONFIG,
     redisUrl,
-    redisKeyPrefix: `test:${randomUUID()}:`,
+    redisKeyPrefix,
     tuning: { liveTailIntervalMs: 1_000, liveTailDelayMs: 300, expirySweepIntervalMs: 0 },
     logDestination: new Writable({
       write(chunk, _encoding, callback) {
@@ -123,6 +129,18 @@ export async function startFlow(redisUrl: string, overrides: Partial<LocalStackO
     },
     ephemerals(user) {
       return stack.slack.ephemeralsFor(user, CHANNEL).map((message) => message.text);
+    },
+    async auditEntries() {
+      const redis = new Redis(redisUrl, { lazyConnect: true });
+      await redis.connect();
+      try {
+        const entries: AuditEntry[] = [];
+        const reader = new RedisApprovalStore(redis, { prefix: redisKeyPrefix }).auditReader();
+        for await (const raw of reader.entries()) entries.push(toAuditEntry(raw));
+        return entries;
+      } finally {
+        redis.disconnect();
+      }
     },
   };
   return fixture;

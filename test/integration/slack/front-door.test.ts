@@ -15,12 +15,14 @@ const BOT_TOKEN = 'xoxb-111-222-frontdoortokenvalue';
 let server: BotHttpServer;
 let slackStandIn: SlackStandIn;
 let handled: { kind: string; userId: string }[];
+let malformed: { typedText: string; why: string; userId: string }[];
 let logLines: string[];
 let registry: Registry;
 
 beforeEach(async () => {
   slackStandIn = await startSlackStandIn({ botToken: BOT_TOKEN });
   handled = [];
+  malformed = [];
   logLines = [];
   const logger = createLogger({
     level: 'debug',
@@ -34,6 +36,9 @@ beforeEach(async () => {
   const handlers: SlackHandlers = {
     command: async (command, context) => {
       handled.push({ kind: command.kind, userId: context.userId });
+    },
+    malformed: async (typedText, why, context) => {
+      malformed.push({ typedText, why, userId: context.userId });
     },
     action: async () => {},
     viewSubmission: async () => undefined,
@@ -85,6 +90,10 @@ describe('the Slack front door (HTTP receiver)', () => {
     expect(body.text).toContain('unknown option "--force"');
     expect(body.text).toContain('Try:');
     expect(handled).toEqual([]);
+    // Answered by the front door, and still handed on whole so the refusal is audited.
+    expect(malformed).toEqual([
+      { typedText: 'prod/api --force -- ls', why: 'unknown option "--force"', userId: 'U0ALICE' },
+    ]);
   });
 
   it('hands a well-formed request to the product after acknowledging it', async () => {

@@ -286,3 +286,124 @@ describe('the shipped example keeps task credentials in the container', () => {
     expect(error.userMessage).toBe('Not allowed: denied by rule "no-credential-dumps".');
   });
 });
+
+describe('a target not resolved yet: task ids, task ARNs and unnamed containers', () => {
+  const policy = loadConfigFile(
+    `
+clusters:
+  demo: { cluster: demo, region: us-east-1 }
+groups:
+  devs: { users: [U0DEV] }
+rules:
+  - name: no-shell-in-db
+    effect: deny
+    targets: ["demo/db"]
+  - name: no-debug-container
+    effect: deny
+    targets: ["demo/*:debug"]
+  - name: web-app
+    effect: allow
+    who: [devs]
+    targets: ["demo/web:app"]
+    commands: ["*"]
+  - name: worker
+    effect: allow
+    who: [devs]
+    targets: ["demo/worker"]
+    commands: ["*"]
+`,
+    'unresolved.yml',
+  );
+  const taskId = '0123456789abcdef0123456789abcdef';
+  const ask = (target: PolicyRequest['target'], userId = 'U0DEV') =>
+    evaluatePolicy(policy, { userId, userGroupIds: [], channelId: 'C0X', target, command: 'uptime' });
+
+  it.each<[string, PolicyRequest['target'], Partial<ReturnType<typeof evaluatePolicy>>]>([
+    [
+      'a task id with no container could be the web app',
+      { clusterAlias: 'demo', taskId, unresolved: true },
+      {
+        effect: 'allow',
+        rule: 'web-app',
+        targetLabel: `demo/${taskId}`,
+        pending: { unknown: ['service', 'container'], denyRules: ['no-shell-in-db', 'no-debug-container'] },
+      },
+    ],
+    [
+      'a task id with a container only the worker rule allows',
+      { clusterAlias: 'demo', taskId, container: 'sidecar', unresolved: true },
+      { effect: 'allow', rule: 'worker', pending: { unknown: ['service'], denyRules: ['no-shell-in-db'] } },
+    ],
+    [
+      'a service with no container, under a rule about one container',
+      { clusterAlias: 'demo', service: 'web', unresolved: true },
+      { effect: 'allow', rule: 'web-app', pending: { unknown: ['container'], denyRules: ['no-debug-container'] } },
+    ],
+    [
+      'a target typed in full is not pending',
+      { clusterAlias: 'demo', service: 'web', container: 'app', unresolved: true },
+      { effect: 'allow', rule: 'web-app', reason: 'allowed by rule "web-app"; no approval needed' },
+    ],
+    [
+      'a deny that surely applies refuses before resolution',
+      { clusterAlias: 'demo', service: 'db', unresolved: true },
+      { effect: 'deny', rule: 'no-shell-in-db' },
+    ],
+    [
+      'a deny on the typed container refuses before resolution',
+      { clusterAlias: 'demo', taskId, container: 'debug', unresolved: true },
+      { effect: 'deny', rule: 'no-debug-container' },
+    ],
+    [
+      'a container no allow rule could cover',
+      { clusterAlias: 'demo', service: 'web', container: 'nginx', unresolved: true },
+      { effect: 'deny', rule: 'default-deny' },
+    ],
+  ])('before resolution, %s', (_name, target, expected) => {
+    expect(ask(target)).toMatchObject(expected);
+  });
+
+  it('someone no allow rule is for is refused before resolution, whatever the task turns out to be', () => {
+    expect(ask({ clusterAlias: 'demo', taskId, unresolved: true }, 'U0OUTSIDER')).toMatchObject({
+      effect: 'deny',
+      rule: 'default-deny',
+    });
+  });
+
+  it.each<[string, 'allow' | 'deny', string, PolicyRequest['target']]>([
+    [
+      'the web task, app container',
+      'allow',
+      'web-app',
+      { clusterAlias: 'demo', service: 'web', taskId, container: 'app' },
+    ],
+    [
+      'the web task, debug container',
+      'deny',
+      'no-debug-container',
+      { clusterAlias: 'demo', service: 'web', container: 'debug' },
+    ],
+    [
+      'the web task, another container',
+      'deny',
+      'default-deny',
+      { clusterAlias: 'demo', service: 'web', container: 'nginx' },
+    ],
+    ['a db task', 'deny', 'no-shell-in-db', { clusterAlias: 'demo', service: 'db', taskId, container: 'app' }],
+    ['a task in no service', 'deny', 'default-deny', { clusterAlias: 'demo', taskId, container: 'app' }],
+  ])('once resolved the answer is final: %s → %s by %s', (_name, effect, rule, target) => {
+    const decision = ask(target);
+    expect(decision).toMatchObject({ effect, rule });
+    expect(decision.pending).toBeUndefined();
+  });
+
+  it('says what the provisional answer waits for, and never asks to name a container it could not know', () => {
+    const decision = ask({ clusterAlias: 'demo', taskId, unresolved: true });
+    expect(decision.reason).toBe(
+      'allowed by rule "web-app"; no approval needed; checked again once the task\'s service and the container ' +
+        'are known (rule "no-shell-in-db" or "no-debug-container" refuses it if they match it)',
+    );
+    const refused = ask({ clusterAlias: 'demo', service: 'api', unresolved: true });
+    expect(refused.reason).not.toContain('name the container');
+  });
+});

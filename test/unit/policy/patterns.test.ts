@@ -42,7 +42,11 @@ describe('command patterns', () => {
 });
 
 describe('target patterns', () => {
-  const subject = (clusterAlias: string, name: string, container?: string) => ({ clusterAlias, name, container });
+  const subject = (clusterAlias: string, name: string | undefined, container?: string) => ({
+    clusterAlias,
+    name,
+    container,
+  });
 
   it.each<[string, ReturnType<typeof subject>, boolean]>([
     ['*', subject('prod', 'web', 'app'), true],
@@ -58,16 +62,24 @@ describe('target patterns', () => {
     ['*/web', subject('staging', 'web'), true],
     ['pr?d/web', subject('prod', 'web'), true],
   ])('%s vs %j → %s', (pattern, target, expected) => {
-    expect(compileTargetPattern(pattern).matches(target, 'no')).toBe(expected);
+    expect(compileTargetPattern(pattern).match(target)).toBe(expected ? 'yes' : 'no');
   });
 
-  it('a pattern about one container: an unknown container fails an allow and matches a deny', () => {
-    const matcher = compileTargetPattern('prod/web:app');
-    expect(matcher.matches(subject('prod', 'web'), 'no')).toBe(false);
-    expect(matcher.matches(subject('prod', 'web'), 'yes')).toBe(true);
+  it.each<[string, ReturnType<typeof subject>, 'yes' | 'no' | 'unknown']>([
+    ['prod/web:app', subject('prod', 'web'), 'unknown'],
+    ['prod/web:*', subject('prod', 'web'), 'yes'],
+    ['prod/web', subject('prod', undefined), 'unknown'],
+    ['prod/web:app', subject('prod', undefined), 'unknown'],
+    ['prod/*', subject('prod', undefined), 'yes'],
+    ['prod/*:app', subject('prod', undefined), 'unknown'],
+    ['prod/*:app', subject('prod', undefined, 'envoy'), 'no'],
+    ['prod/web', subject('staging', undefined), 'no'],
+    ['prod/web:app', subject('prod', 'worker'), 'no'],
+  ])('a part not known yet: %s vs %j → %s', (pattern, target, expected) => {
+    expect(compileTargetPattern(pattern).match(target)).toBe(expected);
   });
 
   it('a wildcard never crosses the / or : between parts', () => {
-    expect(compileTargetPattern('prod*/web').matches(subject('prod/x', 'web'), 'no')).toBe(false);
+    expect(compileTargetPattern('prod*/web').match(subject('prod/x', 'web'))).toBe('no');
   });
 });

@@ -172,6 +172,60 @@ describe('ecs-exec policy explain', () => {
     expect(result.out).toContain('ALLOW by rule "prod-with-approval"');
   });
 
+  const PER_CONTAINER = file(
+    'per-container.yml',
+    `clusters:
+  demo: { cluster: demo, region: us-east-1 }
+groups:
+  devs: { users: [U0DEV] }
+rules:
+  - name: no-debug-container
+    effect: deny
+    targets: ["demo/*:debug"]
+  - name: web-app
+    effect: allow
+    who: [devs]
+    targets: ["demo/web:app"]
+    commands: ["*"]
+`,
+  );
+  const TASK_ID = '0123456789abcdef0123456789abcdef';
+
+  it.each([
+    ['a task id', `demo/${TASK_ID}`, "the task's service and the container"],
+    ['a task ARN', `arn:aws:ecs:us-east-1:111122223333:task/demo/${TASK_ID}`, "the task's service and the container"],
+    ['a service without a container', 'demo/web', 'the container'],
+  ])(
+    'explains %s under a rule about one container as allowed so far, not as "name the container"',
+    async (_name, target, unknown) => {
+      const result = await run(['explain', '--file', PER_CONTAINER, '--user', 'U0DEV', target, '--', 'uptime']);
+      expect(result.code).toBe(0);
+      expect(result.out).toContain('ALLOW (so far) by rule "web-app"');
+      expect(result.out).toContain(`depends on:  ${unknown}, known only once the task is resolved`);
+      expect(result.out).toContain('may deny:    "no-debug-container", if the resolved target matches them');
+      expect(result.out).not.toContain('name the container');
+    },
+  );
+
+  it('explains a target typed in full as final', async () => {
+    const result = await run(['explain', '--file', PER_CONTAINER, '--user', 'U0DEV', 'demo/web:app', '--', 'uptime']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('ALLOW by rule "web-app"');
+    expect(result.out).not.toContain('depends on');
+    const debug = await run([
+      'explain',
+      '--file',
+      PER_CONTAINER,
+      '--user',
+      'U0DEV',
+      `demo/${TASK_ID}:debug`,
+      '--',
+      'id',
+    ]);
+    expect(debug.code).toBe(1);
+    expect(debug.out).toContain('DENY by rule "no-debug-container"');
+  });
+
   it.each([
     [['explain', '--file', SKETCH, 'prod/web', '--', 'id'], '--user is required'],
     [['explain', '--file', SKETCH, '--user', 'U1', 'prod/web'], 'the command is missing after --'],

@@ -299,6 +299,26 @@ export function evaluatePolicy(policy: PolicyConfig, request: PolicyRequest): Po
   return deny(DEFAULT_DENY, `no rule allows this; ${nearMiss(misses)}${unknownContainer}`, label, limit);
 }
 
+/**
+ * Whether a person may look at a service at all, as `/ecs-exec doctor` does: some allow rule covers them, this
+ * channel and the service (any container, any command). The checklist names tasks and their settings, so it is for
+ * the people who may run something there, not for everyone in the workspace.
+ */
+export function mayInspectService(
+  policy: PolicyConfig,
+  request: PolicyUser & { channelId: string; clusterAlias: string; service: string },
+): boolean {
+  if (!policy.clusters[request.clusterAlias]) return false;
+  const subject: TargetSubject = { clusterAlias: request.clusterAlias, name: request.service, container: undefined };
+  return rulesOf(policy).some((compiled) => {
+    const { rule } = compiled;
+    if (rule.effect !== 'allow') return false;
+    if (rule.who && !isMemberOfAny(policy, rule.who, request)) return false;
+    if (rule.channels && !rule.channels.includes(request.channelId)) return false;
+    return targetMatchOf(compiled, subject) !== 'no';
+  });
+}
+
 /** The alias of the configured cluster with this name or ARN (a task ARN names the real cluster, not the alias). */
 export function clusterAliasFor(policy: PolicyConfig, clusterNameOrArn: string, region?: string): string | undefined {
   for (const [alias, cluster] of Object.entries(policy.clusters)) {

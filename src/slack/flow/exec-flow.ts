@@ -2,6 +2,8 @@ import type { ApprovalRecord, TransitionResult } from '../../approval/approval-p
 import { currentBindingDigest } from '../../approval/binding-digest.js';
 import { ApprovalError, WrongStateError } from '../../approval/errors.js';
 import { toUserMessage } from '../../errors.js';
+import { neutraliseSlackText } from '../../output/neutralise.js';
+import { mayInspectService } from '../../policy/evaluate.js';
 import { eligibleApprovers } from '../../policy/groups.js';
 import { prepareRunbook, runbooksVisibleTo } from '../../policy/runbooks.js';
 import { ACTION_IDS, type ActionId, CALLBACK_IDS, type CallbackId } from '../ids.js';
@@ -125,6 +127,20 @@ export function createExecFlow(
         const target = targetOf(command.target);
         if ('error' in target) return await reply(`:x: ${target.error}`);
         if (command.target.kind !== 'service') return await reply(':x: doctor takes <cluster>/<service>.');
+        const inspectable = mayInspectService(policy, {
+          userId: context.userId,
+          userGroupIds: await groupsOf(context.userId),
+          channelId: context.channelId,
+          clusterAlias: target.clusterAlias,
+          service: command.target.service,
+        });
+        if (!inspectable) {
+          const shown = `${target.clusterAlias}/${command.target.service}`;
+          await reject(context, `doctor ${shown}`, 'no rule lets this person run anything on this service here');
+          return await reply(
+            `:no_entry: No rule lets you run anything on ${neutraliseSlackText(shown)} here, so the bot will not inspect it for you.`,
+          );
+        }
         const { cluster } = target;
         const checks = await deps.engine.doctor(cluster, command.target.service, { userId: context.userId });
         return await reply(views.doctor(target.clusterAlias, command.target.service, checks));

@@ -87,6 +87,7 @@ function setup(
     async openModal() {},
   };
   const ran: string[] = [];
+  const inspected: string[] = [];
   const engine: ExecEngine = {
     async resolve(cluster, target) {
       const service = target.kind === 'service' ? target.service : 'x';
@@ -107,7 +108,8 @@ function setup(
       }
       return { outcome: 'completed', exitCode: 0, target: {} as never, sessionId: 'sess-1', bytes: 7 };
     },
-    async doctor() {
+    async doctor(cluster, service) {
+      inspected.push(`${cluster.cluster}/${service}`);
       return [];
     },
   };
@@ -145,7 +147,7 @@ function setup(
     messageTs: undefined,
     ...extra,
   });
-  return { flow, store, calls, ran, logs, replies, ctx, config };
+  return { flow, store, calls, ran, inspected, logs, replies, ctx, config };
 }
 
 async function slash(t: ReturnType<typeof setup>, user: string, text: string) {
@@ -299,6 +301,19 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     await t.flow.action('ecs_exec_approve', request.id, click());
     expect(t.replies.at(-1)).toBe(`:no_entry: ${request.id} is already succeeded (approved by <@U0BOB>).`);
     expect(t.ran).toEqual(['app: uptime']);
+    await t.flow.close();
+  });
+
+  it('inspects a service only for someone who may run something on it', async () => {
+    const t = setup();
+    await slash(t, 'U0CAROL', 'doctor demo/web');
+    expect(t.replies.at(-1)).toMatch(/^:no_entry: No rule lets you run anything on demo\/web here/);
+    expect(t.inspected).toEqual([]);
+    const audited = [];
+    for await (const entry of t.store.auditReader().entries()) audited.push(entry.fields);
+    expect(audited).toEqual([expect.objectContaining({ action: 'reject', actor: 'U0CAROL' })]);
+    await slash(t, 'U0ALICE', 'doctor demo/web');
+    expect(t.inspected).toEqual(['demo/web']);
     await t.flow.close();
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/load-config.js';
 import { PolicyDeniedError } from '../../../src/policy/errors.js';
-import { evaluatePolicy, type PolicyRequest } from '../../../src/policy/evaluate.js';
+import { evaluatePolicy, mayInspectService, type PolicyRequest } from '../../../src/policy/evaluate.js';
 import { PRODUCT_SKETCH } from './fixtures.js';
 
 const policy = loadConfigFile(PRODUCT_SKETCH, 'product.md');
@@ -405,5 +405,18 @@ rules:
     );
     const refused = ask({ clusterAlias: 'demo', service: 'api', unresolved: true });
     expect(refused.reason).not.toContain('name the container');
+  });
+});
+
+describe('who may inspect a service (doctor)', () => {
+  it.each([
+    ['an SRE, prod/web, any channel', SRE_MEMBER, 'C0INCIDENT', 'prod', 'web', true],
+    ['on-call, prod/worker', ONCALL, 'C0INCIDENT', 'prod', 'worker', true],
+    ['an outsider, prod/web', OUTSIDER, 'C0INCIDENT', 'prod', 'web', false],
+    ['anyone, staging, in the staging channel', OUTSIDER, 'C0STAGING', 'staging', 'web', true],
+    ['anyone, staging, elsewhere', OUTSIDER, 'C0INCIDENT', 'staging', 'web', false],
+    ['an SRE, a cluster the config does not have', SRE_MEMBER, 'C0INCIDENT', 'nowhere', 'web', false],
+  ])('%s → %s', (_case, user, channelId, clusterAlias, service, expected) => {
+    expect(mayInspectService(policy, { ...user, channelId, clusterAlias, service })).toBe(expected);
   });
 });

@@ -136,7 +136,8 @@ export function execStatusLine(input: Omit<ExecResultInput, 'output' | 'previewL
   const mention = input.cancelledBy ? slackUserMention(input.cancelledBy) : undefined;
   const who = mention ? ` by ${mention}` : '';
   const head = {
-    succeeded: `✅ ${exit}`,
+    // Without an exit status (no shell wrap) nothing says the command succeeded, so no ✅ either.
+    succeeded: input.exitCode === undefined ? `🔚 finished, ${exit}` : `✅ ${exit}`,
     failed: `❌ ${exit}`,
     timed_out: `⏱ timed out after ${duration}`,
     cancelled: `⛔ cancelled${who}`,

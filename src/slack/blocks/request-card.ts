@@ -33,6 +33,17 @@ const STATE_LABEL: Readonly<Record<RequestState, string>> = {
   error: '❗ Could not start',
 };
 
+/**
+ * The state as the card heads it. A run that ended without an exit status (no shell wrap: `shell: none` or
+ * `--no-wrap`) is stored as succeeded, but nothing says it was exit 0, so the card does not claim success.
+ */
+function stateLabel(record: ApprovalRecord): string {
+  if (record.state === 'succeeded' && record.result && record.result.exitCode === undefined) {
+    return '🔚 Finished, exit code unknown';
+  }
+  return STATE_LABEL[record.state];
+}
+
 /** Escapes text typed by a user so Slack shows it literally: no mentions, links, dates or broken code fences. */
 const inert = neutraliseSlackText;
 
@@ -172,7 +183,7 @@ export function requestCardBlocks(
   }
   blocks.push({
     type: 'header',
-    text: { type: 'plain_text', text: `${STATE_LABEL[record.state]} · ecs-exec ${record.id}` },
+    text: { type: 'plain_text', text: `${stateLabel(record)} · ecs-exec ${record.id}` },
   });
 
   const target = record.target;
@@ -225,6 +236,6 @@ export function requestCardBlocks(
 
   const summary = fitInert(record.command.split('\n')[0] ?? '', 200);
   const banner = record.breakGlass ? 'BREAK-GLASS ' : '';
-  const text = `${banner}ecs-exec ${record.id} by ${user(record.requester)}: ${STATE_LABEL[record.state]}: ${summary}`;
+  const text = `${banner}ecs-exec ${record.id} by ${user(record.requester)}: ${stateLabel(record)}: ${summary}`;
   return { text: text.slice(0, CARD_LIMITS.fallbackText), blocks };
 }

@@ -52,7 +52,7 @@ describe('execStatusLine', () => {
   it.each([
     [{ outcome: 'succeeded', exitCode: 0 }, '✅ exit 0 · 1m 5s · 2.0 KiB'],
     [{ outcome: 'failed', exitCode: 2 }, '❌ exit 2 · 1m 5s · 2.0 KiB'],
-    [{ outcome: 'succeeded' }, '✅ exit code unknown · 1m 5s · 2.0 KiB'],
+    [{ outcome: 'succeeded' }, '🔚 finished, exit code unknown · 1m 5s · 2.0 KiB'],
     [{ outcome: 'timed_out', detail: 'limit 1m' }, '⏱ timed out after 1m 5s · 1m 5s · 2.0 KiB — limit 1m'],
     [{ outcome: 'cancelled', cancelledBy: 'U0ABC123' }, '⛔ cancelled by <@U0ABC123> · 1m 5s · 2.0 KiB'],
     [

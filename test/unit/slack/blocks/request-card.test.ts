@@ -93,6 +93,14 @@ describe('request card', () => {
     expect(text).toContain('aws s3 ls --access-key [REDACTED');
   });
 
+  it('does not claim success for a run that ended without an exit status', () => {
+    const unknown = record({ state: 'succeeded', result: { bytes: 10, sha256: 'x', redactions: 0 } });
+    const known = record({ state: 'succeeded', result: { exitCode: 0, bytes: 10, sha256: 'x', redactions: 0 } });
+    expect(requestCardBlocks(unknown, { nowMs: NOW }).text).toContain('🔚 Finished, exit code unknown');
+    expect(requestCardBlocks(unknown, { nowMs: NOW }).text).not.toContain('✅');
+    expect(requestCardBlocks(known, { nowMs: NOW }).text).toContain('✅ Succeeded');
+  });
+
   it('offers Approve, Deny and Cancel carrying the request id while waiting', () => {
     expect(actionsOf(requestCardBlocks(record()).blocks)).toEqual([
       { action_id: 'ecs_exec_approve', value: 'r-7f3k2m' },

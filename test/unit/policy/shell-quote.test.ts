@@ -89,8 +89,11 @@ describe('shellQuote', () => {
   });
 });
 
+// Hundreds of real `sh` processes each: on a loaded machine that takes far longer than the default 5 s.
+const SPAWNING_PROPERTY = { timeout: 120_000 };
+
 describe('runbook commands run by sh', () => {
-  it('every accepted string value reaches the command as exactly one literal argument', () => {
+  it('every accepted string value reaches the command as exactly one literal argument', SPAWNING_PROPERTY, () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (value) => {
         const prepared = prepareRunbook(policy, 'echo', { value });
@@ -103,7 +106,7 @@ describe('runbook commands run by sh', () => {
     );
   });
 
-  it('values glued to text, repeated, and typed int/bool stay literal too', () => {
+  it('values glued to text, repeated, and typed int/bool stay literal too', SPAWNING_PROPERTY, () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'grapheme', maxLength: 60 }),

@@ -96,7 +96,10 @@ export async function startBotWith(
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.warn({ err: error.message }, 'redis subscriber connection problem'));
     await subscriber.connect();
-    runSignals = new RedisRunSignals(redis, subscriber, `${options.redisKeyPrefix ?? 'ecs-exec:'}run-signals`);
+    const redisSignals = new RedisRunSignals(redis, subscriber, `${options.redisKeyPrefix ?? 'ecs-exec:'}run-signals`);
+    // Take work only once a Stop sent by another replica is sure to reach this one.
+    await redisSignals.ready();
+    runSignals = redisSignals;
   } else {
     logger.warn(
       'REDIS_URL is not set: using the embedded in-process store. It suits ONE replica only; approvals and audit ' +

@@ -100,6 +100,15 @@ export class RedisRunSignals implements RunSignals {
     if (subscriber.status === 'ready') connectedOnce = true;
   }
 
+  /**
+   * Resolves once Redis has confirmed the subscription: from then on a stop published by any replica reaches this
+   * one. Before that, only the remembered key (read with the heartbeat) would tell it.
+   * @throws the subscription's error when Redis refused it
+   */
+  async ready(): Promise<void> {
+    await this.subscribed;
+  }
+
   private stopKey(requestId: string): string {
     return `${this.channel}:stop:${requestId}`;
   }

@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { BotMetrics } from '../shared/bot-metrics.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
+import { checkSlackHeaders, hasValidSlackSignature, readRawBody, type SlackRequestRefusal } from './verify-request.js';
 
 /** The Slack side of the settings, already validated by loadConfig. */
 export interface SlackSettings {
@@ -12,6 +14,8 @@ export interface SlackSettings {
   appToken?: string;
   /** Web API base URL (`https://slack.com/api/` in production, a stand-in in tests and the playground). */
   apiUrl?: string;
+  /** The clock request timestamps are judged against (HTTP mode); the system clock unless a test fixes time. */
+  clock?: Clock;
 }
 
 export interface SlackApp {
@@ -38,9 +42,6 @@ export function slackClientOptions(apiUrl: string | undefined): WebClientOptions
     timeout: 15_000,
   };
 }
-
-/** Slack's replay window, applied in both directions (Bolt itself only refuses timestamps in the past). */
-const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
 /** Bolt's logger interface over our pino logger, so Bolt's own lines are JSON and redacted like ours. */
 function toBoltLogger(logger: Logger): BoltLogger {
@@ -105,8 +106,12 @@ export function createSlackApp(
   }
 
   if (!settings.signingSecret) throw new Error('HTTP mode needs a signing secret');
+  const signingSecret = settings.signingSecret;
+  const clock = settings.clock ?? systemClock;
   const receiver = new HTTPReceiver({
-    signingSecret: settings.signingSecret,
+    signingSecret,
+    // Checked below, before Bolt sees the request: Bolt judges timestamps by its own clock and only in one direction.
+    signatureVerification: false,
     endpoints: '/slack/events',
     logger: boltLogger,
     // Acknowledge as soon as the listener calls ack(); the work continues after the response.
@@ -115,26 +120,35 @@ export function createSlackApp(
   });
   const app = appWith(receiver);
 
+  const refuse = (req: IncomingMessage, res: ServerResponse, reason: SlackRequestRefusal, log: object): void => {
+    logger.warn({ path: req.url, ...log }, 'refused unsigned or stale Slack request');
+    req.resume();
+    res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid signature\n');
+    metrics?.slackRequestRefused(reason);
+  };
   const handleSlackRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const timestamp = Number(req.headers['x-slack-request-timestamp']);
-    const skew = Math.abs(Date.now() / 1_000 - timestamp);
-    if (!Number.isFinite(timestamp) || skew > MAX_CLOCK_SKEW_SECONDS || !req.headers['x-slack-signature']) {
-      logger.warn(
-        { path: req.url, skewSeconds: Number.isFinite(skew) ? Math.round(skew) : null },
-        'refused unsigned or stale Slack request',
-      );
-      req.resume();
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid signature\n');
-      metrics?.slackRequestRefused('stale_or_unsigned');
+    const headers = checkSlackHeaders(req.headers, clock.now());
+    if (!headers.ok) {
+      const skew = headers.skewSeconds;
+      refuse(req, res, 'stale_or_unsigned', { skewSeconds: skew === null ? null : Math.round(skew) });
       return;
     }
-    // Bolt checks the signature itself and answers 401 when it does not match; that answer is what gets counted.
-    if (metrics) {
-      res.once('finish', () => {
-        if (res.statusCode === 401) metrics.slackRequestRefused('bad_signature');
-      });
-    }
-    receiver.requestListener(req, res);
+    readRawBody(req).then(
+      (rawBody) => {
+        if (!hasValidSlackSignature(signingSecret, req.headers, rawBody)) {
+          refuse(req, res, 'bad_signature', {});
+          return;
+        }
+        // Bolt takes a request whose `rawBody` is already read as it is (its BufferedIncomingMessage).
+        Object.assign(req, { rawBody });
+        receiver.requestListener(req, res);
+      },
+      (error: unknown) => {
+        const tooLarge = error instanceof RangeError;
+        logger.warn({ path: req.url, err: String(error) }, 'could not read a Slack request body');
+        res.writeHead(tooLarge ? 413 : 400, { connection: 'close' }).end();
+      },
+    );
   };
   return { app, mode: 'http', handleSlackRequest, start: async () => {}, stop: async () => {} };
 }

@@ -21,6 +21,9 @@ describe('stop signals between replicas', () => {
     const other = new RedisRunSignals(connect(), connect(), channel);
     const seen: string[] = [];
     owner.onStop((requestId, by) => seen.push(`${requestId} by ${by}`));
+    // Pub/sub keeps nothing for a subscription Redis has not confirmed yet; on a busy machine the other replica's
+    // connection can be ready first.
+    await owner.ready();
     await other.requestStop('r-abc123', 'U0ALICE');
     await expect.poll(() => seen).toEqual(['r-abc123 by U0ALICE']);
     await owner.close();
@@ -40,7 +43,7 @@ describe('stop signals between replicas', () => {
     owner.onReconnect(() => {
       void owner.stopRequestedBy('r-missed1').then((by) => caughtUp.push(`r-missed1 by ${by}`));
     });
-    await expect.poll(() => ownerSubscriber.status).toBe('ready');
+    await owner.ready();
     const admin = connect();
     const line = String(await admin.client('LIST'))
       .split('\n')

@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Authorize,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  type Receiver,
+  SocketModeReceiver,
+} from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { BotMetrics } from '../shared/bot-metrics.js';
 import type { Logger } from '../shared/logger.js';
@@ -12,6 +20,12 @@ export interface SlackSettings {
   appToken?: string;
   /** Web API base URL (`https://slack.com/api/` in production, a stand-in in tests and the playground). */
   apiUrl?: string;
+  /**
+   * Bolt's authorization. Without it Bolt, given only the token, calls `auth.test` before every request it handles
+   * (with token verification off it never keeps the answer), putting a Slack round trip in front of every ack;
+   * main.ts passes the bot identity cache's.
+   */
+  authorize?: Authorize<boolean>;
 }
 
 export interface SlackApp {
@@ -74,9 +88,10 @@ export function createSlackApp(
 ): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const appWith = (receiver: Receiver): App => {
-    // Token verification (auth.test) is left to /readyz, so starting never depends on Slack answering.
+    // Token verification (auth.test) is left to the identity cache and /readyz, so starting never depends on Slack
+    // answering.
     const app = new App({
-      token: settings.botToken,
+      ...(settings.authorize ? { authorize: settings.authorize } : { token: settings.botToken }),
       receiver,
       logger: boltLogger,
       clientOptions: slackClientOptions(settings.apiUrl),

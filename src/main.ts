@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
@@ -20,6 +19,7 @@ import { systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
 import { createAuditChannelSink } from './slack/audit-channel.js';
+import { type BotIdentityCache, createBotIdentityCache, ObservedWebClient } from './slack/bot-identity.js';
 import { createExecFlow } from './slack/flow/exec-flow.js';
 import type { FlowTuning } from './slack/flow/flow-deps.js';
 import { type ReadinessCheck, startBotHttpServer } from './slack/http-server.js';
@@ -58,7 +58,15 @@ export async function startBotWith(
   let runSignals: RunSignals;
   /** Set only where a stored claim cannot be forgotten (see FlowDeps.startOrphansAfterMs). */
   let startOrphansAfterMs: number | undefined;
-  const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl));
+  // Every failed Web API call is shown to the identity cache, so a revoked token is noticed whoever met it first.
+  let identity: BotIdentityCache | undefined;
+  const client = new ObservedWebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl), (error) =>
+    identity?.observe(error),
+  );
+  identity = createBotIdentityCache({ client, botToken: config.slack.botToken, clock: systemClock, logger });
+  const botIdentity = identity;
+  // Asked once now, not before every request; a Slack that does not answer yet must not keep the bot from starting.
+  botIdentity.refresh().catch((error: unknown) => logger.warn({ err: error }, 'could not ask Slack who the bot is'));
   const notifier = new WebSlackNotifier(client, { logger });
   const auditChannel = config.policy.audit.channel
     ? createAuditChannelSink(notifier, config.policy.audit.channel, logger)
@@ -133,6 +141,7 @@ export async function startBotWith(
       ...(config.slack.mode === 'http' ? { signingSecret: config.slack.signingSecret } : {}),
       ...(config.slack.mode === 'socket' ? { appToken: config.slack.appToken } : {}),
       ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+      authorize: botIdentity.authorize,
     },
     flow,
     logger,
@@ -142,8 +151,9 @@ export async function startBotWith(
   const readiness: ReadinessCheck[] = [
     {
       name: 'slack',
+      // The probe is also what keeps the cached identity current.
       check: async () => {
-        await client.auth.test();
+        await botIdentity.refresh();
       },
     },
   ];

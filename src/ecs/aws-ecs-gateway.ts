@@ -6,9 +6,9 @@ import {
   type ECSClient,
   ExecuteCommandCommand,
   ListTasksCommand,
-  type Task,
 } from '@aws-sdk/client-ecs';
 import { type Clock, systemClock } from '../shared/clock.js';
+import { definedOnly, toEcsError, toEcsTask } from './aws-ecs-mapping.js';
 import type {
   DescribeTasksResult,
   EcsCluster,
@@ -21,22 +21,7 @@ import type {
   ReadOptions,
 } from './ecs-port.js';
 import { taskIdOf } from './ecs-port.js';
-import {
-  ClusterNotFoundError,
-  EcsAccessDeniedError,
-  EcsBudgetExceededError,
-  EcsClientError,
-  EcsError,
-  EcsInvalidParameterError,
-  EcsNoCredentialsError,
-  EcsServerError,
-  EcsThrottledError,
-  EcsUnexpectedError,
-  EcsUnreachableError,
-  ExecNotEnabledError,
-  ServiceNotFoundError,
-  TargetNotConnectedError,
-} from './errors.js';
+import { ClusterNotFoundError, EcsBudgetExceededError, EcsUnexpectedError, EcsUnreachableError } from './errors.js';
 import { ApiBudget, type BudgetClass, backoffDelay, sleep } from './rate-budget.js';
 
 /** DescribeTasks accepts at most this many tasks per call. */
@@ -64,10 +49,22 @@ export interface AwsEcsGatewayOptions {
   random?: () => number;
 }
 
+/**
+ * How long a task list or a described task is reused. A burst of requests for one service (an incident channel, a
+ * runbook fired by many at once) then costs one ListTasks and one DescribeTasks per few seconds, not per request;
+ * a task seen stopping by the watcher, or whose ExecuteCommand failed, is dropped from the cache at once.
+ */
+export const DEFAULT_CACHE_TTL_MS = 5_000;
+
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4_000 };
 
 interface CachedTask {
   task: EcsTask | undefined;
+  at: number;
+}
+
+interface CachedList {
+  arns: string[];
   at: number;
 }
 
@@ -87,18 +84,65 @@ export class AwsEcsGateway implements EcsGateway {
   private readonly random: () => number;
   private readonly taskCache = new Map<string, CachedTask>();
   private readonly pending = new Map<string, PendingBatch>();
+  /** Describes on the wire, by cluster and task id: a second ask for the same task joins the first. */
+  private readonly describing = new Map<string, Promise<EcsTask | undefined>>();
+  private readonly listCache = new Map<string, CachedList>();
+  /** ListTasks calls on the wire, by query: identical concurrent lookups share one call. */
+  private readonly listing = new Map<string, Promise<string[]>>();
+  /** Bumped by every invalidation, so an answer sent for before it is not cached after it. */
+  private generation = 0;
 
   constructor(options: AwsEcsGatewayOptions) {
     this.client = options.client;
     this.region = options.region;
     this.clock = options.clock ?? systemClock;
     this.budget = options.budget ?? new ApiBudget(this.clock);
-    this.cacheTtlMs = options.cacheTtlMs ?? 2_000;
+    this.cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.random = options.random ?? Math.random;
   }
 
-  async listTasks(query: {
+  async listTasks(
+    query: { cluster: string; serviceName?: string; desiredStatus?: 'RUNNING' | 'STOPPED' },
+    options: ReadOptions = {},
+  ): Promise<string[]> {
+    const maxAge = options.maxAgeMs ?? this.cacheTtlMs;
+    const key = [query.cluster, query.serviceName ?? '', query.desiredStatus ?? 'RUNNING'].join('\u0000');
+    const cached = this.listCache.get(key);
+    if (cached && maxAge > 0 && this.clock.now() - cached.at <= maxAge) return [...cached.arns];
+    let flight = this.listing.get(key);
+    if (!flight) {
+      const generation = this.generation;
+      const started = this.fetchTaskList(query).then((arns) => {
+        if (generation === this.generation) this.listCache.set(key, { arns, at: this.clock.now() });
+        return arns;
+      });
+      flight = started;
+      this.listing.set(key, started);
+      const done = (): void => {
+        if (this.listing.get(key) === started) this.listing.delete(key);
+      };
+      started.then(done, done);
+    }
+    return [...(await flight)];
+  }
+
+  /**
+   * Forgets what is cached about a task (and every task list of its cluster that names it), so the next lookup asks
+   * ECS: the task is stopping, or an ExecuteCommand on it failed.
+   */
+  invalidate(cluster: string, taskArn: string): void {
+    this.generation += 1;
+    const id = taskIdOf(taskArn);
+    this.taskCache.delete(cacheKey(cluster, id));
+    for (const [key, list] of this.listCache) {
+      if (key.startsWith(`${cluster}\u0000`) && list.arns.some((arn) => taskIdOf(arn) === id)) {
+        this.listCache.delete(key);
+      }
+    }
+  }
+
+  private async fetchTaskList(query: {
     cluster: string;
     serviceName?: string;
     desiredStatus?: 'RUNNING' | 'STOPPED';
@@ -131,17 +175,31 @@ export class AwsEcsGateway implements EcsGateway {
     const maxAge = options.maxAgeMs ?? this.cacheTtlMs;
     const now = this.clock.now();
     const found = new Map<string, EcsTask | undefined>();
+    const waiting: Array<Promise<void>> = [];
     const toFetch: string[] = [];
     for (const ref of new Set(tasks)) {
-      const id = taskIdOf(ref);
-      const cached = this.taskCache.get(cacheKey(cluster, id));
+      const key = cacheKey(cluster, taskIdOf(ref));
+      const cached = this.taskCache.get(key);
+      const inFlight = this.describing.get(key);
       if (cached && now - cached.at <= maxAge && maxAge > 0) found.set(ref, cached.task);
+      // A describe already on the wire was sent no earlier than this one would be answered: fresh enough for all.
+      else if (inFlight) waiting.push(inFlight.then((task) => void found.set(ref, task)));
       else toFetch.push(ref);
     }
     if (toFetch.length > 0) {
-      const fetched = await this.enqueueDescribe(cluster, toFetch);
-      for (const ref of toFetch) found.set(ref, fetched.get(taskIdOf(ref)));
+      const batch = this.enqueueDescribe(cluster, toFetch);
+      for (const ref of toFetch) {
+        const key = cacheKey(cluster, taskIdOf(ref));
+        const one = batch.then((fetched) => fetched.get(taskIdOf(ref)));
+        this.describing.set(key, one);
+        const done = (): void => {
+          if (this.describing.get(key) === one) this.describing.delete(key);
+        };
+        one.then(done, done);
+        waiting.push(one.then((task) => void found.set(ref, task)));
+      }
     }
+    await Promise.all(waiting);
     const result: DescribeTasksResult = { tasks: [], missing: [] };
     for (const ref of new Set(tasks)) {
       const task = found.get(ref);
@@ -226,7 +284,11 @@ export class AwsEcsGateway implements EcsGateway {
           interactive: true,
         }),
       ),
-    );
+    ).catch((error: unknown) => {
+      // Whatever made it fail (the task stopping, its agent gone) may also make the cached picture of it wrong.
+      this.invalidate(request.cluster, request.task);
+      throw error;
+    });
     const session = out.session;
     if (!session?.sessionId || !session.streamUrl || !session.tokenValue) {
       // A reply without a usable session: nothing can be running that we could talk to, but we must not ask again.
@@ -276,6 +338,7 @@ export class AwsEcsGateway implements EcsGateway {
   }
 
   private async describeChunk(cluster: string, refs: string[]): Promise<Map<string, EcsTask | undefined>> {
+    const generation = this.generation;
     const out = await this.call('DescribeTasks', 'read', cluster, () =>
       this.client.send(new DescribeTasksCommand({ cluster, tasks: refs })),
     );
@@ -285,7 +348,7 @@ export class AwsEcsGateway implements EcsGateway {
       const task = toEcsTask(raw);
       if (!task) continue;
       result.set(task.taskId, task);
-      this.taskCache.set(cacheKey(cluster, task.taskId), { task, at });
+      if (generation === this.generation) this.taskCache.set(cacheKey(cluster, task.taskId), { task, at });
     }
     for (const ref of refs) {
       const id = taskIdOf(ref);
@@ -323,126 +386,4 @@ export class AwsEcsGateway implements EcsGateway {
 
 function cacheKey(cluster: string, taskId: string): string {
   return `${cluster}\u0000${taskId}`;
-}
-
-function definedOnly<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
-}
-
-/** SDK task → our task; undefined for a reply without an ARN (never seen, but the model allows it). */
-export function toEcsTask(raw: Task): EcsTask | undefined {
-  if (!raw.taskArn) return undefined;
-  return {
-    taskArn: raw.taskArn,
-    taskId: taskIdOf(raw.taskArn),
-    clusterArn: raw.clusterArn ?? '',
-    lastStatus: raw.lastStatus ?? 'UNKNOWN',
-    desiredStatus: raw.desiredStatus ?? 'UNKNOWN',
-    ...(raw.startedAt ? { startedAt: new Date(raw.startedAt).getTime() } : {}),
-    ...(raw.stoppedReason ? { stoppedReason: raw.stoppedReason } : {}),
-    ...(raw.stopCode ? { stopCode: raw.stopCode } : {}),
-    enableExecuteCommand: raw.enableExecuteCommand === true,
-    ...(raw.launchType ? { launchType: raw.launchType } : {}),
-    ...(raw.platformVersion ? { platformVersion: raw.platformVersion } : {}),
-    ...(raw.platformFamily ? { platformFamily: raw.platformFamily } : {}),
-    ...(raw.group ? { group: raw.group } : {}),
-    ...(raw.taskDefinitionArn ? { taskDefinitionArn: raw.taskDefinitionArn } : {}),
-    ...(raw.containerInstanceArn ? { containerInstanceArn: raw.containerInstanceArn } : {}),
-    ...agentVersionOf(raw),
-    containers: (raw.containers ?? []).map((c) => {
-      const agent = c.managedAgents?.find((a) => a.name === 'ExecuteCommandAgent');
-      return {
-        name: c.name ?? '',
-        ...(c.runtimeId ? { runtimeId: c.runtimeId } : {}),
-        ...(c.lastStatus ? { lastStatus: c.lastStatus } : {}),
-        ...(agent
-          ? {
-              execAgent: {
-                lastStatus: agent.lastStatus ?? 'UNKNOWN',
-                ...(agent.reason ? { reason: agent.reason } : {}),
-              },
-            }
-          : {}),
-      };
-    }),
-  };
-}
-
-function agentVersionOf(raw: Task): { agentVersion?: string } {
-  const value = raw.attributes?.find((a) => a.name === 'ecs.agent-version')?.value;
-  return value ? { agentVersion: value } : {};
-}
-
-interface SdkErrorShape {
-  name?: string;
-  message?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  $fault?: string;
-}
-
-/** Network error codes that prove the request never left this machine. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'CERT_HAS_EXPIRED']);
-
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ThrottledException',
-]);
-
-/**
- * The one place SDK errors become product errors. An error that carries an HTTP status came from the API, so no
- * session exists; one without a status is a transport failure whose effect on the server side is unknown unless
- * the connection was refused outright.
- */
-export function toEcsError(
-  raw: unknown,
-  action: string,
-  context: { subject: string; region?: string | undefined },
-): EcsError {
-  if (raw instanceof EcsError) return raw;
-  const error = (typeof raw === 'object' && raw !== null ? raw : { message: String(raw) }) as SdkErrorShape;
-  const name = error.name ?? 'Error';
-  const detail = (error.message ?? name).trim() || name;
-  const options = { cause: raw };
-  const status = error.$metadata?.httpStatusCode;
-  const answered = status !== undefined && status > 0;
-  if (THROTTLING.has(name) || status === 429) return new EcsThrottledError(detail, options);
-  if (name === 'CredentialsProviderError') return new EcsNoCredentialsError(detail, options);
-  switch (name) {
-    case 'AccessDeniedException':
-    case 'AccessDenied':
-    case 'UnauthorizedOperation':
-    case 'UnrecognizedClientException':
-    case 'InvalidSignatureException':
-    case 'ExpiredTokenException':
-      return new EcsAccessDeniedError(action, detail, options);
-    case 'InvalidParameterException':
-      if (/execute command (?:was not enabled|agent)|not enabled when the task/i.test(detail)) {
-        return new ExecNotEnabledError(detail, options);
-      }
-      return new EcsInvalidParameterError(detail, options);
-    case 'TargetNotConnectedException':
-      return new TargetNotConnectedError(detail, options);
-    case 'ClusterNotFoundException':
-      return new ClusterNotFoundError(context.subject, context.region, options);
-    case 'ClientException':
-      return new EcsClientError(detail, options);
-    case 'ServiceNotFoundException':
-      return new ServiceNotFoundError(context.subject, options);
-    case 'ServerException':
-    case 'InternalFailure':
-    case 'ServiceUnavailable':
-      return new EcsServerError(detail, options);
-  }
-  if (answered) {
-    if (status >= 500) return new EcsServerError(detail, options);
-    return new EcsUnexpectedError(action, name, detail, options);
-  }
-  const notSent = error.code !== undefined && NOT_SENT.has(error.code);
-  return new EcsUnreachableError(action, error.code ? `${error.code}: ${detail}` : detail, notSent, options);
 }

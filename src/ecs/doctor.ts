@@ -323,8 +323,10 @@ export async function gatherDoctorFacts(
   }
   const keyId = facts.cluster.executeCommandConfiguration?.kmsKeyId;
   if (keyId && probes.kms) facts.kmsAccess = await probeKms(probes.kms, keyId);
-  const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: service });
-  const { tasks } = arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns) : { tasks: [] };
+  // A diagnosis looks at the service as it is now, never at a cached picture of it.
+  const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: service }, { maxAgeMs: 0 });
+  const { tasks } =
+    arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns, { maxAgeMs: 0 }) : { tasks: [] };
   facts.tasks = [...tasks].sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));
   const newest = facts.tasks.find((t) => t.lastStatus === 'RUNNING') ?? facts.tasks[0];
   if (newest?.taskDefinitionArn) {

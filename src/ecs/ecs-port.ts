@@ -109,13 +109,21 @@ export interface DescribeTasksResult {
 
 /** The ECS operations the product uses, in the product's own types. */
 export interface EcsGateway {
-  /** Every task ARN (all pages) of the cluster, optionally of one service, with desired status RUNNING by default. */
-  listTasks(query: { cluster: string; serviceName?: string; desiredStatus?: 'RUNNING' | 'STOPPED' }): Promise<string[]>;
-  /** Batched (≤ 100 per call) and briefly cached. */
+  /**
+   * Every task ARN (all pages) of the cluster, optionally of one service, with desired status RUNNING by default.
+   * Identical concurrent lookups share one call, and the answer is briefly cached.
+   */
+  listTasks(
+    query: { cluster: string; serviceName?: string; desiredStatus?: 'RUNNING' | 'STOPPED' },
+    options?: ReadOptions,
+  ): Promise<string[]>;
+  /** Batched (≤ 100 per call), shared with a describe of the same task already on the wire, and briefly cached. */
   describeTasks(cluster: string, tasks: readonly string[], options?: ReadOptions): Promise<DescribeTasksResult>;
   describeCluster(cluster: string): Promise<EcsCluster>;
   describeTaskDefinition(taskDefinition: string): Promise<EcsTaskDefinition>;
   describeContainerInstance(cluster: string, containerInstance: string): Promise<EcsContainerInstance | undefined>;
+  /** Forgets the cached task and the cached task lists that name it (it is stopping, or exec on it failed). */
+  invalidate(cluster: string, taskArn: string): void;
   /** Interactive `ExecuteCommand`; retried only while the API's answer proves no session exists. */
   executeCommand(request: ExecuteCommandRequest): Promise<ExecSessionHandle>;
 }

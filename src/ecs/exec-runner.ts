@@ -65,7 +65,8 @@ export interface ExecRunResult {
  */
 export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunRequest): Promise<ExecRunResult> {
   request.signal?.throwIfAborted();
-  const target = await resolveTarget(deps.ecs, request.target, request.cluster);
+  // The last look before ExecuteCommand: the task as it is now, not as a cache remembers it.
+  const target = await resolveTarget(deps.ecs, request.target, request.cluster, { maxAgeMs: 0 });
   request.onResolved?.(target);
   request.signal?.throwIfAborted();
 

@@ -1,4 +1,4 @@
-import type { EcsContainer, EcsGateway, EcsTask } from './ecs-port.js';
+import type { EcsContainer, EcsGateway, EcsTask, ReadOptions } from './ecs-port.js';
 import { taskIdOf } from './ecs-port.js';
 import {
   AmbiguousContainerError,
@@ -250,15 +250,19 @@ export function precheck(task: EcsTask, container: EcsContainer): void {
 /**
  * Resolves a target against ECS through the port: alias → cluster, service → its best task, task id → that task,
  * then container choice and prechecks. Throws an EcsError with a plain-language fix at the first problem.
+ *
+ * Reads may be answered from the gateway's few-second cache (so a burst of requests for one target costs one
+ * lookup); a run about to call ExecuteCommand passes `maxAgeMs: 0` to look at the task as it is now.
  */
 export async function resolveTarget(
   gateway: EcsGateway,
   target: TargetRequest,
   cluster: ClusterSettings,
+  read: ReadOptions = {},
 ): Promise<ResolvedTarget> {
   if (target.kind === 'service') {
-    const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: target.service });
-    const { tasks } = arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns) : { tasks: [] };
+    const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: target.service }, read);
+    const { tasks } = arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns, read) : { tasks: [] };
     const chosen = chooseServiceTask(
       tasks,
       target.service,
@@ -270,7 +274,7 @@ export async function resolveTarget(
     return { cluster, task: chosen.task, container: chosen.container, service: target.service };
   }
   const ref = target.kind === 'task-arn' ? target.taskArn : target.taskId;
-  const { tasks } = await gateway.describeTasks(cluster.cluster, [ref], { maxAgeMs: 0 });
+  const { tasks } = await gateway.describeTasks(cluster.cluster, [ref], read);
   const task = tasks[0];
   if (!task) throw new TaskNotFoundError(taskIdOf(ref), cluster.alias);
   const service = task.group?.startsWith('service:') ? task.group.slice('service:'.length) : undefined;

@@ -76,6 +76,8 @@ class WatchHub {
       for (const watcher of this.watchers) {
         const why = stoppingReason(byId.get(taskIdOf(watcher.taskArn)), watcher.containerName);
         if (why && !watcher.controller.signal.aborted) {
+          // New requests must not be resolved to this task from a cached list that still names it.
+          this.gateway.invalidate(this.cluster, watcher.taskArn);
           watcher.controller.abort(new TaskStoppingError(taskIdOf(watcher.taskArn), why));
         }
       }

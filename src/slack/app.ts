@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Authorize,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  type Receiver,
+  SocketModeReceiver,
+} from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { BotMetrics } from '../shared/bot-metrics.js';
 import { type Clock, systemClock } from '../shared/clock.js';
@@ -16,6 +24,12 @@ export interface SlackSettings {
   apiUrl?: string;
   /** The clock request timestamps are judged against (HTTP mode); the system clock unless a test fixes time. */
   clock?: Clock;
+  /**
+   * Bolt's authorization. Without it Bolt, given only the token, calls `auth.test` before every request it handles
+   * (with token verification off it never keeps the answer), putting a Slack round trip in front of every ack;
+   * main.ts passes the bot identity cache's.
+   */
+  authorize?: Authorize<boolean>;
 }
 
 export interface SlackApp {
@@ -75,9 +89,10 @@ export function createSlackApp(
 ): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const appWith = (receiver: Receiver): App => {
-    // Token verification (auth.test) is left to /readyz, so starting never depends on Slack answering.
+    // Token verification (auth.test) is left to the identity cache and /readyz, so starting never depends on Slack
+    // answering.
     const app = new App({
-      token: settings.botToken,
+      ...(settings.authorize ? { authorize: settings.authorize } : { token: settings.botToken }),
       receiver,
       logger: boltLogger,
       clientOptions: slackClientOptions(settings.apiUrl),

@@ -7,7 +7,7 @@ import {
   TargetNotConnectedException,
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { toEcsError } from '../../../src/ecs/aws-ecs-gateway.js';
+import { toEcsError } from '../../../src/ecs/aws-ecs-mapping.js';
 import {
   ClusterNotFoundError,
   EcsAccessDeniedError,

@@ -24,6 +24,7 @@ function harness(tasks: EcsTask[]) {
     describeCluster: never,
     describeTaskDefinition: never,
     describeContainerInstance: never,
+    invalidate: () => {},
     executeCommand: async (request) => {
       executed.push(request);
       return {

@@ -259,6 +259,7 @@ function fakeGateway(calls: string[], tasks: ReturnType<typeof task>[]): EcsGate
     describeCluster: never('describeCluster'),
     describeTaskDefinition: never('describeTaskDefinition'),
     describeContainerInstance: never('describeContainerInstance'),
+    invalidate: () => {},
     executeCommand: never('executeCommand'),
   };
 }

@@ -18,6 +18,7 @@ function gatewayReturning(state: { task: EcsTask | undefined; fail?: boolean; ca
     describeCluster: never,
     describeTaskDefinition: never,
     describeContainerInstance: never,
+    invalidate: () => {},
     executeCommand: never,
   };
 }
@@ -102,6 +103,7 @@ describe('watching many runs', () => {
       describeCluster: never,
       describeTaskDefinition: never,
       describeContainerInstance: never,
+      invalidate: () => {},
       executeCommand: never,
     };
     const watches = tasks.map((t) => watchTask({ gateway, cluster: 'prod', taskArn: t.taskArn, intervalMs: 1000 }));

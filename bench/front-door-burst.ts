@@ -1,0 +1,176 @@
+/**
+ * The front door under a burst: N signed `/ecs-exec demo/web -- …` requests, C at a time, through the bot's real
+ * HTTP receiver, with the Slack stand-in and the ECS sandbox on loopback and a real Redis. Every request needs an
+ * approval, so each one should end with its request card in the channel (or a private answer).
+ *
+ * Reports the ack latency (p50/p99/max, as the sender sees it), Slack `auth.test` calls, ECS reads per request, and
+ * the time from the first request until every request has its card or answer. Targets for 400 requests, 50 at a
+ * time: ack p99 ≤ 300 ms, ≤ 2 `auth.test` calls, ≤ 10 ECS reads, every request carded (none refused) within 15 s.
+ *
+ *   npx tsx bench/front-door-burst.ts                      # 400 requests, 50 at a time
+ *   npx tsx bench/front-door-burst.ts --requests 1000 --concurrency 100
+ *
+ * Exits 1 when a target is missed.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { LocalStack } from '../src/sandbox/local-stack.js';
+import { startRedisServer } from '../test/setup/redis.global-setup.js';
+
+const argument = (name: string, fallback: number): number => {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const REQUESTS = argument('--requests', 400);
+const CONCURRENCY = argument('--concurrency', 50);
+const TARGET = { ackP99Ms: 300, authTests: 2, ecsReads: 10, allAnsweredMs: 15_000 };
+const CHANNEL = 'C0BURST';
+const APPROVER = 'U0APPROVER';
+const USERS = Array.from({ length: 50 }, (_, i) => `U0BURST${String(i).padStart(3, '0')}`);
+const ECS_READS = new Set(['ListTasks', 'DescribeTasks']);
+
+const CONFIG = `
+clusters:
+  demo: { cluster: demo, region: us-east-1, shell: /bin/sh }
+groups:
+  sre: { users: [${APPROVER}] }
+  devs: { users: [${USERS.join(', ')}] }
+rules:
+  - name: web-needs-sre
+    effect: allow
+    who: [devs]
+    targets: ["demo/web"]
+    commands: ["**"]
+    approval: { approvers: [sre], count: 1, selfApproval: false, ttl: 10m }
+limits: { timeout: 1m, maxOutputBytes: 1MiB, previewLines: 20 }
+`;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** The marker a request's command carries, so its card or answer can be found again. */
+const marker = (i: number): string => `burst-${i}-end`;
+
+async function main(): Promise<void> {
+  const ownRedis = process.env['REDIS_URL'] ? undefined : await startRedisServer();
+  const stack = await LocalStack.start({
+    configYaml: CONFIG,
+    redisUrl: process.env['REDIS_URL'] ?? (ownRedis?.url as string),
+    redisKeyPrefix: `bench:${randomUUID()}:`,
+    logLevel: 'warn',
+    tuning: { liveTailDelayMs: 60_000, liveTailIntervalMs: 1_000, expirySweepIntervalMs: 0 },
+    slack: {
+      users: [{ id: APPROVER, name: 'approver' }, ...USERS.map((id) => ({ id, name: id.toLowerCase() }))],
+      // Many more recorded calls than the burst makes, so none is dropped before it is counted.
+      maxRecordedCalls: 100_000,
+    },
+  });
+  const ecsReads = (): number =>
+    stack.sandbox.calls.filter((call) => call.service === 'ecs' && ECS_READS.has(call.operation)).length;
+  const readsBefore = ecsReads();
+  const acks: number[] = [];
+  const failures: string[] = [];
+  const answeredAt: number[] = [];
+  let otherAnswers = 0;
+  let refused = 0;
+  let queuedNotices = 0;
+  const slackCallsBefore = stack.slack.calls.length;
+
+  // A request is answered by its card in the channel or by a private reply that is not a "queued" notice.
+  const pending = new Set(Array.from({ length: REQUESTS }, (_, i) => i));
+  const seen = new Set<string>();
+  const scan = (): void => {
+    const now = performance.now();
+    const texts = [
+      ...stack.slack.messages(CHANNEL).map((message) => ({ key: message.ts, text: JSON.stringify(message) })),
+      ...USERS.flatMap((user) =>
+        stack.slack
+          .ephemeralsFor(user, CHANNEL)
+          .map((ephemeral) => ({ key: `${user}:${ephemeral.ts}`, text: JSON.stringify(ephemeral), ephemeral: true })),
+      ),
+    ];
+    for (const entry of texts) {
+      if (seen.has(entry.key)) continue;
+      seen.add(entry.key);
+      if ('ephemeral' in entry && /queued/i.test(entry.text) && !/queue is full/i.test(entry.text)) {
+        queuedNotices += 1;
+        continue;
+      }
+      if (/queue is full|too many ecs requests/i.test(entry.text)) refused += 1;
+      const found = /burst-(\d+)-end/.exec(entry.text);
+      const index = found ? Number(found[1]) : undefined;
+      if (index !== undefined && pending.delete(index)) answeredAt.push(now);
+      else if ('ephemeral' in entry) {
+        // A private answer does not quote the command; it answers one of its user's requests.
+        otherAnswers += 1;
+        answeredAt.push(now);
+      }
+    }
+  };
+
+  const startedAt = performance.now();
+  let next = 0;
+  const sender = async (): Promise<void> => {
+    for (;;) {
+      const i = next;
+      next += 1;
+      if (i >= REQUESTS) return;
+      const user = USERS[i % USERS.length] as string;
+      const sentAt = performance.now();
+      const delivery = await stack.slash(user, CHANNEL, `demo/web -- echo ${marker(i)}`);
+      acks.push(performance.now() - sentAt);
+      if (delivery.failure) failures.push(delivery.failure);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => sender()));
+    const sentAllAt = performance.now();
+    const deadline = sentAllAt + 60_000;
+    while (pending.size > otherAnswers && performance.now() < deadline) {
+      scan();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    scan();
+    const lastAnswer = Math.max(...answeredAt) - startedAt;
+    const burstMs = sentAllAt - startedAt;
+    const authTests = stack.slack.callsTo('auth.test').length;
+    const reads = ecsReads() - readsBefore;
+    const slackCalls = stack.slack.calls.length - slackCallsBefore;
+    const p50 = percentile(acks, 50);
+    const p99 = percentile(acks, 99);
+    const max = Math.max(...acks);
+    const checks = {
+      ack: p99 <= TARGET.ackP99Ms,
+      auth: authTests <= TARGET.authTests,
+      reads: reads <= TARGET.ecsReads,
+      answered: answeredAt.length >= REQUESTS && refused === 0 && lastAnswer <= TARGET.allAnsweredMs,
+    };
+    const mark = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
+    console.log(
+      `Front door burst: ${REQUESTS} requests, ${CONCURRENCY} at a time, one service (Node ${process.version})`,
+    );
+    console.log(`  sent in ${(burstMs / 1000).toFixed(2)} s; ack failures: ${failures.length}`);
+    console.log(
+      `  ack p50 ${p50.toFixed(0)} ms  p99 ${p99.toFixed(0)} ms  max ${max.toFixed(0)} ms  (target p99 ≤ ${TARGET.ackP99Ms}) ${mark(checks.ack)}`,
+    );
+    console.log(
+      `  auth.test calls ${authTests} (incl. start; target ≤ ${TARGET.authTests}) ${mark(checks.auth)}; ` +
+        `Slack calls during the burst ${slackCalls} (${(slackCalls / REQUESTS).toFixed(2)} per request)`,
+    );
+    console.log(
+      `  ECS reads ${reads} (${(reads / REQUESTS).toFixed(3)} per request; target ≤ ${TARGET.ecsReads}) ${mark(checks.reads)}`,
+    );
+    console.log(
+      `  cards ${REQUESTS - pending.size}, other answers ${otherAnswers} (refused ${refused}), told "queued" ${queuedNotices}; ` +
+        `last answer ${(lastAnswer / 1000).toFixed(2)} s after the first request (target ≤ ${TARGET.allAnsweredMs / 1000} s) ${mark(checks.answered)}`,
+    );
+    if (!Object.values(checks).every(Boolean)) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+    ownRedis?.process.kill('SIGTERM');
+  }
+}
+
+await main();

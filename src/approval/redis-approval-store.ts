@@ -243,9 +243,14 @@ export class RedisApprovalStore implements ApprovalStore {
     return this.result(reply, id, 'start running');
   }
 
-  async finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult> {
-    const reply = await this.runFinish(id, state, result, '');
+  async finish(id: string, state: FinishState, result: RunResult, idempotencyKey?: string): Promise<TransitionResult> {
+    const reply = await this.runFinish(id, state, result, '', idempotencyKey);
     return this.result(reply, id, `end as ${state}`);
+  }
+
+  async ownsRun(id: string, owner: string): Promise<boolean> {
+    const [state, holder] = await this.redis.hmget(this.keys.request(id), 'state', 'owner');
+    return (state === 'dispatched' || state === 'running') && holder === owner;
   }
 
   async reportProgress(id: string): Promise<void> {
@@ -269,11 +274,12 @@ export class RedisApprovalStore implements ApprovalStore {
     state: FinishState,
     result: RunResult,
     idleSince: number | '',
+    idempotencyKey?: string,
   ): Promise<ScriptReply> {
     const base = this.baseFor(id);
     return await this.run(
       'finish',
-      [...this.transitionKeys('finish', id, randomUUID()), this.keys.inflightIndex],
+      [...this.transitionKeys('finish', id, idempotencyKey ?? randomUUID()), this.keys.inflightIndex],
       [
         this.clock.now(),
         this.idempotencyTtlMs,
@@ -543,6 +549,7 @@ function fromStoredFields(fields: Record<string, string>): ApprovalRecord {
   if (fields['denyReason']) record.denyReason = text('denyReason');
   if (fields['cancelledBy']) record.cancelledBy = text('cancelledBy');
   if (fields['sessionId']) record.sessionId = text('sessionId');
+  if (fields['owner']) record.owner = text('owner');
   if (fields['result']) record.result = json<RunResult>('result', { bytes: 0, sha256: '', redactions: 0 });
   return record;
 }

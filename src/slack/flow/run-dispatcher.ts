@@ -74,6 +74,8 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
           'that is fixed, while the approval lasts. Cancel it if it should not run.'
         : `🚫 could not start ${approved.id}: ${toUserMessage(error)} Nothing ran; ask again if it is still needed.`;
       await notifier.postMessage(approved.channel, { text }, approved.cardMessageTs).catch(() => {});
+      // A claim the store took back (not confirmed by a Redis replica) ended the request: the card says so too.
+      if (error instanceof ApprovalError && error.record) await cards.refresh(error.record).catch(() => {});
       return;
     }
     // The card is not refreshed here: Slack's chat.update budget (~50/min per workspace) is better spent on the

@@ -312,8 +312,9 @@ export class AwsEcsGateway implements EcsGateway {
         return await send();
       } catch (raw) {
         const error = toEcsError(raw, action, { subject, region: this.region });
+        // A read changes nothing, so one whose answer was lost (a reset, a timeout) is simply asked again.
         const mayRetry =
-          error.noSessionExists && (error.retryable || (kind === 'read' && error instanceof EcsUnreachableError));
+          (error.noSessionExists && error.retryable) || (kind === 'read' && error instanceof EcsUnreachableError);
         if (!mayRetry || attempt >= this.retry.maxAttempts) throw error;
         await sleep(backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random));
       }
@@ -443,6 +444,7 @@ export function toEcsError(
     if (status >= 500) return new EcsServerError(detail, options);
     return new EcsUnexpectedError(action, name, detail, options);
   }
-  const notSent = error.code !== undefined && NOT_SENT.has(error.code);
+  // Only an ExecuteCommand can have started something; any other call that went unanswered left no session behind.
+  const notSent = (error.code !== undefined && NOT_SENT.has(error.code)) || action !== 'ExecuteCommand';
   return new EcsUnreachableError(action, error.code ? `${error.code}: ${detail}` : detail, notSent, options);
 }

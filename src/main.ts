@@ -98,6 +98,9 @@ export async function startBotWith(
     store = new RedisApprovalStore(redis, {
       replicaId,
       auditSink,
+      // Where Redis has replicas, a claim counts only once one of them holds it too (WAIT), so a failover to that
+      // replica cannot forget that a command already started. Checked at each claim: replicas come and go.
+      dispatchReplicas: 'auto',
       ...(options.redisKeyPrefix ? { prefix: options.redisKeyPrefix } : {}),
     });
     // Pub/sub needs a connection of its own: a subscribed connection can do nothing else.

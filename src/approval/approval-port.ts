@@ -110,6 +110,8 @@ export interface ApprovalRecord {
   denyReason?: string;
   cancelledBy?: string;
   sessionId?: string;
+  /** The replica that won the dispatch claim: the only one that may write about the run until it ends. */
+  owner?: string;
   result?: RunResult;
   createdAtMs: number;
   expiresAtMs: number;
@@ -244,7 +246,17 @@ export interface ApprovalStore {
    * `interrupted`: the command may have run, and nothing re-runs it. Returns the requests it closed.
    */
   interruptStale(idleForMs: number, limit?: number): Promise<TransitionResult[]>;
-  finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult>;
+  /**
+   * Ends a dispatched or running request. A caller that retries after losing the answer passes the same
+   * `idempotencyKey` and gets the first answer back instead of a refusal.
+   */
+  finish(id: string, state: FinishState, result: RunResult, idempotencyKey?: string): Promise<TransitionResult>;
+  /**
+   * Whether `owner` still holds the run: the request is dispatched or running and that replica claimed it. One cheap
+   * read, made right before each Slack write about a run so a replica that was paused while another closed the run
+   * writes nothing.
+   */
+  ownsRun(id: string, owner: string): Promise<boolean>;
   /**
    * Requests still `approved` (not dispatched, not expired) whose last change is at or before `approvedBeforeMs`:
    * the replica that took the approval stopped before it could start them. Oldest first.

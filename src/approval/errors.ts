@@ -199,7 +199,8 @@ export class DispatchNotDurableError extends ApprovalError {
       id,
       record,
       `dispatch of ${id} was not confirmed by enough Redis replicas`,
-      `Request ${id} was not started: its approval could not be stored safely. Nothing ran; ask again.`,
+      `Request ${id} was not started: no Redis replica confirmed its start in time, so a Redis failover could ` +
+        'forget it and run the command twice. Nothing ran; ask again, and tell whoever runs Redis if it keeps happening.',
     );
   }
 }

@@ -271,7 +271,7 @@ export class MemoryApprovalStore implements ApprovalStore {
         container: record.target.container,
       };
       if (record.approvals.length > 0) detail['approvers'] = record.approvals.map((approval) => approval.userId);
-      reply = this.commit(ctx, record, 'dispatched', {}, detail, 0);
+      reply = this.commit(ctx, record, 'dispatched', { owner: input.dispatcher }, detail, 0);
       this.inflight.set(record.id, ctx.now);
     }
     return this.result(this.remember(key, ctx.now, reply), input.id, 'be dispatched');
@@ -290,8 +290,11 @@ export class MemoryApprovalStore implements ApprovalStore {
     return this.result(reply, id, 'start running');
   }
 
-  async finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult> {
+  async finish(id: string, state: FinishState, result: RunResult, idempotencyKey?: string): Promise<TransitionResult> {
     const ctx = this.context(id, this.replicaId, 'finish');
+    const key = `finish:${id}:${idempotencyKey ?? randomUUID()}`;
+    const previous = this.replayed(key, ctx.now);
+    if (previous) return this.result(previous, id, `end as ${state}`);
     const record = this.records.get(id);
     let reply: Reply;
     if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
@@ -301,7 +304,14 @@ export class MemoryApprovalStore implements ApprovalStore {
       reply = this.commit(ctx, record, state, { result: clone(result) }, { ...result }, 0);
       this.inflight.delete(id);
     }
-    return this.result(reply, id, `end as ${state}`);
+    return this.result(this.remember(key, ctx.now, reply), id, `end as ${state}`);
+  }
+
+  async ownsRun(id: string, owner: string): Promise<boolean> {
+    const record = this.records.get(id);
+    return (
+      record !== undefined && (record.state === 'dispatched' || record.state === 'running') && record.owner === owner
+    );
   }
 
   async reportProgress(id: string): Promise<void> {

@@ -50,9 +50,10 @@ export interface RedisApprovalStoreOptions {
   newId?: () => string;
   /**
    * Replicas that must confirm a `dispatched` record (Redis `WAIT`) before `dispatch` returns, so a failover cannot
-   * forget a claim after ExecuteCommand was called. 0 (default) relies on the primary's own AOF setting.
+   * forget a claim after ExecuteCommand was called. 0 (default) relies on the primary's own AOF setting. `'auto'`
+   * asks the primary at each claim (`INFO replication`) and waits for one replica whenever it has any.
    */
-  dispatchReplicas?: number;
+  dispatchReplicas?: number | 'auto';
   /** How long to wait for those replicas; default 500 ms. */
   dispatchWaitMs?: number;
 }
@@ -88,7 +89,7 @@ export class RedisApprovalStore implements ApprovalStore {
   private readonly auditSink: AuditSink | undefined;
   private readonly newId: () => string;
   private readonly scripts: ReadonlyMap<string, ApprovalScript>;
-  private readonly dispatchReplicas: number;
+  private readonly dispatchReplicas: number | 'auto';
   private readonly dispatchWaitMs: number;
   /** The stored fields of requests this store recently created or moved, by id (least recently used first). */
   private readonly known = new Map<string, StoredFields>();
@@ -216,15 +217,21 @@ export class RedisApprovalStore implements ApprovalStore {
       base,
     );
     const claimed = this.result(reply, input.id, 'be dispatched');
-    if (this.dispatchReplicas > 0) {
-      const confirmed = await this.redis.wait(this.dispatchReplicas, this.dispatchWaitMs);
-      if (confirmed < this.dispatchReplicas) {
+    const needed =
+      this.dispatchReplicas === 'auto'
+        ? Math.min(1, connectedReplicasOf(await this.redis.info('replication')))
+        : this.dispatchReplicas;
+    if (needed > 0) {
+      const confirmed = await this.redis.wait(needed, this.dispatchWaitMs);
+      if (confirmed < needed) {
         // The claim may not survive a failover, so nothing may run on it: close it as an error, audited, and say so.
         const closed = await this.finish(input.id, 'error', {
           bytes: 0,
           sha256: '',
           redactions: 0,
-          detail: `dispatch confirmed by ${confirmed} of ${this.dispatchReplicas} Redis replicas; nothing ran`,
+          detail:
+            `dispatch confirmed by ${confirmed} of ${needed} Redis replicas within ${this.dispatchWaitMs} ms ` +
+            '(WAIT); nothing ran',
         });
         throw toApprovalError(ApprovalErrorCode.NotDurable, { id: input.id, record: closed.record, action: 'run' });
       }
@@ -243,9 +250,14 @@ export class RedisApprovalStore implements ApprovalStore {
     return this.result(reply, id, 'start running');
   }
 
-  async finish(id: string, state: FinishState, result: RunResult): Promise<TransitionResult> {
-    const reply = await this.runFinish(id, state, result, '');
+  async finish(id: string, state: FinishState, result: RunResult, idempotencyKey?: string): Promise<TransitionResult> {
+    const reply = await this.runFinish(id, state, result, '', idempotencyKey);
     return this.result(reply, id, `end as ${state}`);
+  }
+
+  async ownsRun(id: string, owner: string): Promise<boolean> {
+    const [state, holder] = await this.redis.hmget(this.keys.request(id), 'state', 'owner');
+    return (state === 'dispatched' || state === 'running') && holder === owner;
   }
 
   async reportProgress(id: string): Promise<void> {
@@ -269,11 +281,12 @@ export class RedisApprovalStore implements ApprovalStore {
     state: FinishState,
     result: RunResult,
     idleSince: number | '',
+    idempotencyKey?: string,
   ): Promise<ScriptReply> {
     const base = this.baseFor(id);
     return await this.run(
       'finish',
-      [...this.transitionKeys('finish', id, randomUUID()), this.keys.inflightIndex],
+      [...this.transitionKeys('finish', id, idempotencyKey ?? randomUUID()), this.keys.inflightIndex],
       [
         this.clock.now(),
         this.idempotencyTtlMs,
@@ -543,6 +556,7 @@ function fromStoredFields(fields: Record<string, string>): ApprovalRecord {
   if (fields['denyReason']) record.denyReason = text('denyReason');
   if (fields['cancelledBy']) record.cancelledBy = text('cancelledBy');
   if (fields['sessionId']) record.sessionId = text('sessionId');
+  if (fields['owner']) record.owner = text('owner');
   if (fields['result']) record.result = json<RunResult>('result', { bytes: 0, sha256: '', redactions: 0 });
   return record;
 }
@@ -578,8 +592,7 @@ export async function describeRedisDurability(redis: Redis): Promise<RedisDurabi
   try {
     const [, appendonly = ''] = (await redis.config('GET', 'appendonly')) as string[];
     const [, appendfsync = ''] = (await redis.config('GET', 'appendfsync')) as string[];
-    const info = await redis.info('replication');
-    const connectedReplicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    const connectedReplicas = connectedReplicasOf(await redis.info('replication'));
     const warnings: string[] = [];
     if (appendonly !== 'yes' && connectedReplicas === 0) {
       warnings.push('Redis has no AOF and no replica: a crash can forget that a request was already dispatched.');
@@ -590,6 +603,11 @@ export async function describeRedisDurability(redis: Redis): Promise<RedisDurabi
   } catch {
     return undefined;
   }
+}
+
+/** `connected_slaves` from an `INFO replication` reply. */
+function connectedReplicasOf(info: string): number {
+  return Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
 /** Reads an audit chain stored by the scripts: the stream in pages, and the chain head hash. */

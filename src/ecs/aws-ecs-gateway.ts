@@ -375,8 +375,9 @@ export class AwsEcsGateway implements EcsGateway {
         return await send();
       } catch (raw) {
         const error = toEcsError(raw, action, { subject, region: this.region });
+        // A read changes nothing, so one whose answer was lost (a reset, a timeout) is simply asked again.
         const mayRetry =
-          error.noSessionExists && (error.retryable || (kind === 'read' && error instanceof EcsUnreachableError));
+          (error.noSessionExists && error.retryable) || (kind === 'read' && error instanceof EcsUnreachableError);
         if (!mayRetry || attempt >= this.retry.maxAttempts) throw error;
         await sleep(backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random));
       }

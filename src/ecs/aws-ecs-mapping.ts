@@ -139,6 +139,7 @@ export function toEcsError(
     if (status >= 500) return new EcsServerError(detail, options);
     return new EcsUnexpectedError(action, name, detail, options);
   }
-  const notSent = error.code !== undefined && NOT_SENT.has(error.code);
+  // Only an ExecuteCommand can have started something; any other call that went unanswered left no session behind.
+  const notSent = (error.code !== undefined && NOT_SENT.has(error.code)) || action !== 'ExecuteCommand';
   return new EcsUnreachableError(action, error.code ? `${error.code}: ${detail}` : detail, notSent, options);
 }

@@ -52,4 +52,5 @@ local detail = {
 if #approvers > 0 then
   detail.approvers = approvers
 end
-return commit(ctx, 'dispatched', nil, 'ok', cjson.encode(detail), 0)
+-- The owner fences what replicas may write about the run (see ownsRun in the store).
+return commit(ctx, 'dispatched', { 'owner', ctx.actor }, 'ok', cjson.encode(detail), 0)

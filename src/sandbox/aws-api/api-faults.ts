@@ -13,6 +13,8 @@ export interface ApiErrorFault {
 interface ArmedFault {
   error?: ApiErrorFault & { remaining: number };
   delayMs?: number;
+  /** Calls left whose connection is cut before any answer (the client sees ECONNRESET / socket hang up). */
+  resets?: number;
 }
 
 /**
@@ -41,6 +43,16 @@ export class ApiFaults {
     this.armed.set(operation, entry);
   }
 
+  /**
+   * Cuts the connection of the next `times` calls of `operation` without doing the operation or answering: what a
+   * reset between the bot and AWS looks like to the client (it cannot tell whether the call was acted on).
+   */
+  reset(operation: string, times = 1): void {
+    const entry = this.armed.get(operation) ?? {};
+    entry.resets = times;
+    this.armed.set(operation, entry);
+  }
+
   /** Removes the faults of one operation, or all of them. */
   clear(operation?: string): void {
     if (operation === undefined) this.armed.clear();
@@ -51,12 +63,16 @@ export class ApiFaults {
   take(
     service: string,
     operation: string,
-  ): { error?: { type: string; message: string; status: number }; delayMs?: number } {
+  ): { error?: { type: string; message: string; status: number }; delayMs?: number; reset?: true } {
     const specific = this.armed.get(`${service}:${operation}`);
     const generic = this.armed.get(operation);
-    const armed = (e: ArmedFault | undefined): boolean => (e?.error?.remaining ?? 0) > 0;
+    const armed = (e: ArmedFault | undefined): boolean => (e?.error?.remaining ?? 0) > 0 || (e?.resets ?? 0) > 0;
     const entry = armed(specific) ? specific : armed(generic) ? generic : (specific ?? generic);
     if (!entry) return {};
+    if (entry.resets !== undefined && entry.resets > 0) {
+      entry.resets -= 1;
+      return { reset: true };
+    }
     const result: { error?: { type: string; message: string; status: number }; delayMs?: number } = {};
     if (entry.delayMs !== undefined) result.delayMs = entry.delayMs;
     if (entry.error && entry.error.remaining > 0) {

@@ -161,6 +161,11 @@ export function createAwsApiHandler(deps: AwsApiDeps): (req: IncomingMessage, re
 
     try {
       const fault = deps.faults.take(service, operation);
+      if (fault.reset) {
+        call.error = 'ConnectionReset';
+        req.socket.destroy();
+        return;
+      }
       if (fault.delayMs) await sleep(fault.delayMs);
       if (fault.error) throw new AwsApiError(fault.error.type, fault.error.message, fault.error.status);
       if (service === 'sts') {

@@ -13,10 +13,8 @@ import type { FlowDeps } from './flow-deps.js';
 import { createRequestCards } from './request-cards.js';
 import { createRequestIntake, type Reply } from './request-intake.js';
 import { createRunDispatcher } from './run-dispatcher.js';
+import { createSweeper } from './sweeper.js';
 import * as views from './views.js';
-
-/** How long without a heartbeat means a run's replica died. */
-const STALE_RUN_MS = 3 * 60_000;
 
 /**
  * The click-to-thread flow: a request is checked against the policy, resolved to one task and container, stored,
@@ -335,45 +333,7 @@ export function createExecFlow(
     return undefined;
   }
 
-  /**
-   * Moves on what nobody else will: requests whose approval window passed, approved requests that were never
-   * started, and runs whose replica stopped sending heartbeats (it died mid-run). Expired and lost ones get their
-   * card updated; a lost run also gets a final status in its thread saying the command may still be running, and is
-   * never re-run. With a store that cannot forget a claim, a request approved but not started (its replica stopped in
-   * between) is started here: the claim lets exactly one replica run it, and only while it matches the loaded policy.
-   */
-  async function sweepExpired(): Promise<number> {
-    const expired = await store.expireDue();
-    for (const { record } of expired) await cards.refresh(record).catch(() => {});
-    const startAfter = deps.startOrphansAfterMs;
-    const waiting = startAfter === undefined ? [] : await store.listWaitingForDispatch(deps.clock.now() - startAfter);
-    for (const record of waiting) {
-      // Under another policy the claim would be refused and say so in the thread at every sweep; left alone, the
-      // request expires with its card updated.
-      if (currentBindingDigest(record, deps.policyVersion) !== record.digest) continue;
-      // Without a card its requester was told nothing ran (posting the card failed): it must never start.
-      if (record.cardMessageTs === '') continue;
-      logger.info({ requestId: record.id }, 'starting a run whose approval was never started');
-      runs.start(record);
-    }
-    const stale = await store.interruptStale(STALE_RUN_MS);
-    for (const { record } of stale) {
-      await cards.refresh(record).catch(() => {});
-      const text =
-        '⚠ interrupted: the bot replica running this stopped, and the command may still be running in the container.';
-      await notifier.postMessage(record.channel, { text }, record.cardMessageTs).catch(() => {});
-    }
-    return expired.length + stale.length;
-  }
-
-  const sweepEvery = deps.expirySweepIntervalMs ?? 15_000;
-  const sweeper =
-    sweepEvery > 0
-      ? setInterval(() => {
-          void sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
-        }, sweepEvery)
-      : undefined;
-  sweeper?.unref();
+  const sweeper = createSweeper(deps, cards, runs);
 
   /** Every handler call is tracked, so a shutdown lets the ones in flight finish before closing the dispatcher. */
   function tracked<Args extends unknown[], Result>(
@@ -401,9 +361,9 @@ export function createExecFlow(
     malformed: tracked(handleMalformed),
     action: tracked(handleAction),
     viewSubmission: tracked(handleView),
-    sweepExpired,
+    sweepExpired: sweeper.sweep,
     async close(graceMs = 0) {
-      if (sweeper) clearInterval(sweeper);
+      sweeper.stop();
       await Promise.allSettled([...background]);
       await runs.close(graceMs);
     },

@@ -31,6 +31,12 @@ export interface FlowDeps {
   liveTailDelayMs?: number;
   /** How often stale requests are looked for; 0 turns the sweeper off (tests drive it by hand). */
   expirySweepIntervalMs?: number;
+  /** How often a run's owner renews its hold on the run (default 5 s). */
+  heartbeatMs?: number;
+  /** How long a run may go without a heartbeat before the sweeper closes it as interrupted (default 15 s). */
+  staleRunMs?: number;
+  /** How long the owner keeps retrying a run's final write while the store is unreachable (default 10 min). */
+  finalWriteRetryMs?: number;
   /**
    * How long an approved request may wait to be started before the sweeper starts it (its replica stopped between
    * the approval and the start; the normal path starts at once). Undefined: never; such a request waits for its
@@ -41,4 +47,14 @@ export interface FlowDeps {
 }
 
 /** The flow's pacing knobs, which tests and the playground tighten. */
-export type FlowTuning = Partial<Pick<FlowDeps, 'liveTailIntervalMs' | 'liveTailDelayMs' | 'expirySweepIntervalMs'>>;
+export type FlowTuning = Partial<
+  Pick<
+    FlowDeps,
+    | 'liveTailIntervalMs'
+    | 'liveTailDelayMs'
+    | 'expirySweepIntervalMs'
+    | 'heartbeatMs'
+    | 'staleRunMs'
+    | 'finalWriteRetryMs'
+  >
+>;

@@ -7,10 +7,8 @@ import { clusterSettingsFor } from './cluster-settings.js';
 import type { FlowDeps } from './flow-deps.js';
 import { createLiveTail } from './live-tail-updater.js';
 import type { RequestCards } from './request-cards.js';
+import { createRunLease, FINAL_WRITE_RETRY_MS, HEARTBEAT_MS } from './run-lease.js';
 import * as views from './views.js';
-
-/** How often a running request says it is alive; the stale-run sweeper waits several of these. */
-const HEARTBEAT_MS = 30_000;
 
 const OUTCOME_STATE: Record<string, FinishState> = {
   timed_out: 'timed_out',
@@ -76,6 +74,8 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
           'that is fixed, while the approval lasts. Cancel it if it should not run.'
         : `🚫 could not start ${approved.id}: ${toUserMessage(error)} Nothing ran; ask again if it is still needed.`;
       await notifier.postMessage(approved.channel, { text }, approved.cardMessageTs).catch(() => {});
+      // A claim the store took back (not confirmed by a Redis replica) ended the request: the card says so too.
+      if (error instanceof ApprovalError && error.record) await cards.refresh(error.record).catch(() => {});
       return;
     }
     // The card is not refreshed here: Slack's chat.update budget (~50/min per workspace) is better spent on the
@@ -87,14 +87,23 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     activeRuns.set(record.id, controller);
     let receivedBytes = 0;
     let runningMarked: Promise<void> | undefined;
-    // A heartbeat, output or not (a quiet `sleep` is still alive), keeps the request off the stale-run sweeper.
-    const heartbeat = setInterval(() => {
-      void store.reportProgress(record.id).catch(() => {});
-      void catchUpOnStop(record.id);
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
+    // The heartbeat (output or not: a quiet `sleep` is still alive) keeps the run off the stale-run sweeper; it also
+    // catches up on missed stop signals, and stops the run here if another replica closed it meanwhile.
+    const lease = createRunLease({
+      store,
+      requestId: record.id,
+      replicaId: deps.replicaId,
+      logger,
+      heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+      finalWriteRetryMs: deps.finalWriteRetryMs ?? FINAL_WRITE_RETRY_MS,
+      onLost: () => controller.abort(new Error('another replica closed this run')),
+    });
+    const stopPoll = setInterval(() => void catchUpOnStop(record.id), deps.heartbeatMs ?? HEARTBEAT_MS);
+    stopPoll.unref();
+    // Every Slack write about the run goes through the lease: a replica that lost the run writes nothing.
+    const fenced = lease.fence(notifier);
     const tail = createLiveTail({
-      notifier,
+      notifier: fenced,
       channel: record.channel,
       threadTs: record.cardMessageTs,
       requestId: record.id,
@@ -144,7 +153,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       if (!isBotError(error)) logger.error({ err: error, requestId: record.id }, 'dispatch failed');
     } finally {
       activeRuns.delete(record.id);
-      clearInterval(heartbeat);
+      clearInterval(stopPoll);
     }
 
     const output = pipeline.result();
@@ -157,30 +166,44 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       durationMs,
       ...(detail ? { detail } : {}),
     };
-    let finished: ApprovalRecord = record;
-    try {
-      // `finish` only accepts a run that was marked running once a session existed; make sure that step landed.
-      await runningMarked;
-      finished = (await store.finish(record.id, finishState, runResult)).record;
-    } catch (error) {
-      logger.error({ err: error, requestId: record.id }, 'could not store the final state');
-      finished = { ...record, state: finishState, result: runResult };
+    // `finish` only accepts a run that was marked running once a session existed; make sure that step landed.
+    await runningMarked;
+    const stored = await lease.finish(finishState, runResult);
+    lease.release();
+    if (!stored.landed) {
+      // Another replica closed the run (or will, once the store is back): its ending is the one people see. The live
+      // tail is left as it is rather than risk a second, contradicting final word.
+      await tail.finish(views.liveTailDone(record.id)).catch(() => {});
+      logger.info({ requestId: record.id, reason: stored.reason }, 'run closed by another replica; nothing posted');
+      return;
     }
+    await deliverResult(stored.record, output, tail, fenced);
+  }
+
+  /**
+   * Posts the result in the thread, refreshes the card and closes the live tail. The result and the card come before
+   * the live tail's last update: they matter more, and the tail may be waiting out chat.update's rate limit. A failure
+   * of one must not keep the others from being tried.
+   */
+  async function deliverResult(
+    finished: ApprovalRecord,
+    output: ReturnType<ReturnType<typeof createOutputPipeline>['result']>,
+    tail: ReturnType<typeof createLiveTail>,
+    fenced: typeof notifier,
+  ): Promise<void> {
     const message = views.resultMessage(finished, output, policy.limits.previewLines);
-    // The result and the card come before the live tail's last update: they matter more, and the tail may be
-    // waiting out chat.update's rate limit. A failure of one must not keep the others from being tried.
     try {
-      await notifier.postMessage(record.channel, message, record.cardMessageTs);
+      await fenced.postMessage(finished.channel, message, finished.cardMessageTs);
       if (message.upload) {
-        await notifier.uploadFile({ channel: record.channel, threadTs: record.cardMessageTs, ...message.upload });
+        await fenced.uploadFile({ channel: finished.channel, threadTs: finished.cardMessageTs, ...message.upload });
       }
     } catch (error) {
-      logger.error({ err: error, requestId: record.id }, 'result not posted in the thread');
+      logger.error({ err: error, requestId: finished.id }, 'result not posted in the thread');
     } finally {
       await cards.refresh(finished).catch((error: unknown) => {
-        logger.error({ err: error, requestId: record.id }, 'final card update failed');
+        logger.error({ err: error, requestId: finished.id }, 'final card update failed');
       });
-      await tail.finish(views.liveTailDone(record.id));
+      await tail.finish(views.liveTailDone(finished.id));
     }
   }
 

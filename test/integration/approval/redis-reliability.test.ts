@@ -171,7 +171,7 @@ describe('Redis approval store guards', () => {
     expect(refusal).toBeInstanceOf(DispatchNotDurableError);
     expect((refusal as DispatchNotDurableError).record).toMatchObject({
       state: 'error',
-      result: { detail: 'dispatch confirmed by 0 of 1 Redis replicas; nothing ran' },
+      result: { detail: 'dispatch confirmed by 0 of 1 Redis replicas within 50 ms (WAIT); nothing ran' },
     });
     expect((await auditOf(store)).map((entry) => `${entry.action}:${entry.to}`).slice(-2)).toEqual([
       'dispatch:dispatched',

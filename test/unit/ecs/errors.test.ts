@@ -134,6 +134,16 @@ describe('toEcsError', () => {
     expect(error.userMessage).toContain('may have started in the task');
   });
 
+  it('never says "may have started" about a read whose answer was lost: only ExecuteCommand starts anything', () => {
+    const raw = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    for (const action of ['DescribeTasks', 'ListTasks']) {
+      const error = toEcsError(raw, action, ctx);
+      expect(error).toBeInstanceOf(EcsUnreachableError);
+      expect(error.noSessionExists).toBe(true);
+      expect(error.userMessage).not.toContain('may have started');
+    }
+  });
+
   it('leaves an already mapped error as it is, so errors are mapped exactly once', () => {
     const error = toEcsError(toEcsError(new ClientException({ message: 'x', ...meta }), 'A', ctx), 'B', ctx);
     expect(error).toBeInstanceOf(EcsClientError);

@@ -19,7 +19,7 @@ local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'fro
 -- holds another version rebuilds the first reply's record from these as they were plus the fixed fields as they are.
 local MUTABLE_FIELDS = {
   'state', 'version', 'updatedAt', 'rev', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
-  'denyReason', 'cancelledBy', 'sessionId', 'result',
+  'denyReason', 'cancelledBy', 'sessionId', 'owner', 'result',
 }
 -- What the guards and the dispatch entry read, besides the mutable fields; fixed at create.
 local LOADED_FIELDS = {

@@ -180,7 +180,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       await cards.refresh(finished).catch((error: unknown) => {
         logger.error({ err: error, requestId: record.id }, 'final card update failed');
       });
-      await tail.finish(views.liveTailDone(record.id));
+      await tail.finish(views.liveTailDone(finished, pipeline.snapshot()));
     }
   }
 

@@ -147,6 +147,15 @@ describe('the Slack front door (HTTP receiver)', () => {
     await expect.poll(refusedAtTheDoor).toEqual({ bad_signature: 1 });
   });
 
+  it('counts a request it cannot act on because Slack is unreachable as an outage, not a bad signature', async () => {
+    // Bolt asks Slack (auth.test) who the bot is before handing a request to a listener.
+    slackStandIn.injectFault({ method: 'auth.test', kind: 'http_error', status: 503, times: Number.POSITIVE_INFINITY });
+    const response = await postToBot(events(), SIGNING_SECRET, command('prod/api -- uptime'));
+    expect(response.status).toBe(503);
+    expect(handled).toEqual([]);
+    await expect.poll(refusedAtTheDoor).toEqual({ slack_unavailable: 1 });
+  });
+
   it('accepts timestamps just inside the window on both sides', async () => {
     for (const offset of [-290, 290]) {
       const response = await postToBot(events(), SIGNING_SECRET, command('help'), {

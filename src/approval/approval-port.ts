@@ -205,6 +205,23 @@ export interface RejectionInput {
   ruleName?: string;
 }
 
+/** Something that happened to a request without changing it: a stop asked for or refused, a reminder sent. */
+export interface RequestEventInput {
+  /** The request as the caller saw it; its state and version go into the entry. */
+  record: Pick<ApprovalRecord, 'id' | 'state' | 'version'>;
+  action: 'stop' | 'remind';
+  /** Slack user id, or the replica that acted. */
+  actor: string;
+  /** `ok`, or why it was refused. */
+  outcome: string;
+  detail?: Readonly<Record<string, unknown>>;
+  /**
+   * Record it once only: the first call with this marker (on any replica, while the marker lasts) writes the entry,
+   * later ones write nothing and get undefined. How reminders are sent once although every replica looks.
+   */
+  once?: { marker: string; ttlMs: number };
+}
+
 /** Outcome of a store call that changed (or deliberately refused to change) a request. */
 export interface TransitionResult {
   record: ApprovalRecord;
@@ -263,6 +280,10 @@ export interface ApprovalStore {
    */
   listWaitingForDispatch(approvedBeforeMs: number, limit?: number): Promise<ApprovalRecord[]>;
   recordRejection(input: RejectionInput): Promise<AuditEntry>;
+  /** Audits an event that changes nothing in the request; undefined when `once` says it was already recorded. */
+  recordEvent(input: RequestEventInput): Promise<AuditEntry | undefined>;
+  /** Requests waiting for approval (not yet expired), oldest first. */
+  listPending(limit?: number): Promise<ApprovalRecord[]>;
   /** Newest first. */
   listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]>;
   /** Newest first, all requesters. */

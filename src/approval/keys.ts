@@ -16,6 +16,8 @@ export function keys(prefix: string) {
     inflightIndex: `${prefix}idx:inflight`,
     byRequester: (userId: string): string => `${prefix}idx:requester:${userId}`,
     recentIndex: `${prefix}idx:recent`,
+    /** "Already done" markers of events recorded once (a reminder), set with NX by the first replica. */
+    marker: (name: string): string => `${prefix}once:${name}`,
   } as const;
 }
 

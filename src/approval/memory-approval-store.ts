@@ -22,6 +22,7 @@ import type {
   DispatchInput,
   FinishState,
   RejectionInput,
+  RequestEventInput,
   RequestState,
   RunResult,
   TransitionResult,
@@ -90,6 +91,8 @@ export class MemoryApprovalStore implements ApprovalStore {
   private readonly inflight = new Map<string, number>();
   private readonly replies = new Map<string, { reply: Reply; expiresAtMs: number }>();
   private readonly chain: RawAuditEntry[] = [];
+  /** Markers of events recorded once, with the ms they lapse at. */
+  private readonly markers = new Map<string, number>();
   private chainHead: { seq: number; hash: string } | undefined;
   private readonly clock: Clock;
   private readonly replicaId: string;
@@ -344,6 +347,39 @@ export class MemoryApprovalStore implements ApprovalStore {
     const audit = this.appendAudit(
       { id: '', actor: input.requester, action: 'reject', now: this.clock.now() },
       { from: 'requested', to: 'rejected', version: 0, outcome: 'ok', detail: rejectionAuditDetail(input, sha256) },
+    );
+    this.auditSink?.(audit);
+    return audit;
+  }
+
+  async listPending(limit = 100): Promise<ApprovalRecord[]> {
+    const now = this.clock.now();
+    return [...this.records.values()]
+      .filter((record) => record.state === 'pending_approval' && record.expiresAtMs > now)
+      .sort((a, b) => a.createdAtMs - b.createdAtMs || byId(a.id, b.id))
+      .slice(0, Math.max(0, limit))
+      .map(clone);
+  }
+
+  async recordEvent(input: RequestEventInput): Promise<AuditEntry | undefined> {
+    const now = this.clock.now();
+    if (input.once) {
+      const until = this.markers.get(input.once.marker);
+      if (until !== undefined && until > now) return undefined;
+      this.markers.set(input.once.marker, now + Math.max(1, input.once.ttlMs));
+      // Markers of long-decided requests are dropped as they lapse, so the map stays as small as what is pending.
+      for (const [marker, expiresAt] of this.markers) if (expiresAt <= now) this.markers.delete(marker);
+    }
+    const { record } = input;
+    const audit = this.appendAudit(
+      { id: record.id, actor: input.actor, action: input.action, now },
+      {
+        from: record.state,
+        to: record.state,
+        version: record.version,
+        outcome: input.outcome,
+        detail: { ...input.detail },
+      },
     );
     this.auditSink?.(audit);
     return audit;

@@ -17,6 +17,7 @@ import type {
   DispatchInput,
   FinishState,
   RejectionInput,
+  RequestEventInput,
   RequestState,
   RunResult,
   TransitionResult,
@@ -328,6 +329,44 @@ export class RedisApprovalStore implements ApprovalStore {
     stuck.sort((a, b) => a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const records = await this.loadMany(stuck.slice(0, Math.floor(limit)).map(({ id }) => id));
     return records.filter((record) => record.state === 'approved');
+  }
+
+  async listPending(limit = 100): Promise<ApprovalRecord[]> {
+    if (!(limit >= 1)) return [];
+    const waiting = await this.redis.zrangebyscore(
+      this.keys.expiryIndex,
+      `(${this.clock.now()}`,
+      '+inf',
+      'LIMIT',
+      0,
+      WAITING_SCAN_LIMIT,
+    );
+    const records = await this.loadMany(waiting);
+    return records
+      .filter((record) => record.state === 'pending_approval')
+      .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, Math.floor(limit));
+  }
+
+  async recordEvent(input: RequestEventInput): Promise<AuditEntry | undefined> {
+    const reply = await this.run(
+      'note',
+      [this.keys.marker(input.once?.marker ?? 'none'), this.keys.auditStream, this.keys.auditHead],
+      [
+        this.clock.now(),
+        input.once ? Math.max(1, Math.floor(input.once.ttlMs)) : '',
+        input.record.id,
+        input.action,
+        input.actor,
+        input.record.state,
+        input.record.version,
+        input.outcome,
+        JSON.stringify(input.detail ?? {}),
+      ],
+    );
+    if (reply.code !== 0 || !reply.audit) return undefined;
+    this.auditSink?.(reply.audit);
+    return reply.audit;
   }
 
   async recordRejection(input: RejectionInput): Promise<AuditEntry> {

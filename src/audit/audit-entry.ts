@@ -13,6 +13,10 @@ export const AuditAction = {
   Dispatch: 'dispatch',
   Running: 'running',
   Finish: 'finish',
+  /** Someone asked to stop a run (outcome `ok`) or was refused (outcome `refused`). */
+  Stop: 'stop',
+  /** Approvers were reminded of a request waiting for them (detail.stage: `remind` or `escalate`). */
+  Remind: 'remind',
 } as const;
 /** One of the audit actions. */
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

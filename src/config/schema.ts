@@ -150,14 +150,34 @@ const approvalObject = z.strictObject({
   count: z.number().int().min(1, { error: 'must be at least 1' }).default(1),
   selfApproval: z.boolean().default(false),
   ttl: duration.default(30 * 60_000),
+  /** Nudge: after this long without a decision the approver groups are mentioned once in the card's thread. */
+  remindAfter: duration.optional(),
+  /** Escalation: after this long the `escalateTo` groups are mentioned once as well. */
+  escalateAfter: duration.optional(),
+  escalateTo: z.array(groupRef).min(1, { error: 'must name at least one group' }).optional(),
 });
-const approvalSchema = approvalObject.transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl }));
+type ApprovalFields = z.output<typeof approvalObject>;
+/** Nudge durations in ms under names that say so; an unset nudge stays absent. */
+function nudgesInMs(remindAfter: number | undefined, escalateAfter: number | undefined) {
+  return {
+    ...(remindAfter === undefined ? {} : { remindAfterMs: remindAfter }),
+    ...(escalateAfter === undefined ? {} : { escalateAfterMs: escalateAfter }),
+  };
+}
+const approvalSchema = approvalObject.transform(({ ttl, remindAfter, escalateAfter, ...rest }) => ({
+  ...rest,
+  ttlMs: ttl,
+  ...nudgesInMs(remindAfter, escalateAfter),
+}));
 
 /** The approval part of an invalid rule or runbook that is still worth checking against the groups. */
 function salvageApproval(raw: unknown): Partial<ApprovalConfig> | undefined {
   if (!isPlainObject(raw)) return undefined;
-  const { ttl, ...rest } = salvageFields(approvalObject.shape, raw) as Partial<z.output<typeof approvalObject>>;
-  return { ...rest, ...(ttl === undefined ? {} : { ttlMs: ttl }) };
+  const { ttl, remindAfter, escalateAfter, ...rest } = salvageFields(
+    approvalObject.shape,
+    raw,
+  ) as Partial<ApprovalFields>;
+  return { ...rest, ...(ttl === undefined ? {} : { ttlMs: ttl }), ...nudgesInMs(remindAfter, escalateAfter) };
 }
 
 const ruleObject = z.strictObject({
@@ -246,7 +266,10 @@ const limitsSchema = limitsObject.transform(({ timeout, ...rest }) => ({ ...rest
 
 const auditSchema = z.strictObject({ channel: channelId.optional() });
 
-const TOP_LEVEL_KEYS = ['clusters', 'groups', 'rules', 'runbooks', 'limits', 'audit'] as const;
+/** Groups whose members may stop any run, whoever asked for it and whatever rule allowed it. */
+const adminsSchema = z.array(groupRef).default([]);
+
+const TOP_LEVEL_KEYS = ['clusters', 'groups', 'admins', 'rules', 'runbooks', 'limits', 'audit'] as const;
 
 export type ClusterConfig = z.output<typeof clusterSchema> & { region: string };
 export type GroupConfig = z.output<typeof groupSchema>;
@@ -261,6 +284,8 @@ export type AuditConfig = z.output<typeof auditSchema>;
 export interface PolicyConfig {
   clusters: Record<string, ClusterConfig>;
   groups: Record<string, GroupConfig>;
+  /** Group names whose members may stop any run (besides its requester and the approvers of its rule). */
+  admins: string[];
   rules: RuleConfig[];
   runbooks: Record<string, RunbookConfig>;
   limits: LimitsConfig;
@@ -402,6 +427,7 @@ function checkGroupRefs(ctx: CheckContext, refs: readonly string[] | undefined, 
 }
 
 function checkApproval(ctx: CheckContext, approval: Partial<ApprovalConfig>, path: (string | number)[]): void {
+  checkNudges(ctx, approval, path);
   if (!approval.approvers) return;
   checkGroupRefs(ctx, approval.approvers, [...path, 'approvers']);
   const possible = knownApproverCount(ctx.groups, approval.approvers);
@@ -410,6 +436,35 @@ function checkApproval(ctx: CheckContext, approval: Partial<ApprovalConfig>, pat
       path: [...path, 'count'],
       message: `needs ${approval.count} approvals but only ${possible} ${possible === 1 ? 'person is' : 'people are'} in ${approval.approvers.join(', ')}`,
     });
+  }
+}
+
+/** Reminders and escalation must fall inside the approval window and come in order, or they would never be sent. */
+function checkNudges(ctx: CheckContext, approval: Partial<ApprovalConfig>, path: (string | number)[]): void {
+  const { remindAfterMs, escalateAfterMs, escalateTo } = approval;
+  const ttlMs = approval.ttlMs ?? 30 * 60_000;
+  checkGroupRefs(ctx, escalateTo, [...path, 'escalateTo']);
+  if (remindAfterMs !== undefined && remindAfterMs >= ttlMs) {
+    ctx.issues.push({ path: [...path, 'remindAfter'], message: 'must be shorter than ttl: the request expires first' });
+  }
+  if (escalateAfterMs !== undefined) {
+    if (escalateAfterMs >= ttlMs) {
+      ctx.issues.push({
+        path: [...path, 'escalateAfter'],
+        message: 'must be shorter than ttl: the request expires first',
+      });
+    }
+    if (remindAfterMs !== undefined && escalateAfterMs <= remindAfterMs) {
+      ctx.issues.push({ path: [...path, 'escalateAfter'], message: 'must be longer than remindAfter' });
+    }
+    if (!escalateTo) {
+      ctx.issues.push({
+        path: [...path, 'escalateTo'],
+        message: 'is missing: escalateAfter needs the groups to mention',
+      });
+    }
+  } else if (escalateTo) {
+    ctx.issues.push({ path: [...path, 'escalateAfter'], message: 'is missing: escalateTo needs to know when' });
   }
 }
 
@@ -663,6 +718,9 @@ export function validateConfigFile(
     }
   }
 
+  const adminsResult = adminsSchema.safeParse(raw['admins'] ?? []);
+  if (!adminsResult.success) issues.push(...fromZod(adminsResult.error.issues, ['admins']));
+
   const limitsResult = limitsSchema.safeParse(raw['limits'] ?? {});
   if (!limitsResult.success) issues.push(...fromZod(limitsResult.error.issues, ['limits']));
   const auditResult = auditSchema.safeParse(raw['audit'] ?? {});
@@ -675,6 +733,7 @@ export function validateConfigFile(
     limitsTimeoutMs: limitsResult.success ? limitsResult.data.timeoutMs : undefined,
     issues,
   };
+  if (adminsResult.success) checkGroupRefs(ctx, adminsResult.data, ['admins']);
 
   const rules: RuleConfig[] = [];
   const rawRules = raw['rules'] ?? [];
@@ -743,12 +802,15 @@ export function validateConfigFile(
     checkRunbook(ctx, name, runbook, declared, present);
   }
 
-  if (issues.length > 0 || !limitsResult.success || !auditResult.success) return { ok: false, issues };
+  if (issues.length > 0 || !limitsResult.success || !auditResult.success || !adminsResult.success) {
+    return { ok: false, issues };
+  }
   return {
     ok: true,
     config: {
       clusters: resolvedClusters,
       groups: groups.parsed,
+      admins: adminsResult.data,
       rules,
       runbooks: runbooks.parsed,
       limits: limitsResult.data,

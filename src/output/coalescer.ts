@@ -1,5 +1,4 @@
 import type { Clock } from '../shared/clock.js';
-import { OutputUsageError } from './errors.js';
 
 /** Timer functions, injected so tests can step time. */
 export interface TimerPort {
@@ -20,7 +19,7 @@ export type DeliveryOutcome = undefined | { readonly retryAfterMs: number };
 export interface UpdateCoalescerOptions<T> {
   readonly clock: Clock;
   readonly timers?: TimerPort;
-  /** Least time between the starts of two deliveries; at least 1,000 ms (Slack's `chat.update` tier). */
+  /** Least time between the starts of two deliveries; raised to 1,000 ms (Slack's `chat.update` tier) if lower. */
   readonly intervalMs: number;
   /** Sends one state (a `chat.update`). Resolves with the retry-after when Slack answered 429. */
   deliver(state: T): Promise<DeliveryOutcome>;
@@ -49,15 +48,20 @@ export interface UpdateCoalescer<T> {
 export const MIN_UPDATE_INTERVAL_MS = 1000;
 
 /**
+ * The interval actually used for a requested one: never below Slack's one update a second. A faster request (the
+ * playground asks for 500 ms) is slowed down rather than refused, so a live tail is never lost to a setting.
+ */
+export function clampUpdateInterval(requestedMs: number): number {
+  return Number.isFinite(requestedMs) && requestedMs > MIN_UPDATE_INTERVAL_MS ? requestedMs : MIN_UPDATE_INTERVAL_MS;
+}
+
+/**
  * Creates a coalescer: however fast output arrives, the live-tail message is updated at most once per
- * `intervalMs`, a 429's retry-after pauses it, one delivery is in flight at a time, and the last state offered is
- * always the last one delivered.
- * @throws OutputUsageError when `intervalMs` is below one second.
+ * `intervalMs` (clamped to one second at least), a 429's retry-after pauses it, one delivery is in flight at a time,
+ * and the last state offered is always the last one delivered.
  */
 export function createUpdateCoalescer<T>(options: UpdateCoalescerOptions<T>): UpdateCoalescer<T> {
-  if (!(options.intervalMs >= MIN_UPDATE_INTERVAL_MS)) {
-    throw new OutputUsageError(`live-tail interval must be at least ${MIN_UPDATE_INTERVAL_MS} ms`);
-  }
+  const intervalMs = clampUpdateInterval(options.intervalMs);
   const timers = options.timers ?? systemTimers;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
   let pending: { state: T; attempts: number } | undefined;
@@ -97,7 +101,7 @@ export function createUpdateCoalescer<T>(options: UpdateCoalescerOptions<T>): Up
     pending = undefined;
     inFlight = true;
     const startedAt = options.clock.now();
-    nextAllowedAt = startedAt + options.intervalMs;
+    nextAllowedAt = startedAt + intervalMs;
     try {
       const outcome = await options.deliver(item.state);
       if (outcome && outcome.retryAfterMs >= 0) {

@@ -1,8 +1,11 @@
 import { Counter, type Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/audit-entry.js';
 
-/** Why the front door refused a request before any handler saw it. */
-export type SlackRefusal = 'stale_or_unsigned' | 'bad_signature';
+/**
+ * Why the front door turned a request away before any handler saw it: unsigned or stale, a signature that does not
+ * match, or Slack's own API unreachable when the request had to be authorized (an outage, not an attack).
+ */
+export type SlackRefusal = 'stale_or_unsigned' | 'bad_signature' | 'slack_unavailable';
 
 /** What the bot counts for `/metrics`, beyond the process defaults. */
 export interface BotMetrics {
@@ -18,7 +21,9 @@ export interface BotMetrics {
 export function createBotMetrics(registry: Registry): BotMetrics {
   const refused = new Counter({
     name: 'ecs_exec_slack_requests_refused_total',
-    help: 'Requests to /slack/events refused before any handler: unsigned, stale, or a signature that does not match',
+    help:
+      'Requests to /slack/events turned away before any handler: unsigned or stale, a signature that does not match, ' +
+      'or Slack unreachable to authorize them (slack_unavailable)',
     labelNames: ['reason'],
     registers: [registry],
   });

@@ -3,6 +3,8 @@ import {
   App,
   type Authorize,
   type Logger as BoltLogger,
+  ErrorCode,
+  HTTPModuleFunctions,
   HTTPReceiver,
   LogLevel,
   type Receiver,
@@ -132,6 +134,20 @@ export function createSlackApp(
     // Acknowledge as soon as the listener calls ack(); the work continues after the response.
     processBeforeResponse: false,
     unhandledRequestTimeoutMillis: 2_900,
+    processEventErrorHandler: async (args) => {
+      // Bolt asks Slack who the bot is (auth.test) before any listener runs. When Slack cannot answer, Bolt's own
+      // handler replies 401, which reads as a forged request; it is an outage, and Slack may retry a 503.
+      if ('code' in args.error && args.error.code === ErrorCode.AuthorizationError && !args.response.headersSent) {
+        logger.warn(
+          { err: args.error.message },
+          'Slack request not handled: Slack could not be reached to authorize it',
+        );
+        args.response.writeHead(503, { 'content-type': 'text/plain' }).end('slack unavailable\n');
+        metrics?.slackRequestRefused('slack_unavailable');
+        return true;
+      }
+      return await HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+    },
   });
   const app = appWith(receiver);
 

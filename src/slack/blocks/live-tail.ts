@@ -19,6 +19,11 @@ export interface LiveTailInput {
   readonly maxLines?: number;
   /** Set once Stop was pressed: the button goes away and the message says it is stopping. */
   readonly stopping?: boolean;
+  /**
+   * Set when the run ended: the status line (as the result shows it) replaces "Running", the last output stays, and
+   * the Stop button goes, since there is nothing left to stop.
+   */
+  readonly finalStatus?: string;
 }
 
 const DEFAULT_LINES = 15;
@@ -30,7 +35,10 @@ const DEFAULT_LINES = 15;
 export function buildLiveTailMessage(input: LiveTailInput): { text: string; blocks: KnownBlock[] } {
   const requestId = neutraliseSlackText(input.requestId).slice(0, 100);
   const state = input.stopping ? '⏳ Stopping' : '▶️ Running';
-  const status = `${state} *${requestId}* · ${formatDuration(input.elapsedMs)} · ${formatBytes(input.bytes)} so far`;
+  const status =
+    input.finalStatus !== undefined
+      ? `🏁 *${requestId}* ended: ${input.finalStatus}`.slice(0, MESSAGE_LIMITS.sectionText)
+      : `${state} *${requestId}* · ${formatDuration(input.elapsedMs)} · ${formatBytes(input.bytes)} so far`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: status } }];
 
   const lines = lastLines(input.snapshot, Math.max(1, input.maxLines ?? DEFAULT_LINES));
@@ -41,7 +49,7 @@ export function buildLiveTailMessage(input: LiveTailInput): { text: string; bloc
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: '_No output yet._' }] });
   }
 
-  if (!input.stopping) {
+  if (!input.stopping && input.finalStatus === undefined) {
     blocks.push({
       type: 'actions',
       elements: [
@@ -61,8 +69,9 @@ export function buildLiveTailMessage(input: LiveTailInput): { text: string; bloc
       ],
     });
   }
+  const word = input.finalStatus !== undefined ? 'Ended' : input.stopping ? 'Stopping' : 'Running';
   return {
-    text: `${input.stopping ? 'Stopping' : 'Running'} ${requestId}`.slice(0, MESSAGE_LIMITS.fallbackText),
+    text: `${word} ${requestId}`.slice(0, MESSAGE_LIMITS.fallbackText),
     blocks,
   };
 }

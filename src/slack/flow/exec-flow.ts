@@ -14,6 +14,7 @@ import { createRequestCards } from './request-cards.js';
 import { createRequestIntake, type Reply } from './request-intake.js';
 import { createRunDispatcher } from './run-dispatcher.js';
 import { createSweeper } from './sweeper.js';
+import { authorizeStop } from './stop-permission.js';
 import * as views from './views.js';
 
 /**
@@ -164,10 +165,9 @@ export function createExecFlow(
     }
     const running = record.state === 'dispatched' || record.state === 'running';
     if (running) {
-      const eligible = await eligibleFor(record);
-      const allowed = userId === record.requester || eligible.includes(userId) || eligible.includes('*');
-      if (!allowed) {
-        await reply(`:no_entry: Only the requester or an approver can stop ${record.id}.`);
+      const refusal = await authorizeStop(deps, record, userId);
+      if (refusal) {
+        await reply(`:no_entry: ${refusal}`);
         return;
       }
       // The run lives in whichever replica dispatched it; every replica hears the signal and the owner acts.

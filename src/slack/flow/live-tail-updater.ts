@@ -1,4 +1,4 @@
-import { createUpdateCoalescer, type UpdateCoalescer } from '../../output/coalescer.js';
+import { createUpdateCoalescer, systemTimers, type TimerPort, type UpdateCoalescer } from '../../output/coalescer.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SlackMessage, SlackNotifier } from '../slack-port.js';
@@ -10,10 +10,13 @@ export interface LiveTailOptions {
   requestId: string;
   /** Renders the live-tail message for the output so far; called only when an update is actually sent. */
   render: () => SlackMessage;
+  /** Asked-for time between updates; below Slack's one a second it is slowed down, never refused. */
   intervalMs: number;
   /** The live tail appears only for runs still going after this long; short runs post just their result. */
   delayMs: number;
   clock: Clock;
+  /** Timers for the start delay and the update pacing (tests step them). */
+  timers?: TimerPort;
   logger: Logger;
 }
 
@@ -35,15 +38,19 @@ export interface LiveTail {
 export function createLiveTail(options: LiveTailOptions): LiveTail {
   let updates: UpdateCoalescer<() => SlackMessage> | undefined;
   let posting: Promise<void> | undefined;
-  let startTimer: NodeJS.Timeout | undefined;
+  const timers = options.timers ?? systemTimers;
+  let startTimer: unknown;
   let finished = false;
   let changedBeforePost = false;
 
   const post = async (): Promise<void> => {
     try {
+      // The post shows the output so far; only what arrives while it is on its way needs an update after it.
+      changedBeforePost = false;
       const { ts } = await options.notifier.postMessage(options.channel, options.render(), options.threadTs);
       updates = createUpdateCoalescer<() => SlackMessage>({
         clock: options.clock,
+        timers,
         intervalMs: options.intervalMs,
         deliver: async (render) => {
           // WebSlackNotifier already waits out 429s, so nothing is left to report back here.
@@ -61,11 +68,10 @@ export function createLiveTail(options: LiveTailOptions): LiveTail {
 
   return {
     start() {
-      startTimer = setTimeout(() => {
+      startTimer = timers.setTimeout(() => {
         startTimer = undefined;
         if (!finished) posting = post();
       }, options.delayMs);
-      startTimer.unref();
     },
     changed() {
       if (finished) return;
@@ -74,7 +80,7 @@ export function createLiveTail(options: LiveTailOptions): LiveTail {
     },
     async finish(summary) {
       finished = true;
-      if (startTimer) clearTimeout(startTimer);
+      if (startTimer !== undefined) timers.clearTimeout(startTimer);
       await posting;
       await updates?.close(() => summary);
     },

@@ -173,11 +173,14 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     if (!stored.landed) {
       // Another replica closed the run (or will, once the store is back): its ending is the one people see. The live
       // tail is left as it is rather than risk a second, contradicting final word.
-      await tail.finish(views.liveTailDone(record.id)).catch(() => {});
+      // The tail writes through the fence too, so this reaches Slack only if the store still names this replica.
+      await tail
+        .finish(views.liveTailDone({ ...record, state: finishState, result: runResult }, pipeline.snapshot()))
+        .catch(() => {});
       logger.info({ requestId: record.id, reason: stored.reason }, 'run closed by another replica; nothing posted');
       return;
     }
-    await deliverResult(stored.record, output, tail, fenced);
+    await deliverResult(stored.record, output, pipeline.snapshot(), tail, fenced);
   }
 
   /**
@@ -188,6 +191,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
   async function deliverResult(
     finished: ApprovalRecord,
     output: ReturnType<ReturnType<typeof createOutputPipeline>['result']>,
+    snapshot: string,
     tail: ReturnType<typeof createLiveTail>,
     fenced: typeof notifier,
   ): Promise<void> {
@@ -203,7 +207,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       await cards.refresh(finished).catch((error: unknown) => {
         logger.error({ err: error, requestId: finished.id }, 'final card update failed');
       });
-      await tail.finish(views.liveTailDone(finished.id));
+      await tail.finish(views.liveTailDone(finished, snapshot));
     }
   }
 

@@ -10,6 +10,7 @@ import { formatDuration } from '../../shared/duration.js';
 import {
   buildExecResultMessage,
   type ExecResultMessage,
+  execStatusLine,
   RUN_OUTCOMES,
   type RunOutcome,
 } from '../blocks/exec-result.js';
@@ -81,10 +82,29 @@ export function liveTail(input: LiveTailInput): SlackMessage {
   return buildLiveTailMessage(input);
 }
 
-/** What the live tail turns into once the result is posted below it. */
-export function liveTailDone(requestId: string): SlackMessage {
-  const text = `🏁 Run ${requestId} finished; the result is below.`;
-  return { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] };
+/**
+ * What the live tail turns into once the run ended: its last lines of output under the final status (the same line
+ * the result shows), without the Stop button. The full result follows in the thread.
+ */
+export function liveTailDone(record: ApprovalRecord, snapshot: string): SlackMessage {
+  const result = record.result;
+  const outcome = (RESULT_STATES as readonly string[]).includes(record.state) ? (record.state as RunOutcome) : 'error';
+  const finalStatus = execStatusLine({
+    requestId: record.id,
+    outcome,
+    ...(result?.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+    durationMs: result?.durationMs ?? 0,
+    bytes: result?.bytes ?? 0,
+    ...(result?.detail ? { detail: result.detail } : {}),
+    ...(record.cancelledBy ? { cancelledBy: record.cancelledBy } : {}),
+  });
+  return buildLiveTailMessage({
+    requestId: record.id,
+    snapshot,
+    elapsedMs: result?.durationMs ?? 0,
+    bytes: result?.bytes ?? 0,
+    finalStatus,
+  });
 }
 
 /** Slack's limit on a button's value; a choice that does not fit is offered as text instead. */

@@ -145,6 +145,27 @@ describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () 
     }
   });
 
+  it('follows a longer run in a live tail that grows, then ends on the result without its Stop button', async () => {
+    await actAs('U0RILEY');
+    await type(`/ecs-exec demo/web -- sh -c 'i=1; while [ $i -le 8 ]; do echo tick-$i; i=$((i+1)); sleep 0.7; done'`);
+    const card = newestCard();
+    await expect.poll(() => card.textContent()).toContain('tick-');
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    const thread = threadOf(cardTs);
+    const running = thread.locator('.message').filter({ has: page.locator('button[data-action-id="ecs_exec_stop"]') });
+    await expect.poll(() => running.textContent(), { timeout: 20_000 }).toMatch(/tick-[1-3]/);
+    const tailTs = (await running.getAttribute('data-ts')) as string;
+    const tail = thread.locator(`.message[data-ts="${tailTs}"]`);
+    // Updated in place while the command runs: later lines arrive in the same message, Stop still offered.
+    await expect.poll(() => tail.textContent(), { timeout: 20_000 }).toContain('tick-5');
+    await screenshot('live-tail');
+    await thread.getByText('exit 0').first().waitFor();
+    // The run ended: the same message shows the final status and the last lines, and nothing is left to stop.
+    await expect.poll(() => tail.textContent(), { timeout: 20_000 }).toMatch(/ended: ✅ exit 0/);
+    await expect.poll(() => tail.textContent()).toContain('tick-8');
+    expect(await tail.locator('button[data-action-id="ecs_exec_stop"]').count()).toBe(0);
+  });
+
   it('opens the runbook modal, takes the parameters and runs the runbook', async () => {
     await actAs('U0RILEY');
     await type('/ecs-exec run warm-cache');

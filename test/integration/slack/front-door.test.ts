@@ -184,6 +184,15 @@ describe('the Slack front door (HTTP receiver)', () => {
     expect(handled).toEqual([]);
   });
 
+  it('counts a request it cannot act on because Slack is unreachable as an outage, not a bad signature', async () => {
+    // Bolt asks Slack (auth.test) who the bot is before handing a request to a listener.
+    slackStandIn.injectFault({ method: 'auth.test', kind: 'http_error', status: 503, times: Number.POSITIVE_INFINITY });
+    const response = await postToBot(events(), SIGNING_SECRET, command('prod/api -- uptime'));
+    expect(response.status).toBe(503);
+    expect(handled).toEqual([]);
+    await expect.poll(refusedAtTheDoor).toEqual({ slack_unavailable: 1 });
+  });
+
   it('verifies the raw bytes: +, %2B, emoji and CRLF survive', async () => {
     const response = await postToBot(events(), SIGNING_SECRET, command('prod/api -- echo a+b %2B 🚀\r\nx'));
     expect(response.status).toBe(200);

@@ -21,6 +21,7 @@ describe('approval scripts', () => {
         'expire',
         'finish',
         'mark-running',
+        'note',
         'reject',
       ].sort(),
     );

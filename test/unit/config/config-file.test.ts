@@ -41,7 +41,16 @@ describe('the shipped example and the product sketch', () => {
       'staging-open',
       'prod-with-approval',
     ]);
-    expect(policy.rules[3]?.approval).toEqual({ approvers: ['sre'], count: 1, selfApproval: false, ttlMs: 1_800_000 });
+    expect(policy.rules[3]?.approval).toEqual({
+      approvers: ['sre'],
+      count: 1,
+      selfApproval: false,
+      ttlMs: 1_800_000,
+      remindAfterMs: 600_000,
+      escalateAfterMs: 1_200_000,
+      escalateTo: ['platform'],
+    });
+    expect(policy.admins).toEqual(['sre']);
     expect(policy.limits).toEqual({ timeoutMs: 600_000, maxOutputBytes: 10_485_760, previewLines: 40 });
     expect(policy.runbooks['restart-worker']).toMatchObject({ approval: 'none', timeoutMs: 120_000 });
     expect(policy.runbooks['tail-log']?.params['lines']).toMatchObject({ type: 'int', default: 200, required: false });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createUpdateCoalescer, type DeliveryOutcome, type TimerPort } from '../../../src/output/coalescer.js';
-import { OutputUsageError } from '../../../src/output/errors.js';
+import {
+  clampUpdateInterval,
+  createUpdateCoalescer,
+  type DeliveryOutcome,
+  type TimerPort,
+} from '../../../src/output/coalescer.js';
 
 /** A clock and timers that only move when the test says so. */
 class FakeTime implements TimerPort {
@@ -193,7 +197,28 @@ describe('createUpdateCoalescer', () => {
     expect(sent.map((s) => s.state)).toEqual(['a']);
   });
 
-  it('refuses an interval faster than Slack allows', () => {
-    expect(() => setup({ intervalMs: 999 })).toThrow(OutputUsageError);
+  it.each([
+    [500, 1000],
+    [999, 1000],
+    [0, 1000],
+    [-5, 1000],
+    [Number.NaN, 1000],
+    [1500, 1500],
+  ])('clamps a requested interval of %s ms to %s ms', (requested, used) => {
+    expect(clampUpdateInterval(requested)).toBe(used);
+  });
+
+  it('slows an interval faster than Slack allows down to one second instead of refusing it', async () => {
+    const { time, sent, coalescer } = setup({ intervalMs: 500 });
+    coalescer.offer('a');
+    await time.advance(0);
+    coalescer.offer('b');
+    await time.advance(500);
+    expect(sent.map((s) => s.state)).toEqual(['a']);
+    await time.advance(500);
+    expect(sent).toEqual([
+      { state: 'a', at: 0 },
+      { state: 'b', at: 1000 },
+    ]);
   });
 });

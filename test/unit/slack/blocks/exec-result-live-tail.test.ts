@@ -23,6 +23,15 @@ describe('buildLiveTailMessage', () => {
     expect(blockProblems(message.blocks)).toEqual([]);
   });
 
+  it('ends with the final status and the last output, without a Stop button', () => {
+    const message = buildLiveTailMessage({ ...base, snapshot: 'one\ntwo', finalStatus: '✅ exit 0 · 4s · 3.0 MiB' });
+    expect(message.blocks[0]).toMatchObject({ text: { text: '🏁 *r-7* ended: ✅ exit 0 · 4s · 3.0 MiB' } });
+    expect(codeText(message.blocks)).toBe('```\none\ntwo\n```');
+    expect(message.blocks.some((block) => block.type === 'actions')).toBe(false);
+    expect(message.text).toBe('Ended r-7');
+    expect(blockProblems(message.blocks)).toEqual([]);
+  });
+
   it('shows only the last maxLines lines', () => {
     const snapshot = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n');
     const code = codeText(buildLiveTailMessage({ ...base, snapshot, maxLines: 5 }).blocks);

@@ -31,8 +31,8 @@ import { compact, type PolicyDocument, type PolicyStatement, policyDocument } fr
 
 const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
 
-/** The SourceIdentity every Slack request carries (see `sourceIdentityFor`). */
-export const SLACK_SOURCE_IDENTITY_PATTERN = 'slack-*';
+/** The SourceIdentity every request carries: `slack-<user id>` or `cli-<login>` (see `sourceIdentityFor`). */
+export const SOURCE_IDENTITY_PATTERNS = ['cli-*', 'slack-*'];
 
 /** A policy for one role the bot acts as. */
 export interface RolePolicies {
@@ -216,7 +216,7 @@ function trustPolicy(botRoleArn: string): PolicyDocument {
       Principal: { AWS: botRoleArn },
       Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
       // Without a SourceIdentity the condition key is absent and StringLike fails: every session names its person.
-      Condition: { StringLike: { 'sts:SourceIdentity': SLACK_SOURCE_IDENTITY_PATTERN } },
+      Condition: { StringLike: { 'sts:SourceIdentity': SOURCE_IDENTITY_PATTERNS } },
     },
   ]);
 }

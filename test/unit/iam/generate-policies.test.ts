@@ -84,7 +84,7 @@ rules:
       expect.objectContaining({
         Principal: { AWS: 'arn:aws:iam::999988887777:role/bots/ecs-exec' },
         Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
-        Condition: { StringLike: { 'sts:SourceIdentity': 'slack-*' } },
+        Condition: { StringLike: { 'sts:SourceIdentity': ['cli-*', 'slack-*'] } },
       }),
     ]);
     expect(statement(prod?.permissions as PolicyDocument, 'EncryptedExecSessions').Resource).toMatch(/:key\//);

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: 'check a config file, or explain the decision for a request',
     load: async () => (await import('./commands/policy.js')).policyCommand,
   },
+  'iam-policy': {
+    summary: "print the least-privilege IAM policies for a config file (the bot's role, per-cluster roles)",
+    load: async () => (await import('./commands/iam-policy.js')).iamPolicyCommand,
+  },
 };
 
 function usage(): string {

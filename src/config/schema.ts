@@ -64,6 +64,8 @@ const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]{1,128}$/;
+const ACCOUNT_ID = /^\d{12}$/;
 const USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
@@ -110,6 +112,13 @@ const clusterObject = z.strictObject({
   roleArn: z
     .string()
     .regex(ROLE_ARN, { error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })
+    .optional(),
+  /** The cluster's account when `cluster` is a name; only `ecs-exec iam-policy` needs it. */
+  account: z.string().regex(ACCOUNT_ID, { error: 'must be a 12-digit AWS account id' }).optional(),
+  /** The KMS key of the cluster's executeCommandConfiguration, so the IAM policy can name it. */
+  kmsKeyArn: z
+    .string()
+    .regex(KMS_KEY_ARN, { error: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias' })
     .optional(),
   shell: z
     .string()
@@ -690,12 +699,24 @@ export function validateConfigFile(
   const rawClusters = isPlainObject(raw['clusters']) ? raw['clusters'] : {};
   for (const [alias, rawCluster] of Object.entries(rawClusters)) {
     // Read from the raw entry so a region problem is reported even when another field of the cluster is broken.
-    const fields = salvageFields(clusterObject.shape, rawCluster) as { cluster?: string; region?: string };
-    const arnRegion = fields.cluster === undefined ? undefined : CLUSTER_ARN.exec(fields.cluster)?.[1];
+    const fields = salvageFields(clusterObject.shape, rawCluster) as {
+      cluster?: string;
+      region?: string;
+      account?: string;
+    };
+    const arnParts = fields.cluster === undefined ? undefined : CLUSTER_ARN.exec(fields.cluster);
+    const arnRegion = arnParts?.[1];
     if (arnRegion && fields.region && arnRegion !== fields.region) {
       issues.push({
         path: ['clusters', alias, 'region'],
         message: `is ${fields.region} but the cluster ARN is in ${arnRegion}`,
+      });
+    }
+    const arnAccount = arnParts?.[2];
+    if (arnAccount && fields.account && arnAccount !== fields.account) {
+      issues.push({
+        path: ['clusters', alias, 'account'],
+        message: `is ${fields.account} but the cluster ARN is in account ${arnAccount}`,
       });
     }
     const cluster = clusters.parsed[alias];

@@ -1,6 +1,7 @@
 import { isBotError } from '../errors.js';
 import type { KmsPort } from '../ssm/ports.js';
 import type { EcsCluster, EcsGateway, EcsTask, EcsTaskDefinition } from './ecs-port.js';
+import { EcsAccessDeniedError } from './errors.js';
 import type { ClusterSettings } from './resolve-target.js';
 
 /** ✓ passes, ✗ fails (with a fix), ? could not be determined. */
@@ -21,7 +22,10 @@ export interface DoctorCheck {
 export interface DoctorFacts {
   clusterAlias: string;
   service: string;
-  cluster: EcsCluster | { error: string };
+  /** `fix` is set when the failure has a known remedy (a missing permission, named). */
+  cluster: EcsCluster | { error: string; fix?: string };
+  /** Why the service's tasks could not be listed or described. */
+  tasksError?: { error: string; fix?: string };
   /** The service's tasks that ECS still considers running, newest first. */
   tasks: EcsTask[];
   /** Task definition of the newest task; an error text when it could not be read. */
@@ -65,7 +69,7 @@ function clusterChecks(facts: DoctorFacts): DoctorCheck[] {
         'cluster',
         `Cluster ${facts.clusterAlias}`,
         cluster.error,
-        'Check the cluster name, region and account in the config.',
+        cluster.fix ?? 'Check the cluster name, region and account in the config.',
       ),
     ];
   }
@@ -159,6 +163,16 @@ function clusterChecks(facts: DoctorFacts): DoctorCheck[] {
 }
 
 function taskChecks(facts: DoctorFacts): DoctorCheck[] {
+  if (facts.tasksError) {
+    return [
+      fail(
+        'task',
+        `Running task of ${facts.service}`,
+        facts.tasksError.error,
+        facts.tasksError.fix ?? 'Check the service name and that the bot may list and describe its tasks.',
+      ),
+    ];
+  }
   const task = facts.tasks.find((t) => t.desiredStatus !== 'STOPPED' && t.lastStatus === 'RUNNING') ?? facts.tasks[0];
   if (!task) {
     return [
@@ -302,6 +316,17 @@ async function probeKms(kms: KmsPort, keyId: string): Promise<'ok' | { error: st
   }
 }
 
+/** A failure as a fact: its text, and for a refused permission the fix that names it. */
+function failureOf(error: unknown): { error: string; fix?: string } {
+  if (error instanceof EcsAccessDeniedError) {
+    return {
+      error: errorText(error),
+      fix: `Allow ${error.permission} in the role the bot uses (\`ecs-exec iam-policy\` prints the whole policy).`,
+    };
+  }
+  return { error: errorText(error) };
+}
+
 function errorText(error: unknown): string {
   if (isBotError(error)) return error.userMessage ?? error.message;
   return error instanceof Error ? error.message : String(error);
@@ -318,16 +343,21 @@ export async function gatherDoctorFacts(
   try {
     facts.cluster = await gateway.describeCluster(cluster.cluster);
   } catch (error) {
-    facts.cluster = { error: errorText(error) };
+    facts.cluster = failureOf(error);
     return facts;
   }
   const keyId = facts.cluster.executeCommandConfiguration?.kmsKeyId;
   if (keyId && probes.kms) facts.kmsAccess = await probeKms(probes.kms, keyId);
-  // A diagnosis looks at the service as it is now, never at a cached picture of it.
-  const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: service }, { maxAgeMs: 0 });
-  const { tasks } =
-    arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns, { maxAgeMs: 0 }) : { tasks: [] };
-  facts.tasks = [...tasks].sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));
+  try {
+    // A diagnosis looks at the service as it is now, never at a cached picture of it.
+    const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: service }, { maxAgeMs: 0 });
+    const { tasks } =
+      arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns, { maxAgeMs: 0 }) : { tasks: [] };
+    facts.tasks = [...tasks].sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));
+  } catch (error) {
+    facts.tasksError = failureOf(error);
+    return facts;
+  }
   const newest = facts.tasks.find((t) => t.lastStatus === 'RUNNING') ?? facts.tasks[0];
   if (newest?.taskDefinitionArn) {
     try {

@@ -16,14 +16,20 @@ export abstract class EcsError extends BotError {
 export class EcsAccessDeniedError extends EcsError {
   readonly code = 'ecs.access_denied';
   constructor(action: string, detail: string, options?: ErrorOptions) {
+    // AWS names the refused permission in its message ("... is not authorized to perform: ecs:ListTasks on ...").
+    const permission = /not authorized to perform: ([\w-]+:[\w-]+)/.exec(detail)?.[1] ?? `ecs:${action}`;
     super(`${action} denied: ${detail}`, {
       ...options,
       userMessage:
         `Not permitted: AWS refused ${action} for the bot's role (${detail}). ` +
-        'Fix: allow ecs:ExecuteCommand for this cluster, task and container in the role the bot uses ' +
-        '(check conditions on ecs:cluster, ecs:container-name and resource tags).',
+        `Fix: allow ${permission} for this cluster in the role the bot uses (\`ecs-exec iam-policy\` prints the ` +
+        'policy; check conditions on ecs:cluster, ecs:container-name and resource tags).',
     });
+    this.permission = permission;
   }
+
+  /** The IAM action that was missing, e.g. `ecs:ListTasks`. */
+  readonly permission: string;
 }
 
 /** ExecuteCommand answered "execute command was not enabled" or "the agent isn't running". */

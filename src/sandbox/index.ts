@@ -9,6 +9,7 @@ import { ApiFaults } from './aws-api/api-faults.js';
 import type { RecordedCall } from './aws-api/calls.js';
 import { SandboxKms } from './aws-api/kms-api.js';
 import { Principals } from './aws-api/principals.js';
+import type { SandboxIamOptions } from './aws-api/sandbox-iam.js';
 import { createAwsApiHandler } from './aws-api/server.js';
 import { SandboxStartError } from './errors.js';
 import { defaultSeed } from './state/default-seed.js';
@@ -24,6 +25,7 @@ export type { ApiErrorFault } from './aws-api/api-faults.js';
 export { ApiFaults } from './aws-api/api-faults.js';
 export type { RecordedCall } from './aws-api/calls.js';
 export { EXEC_NOT_ENABLED_MESSAGE, TARGET_NOT_CONNECTED_MESSAGE } from './aws-api/ecs-api.js';
+export type { SandboxIamOptions } from './aws-api/sandbox-iam.js';
 export { DEFAULT_TASK_IDS, defaultSeed } from './state/default-seed.js';
 export * from './state/model.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, SandboxState } from './state/sandbox-state.js';
@@ -49,6 +51,8 @@ export interface SandboxOptions {
   drainTimeoutMs?: number;
   /** Warnings about sessions that closed with output unacknowledged (drain timeout); in-process sandboxes only. */
   logger?: Logger;
+  /** IAM policies to enforce; without them every well-formed call is allowed. */
+  iam?: SandboxIamOptions;
 }
 
 /** Fault controls: `api` for the AWS API, `agent` for data-channel sessions. */
@@ -93,7 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const state = new SandboxState(options.seed ?? defaultSeed());
   const calls: RecordedCall[] = [];
-  const principals = new Principals(state.defaultAccount);
+  const principals = new Principals(state.defaultAccount, options.iam?.staticRoleArn);
   const kms = new SandboxKms(state);
   const apiFaults = new ApiFaults();
   const agentFaults = new SessionFaultRules();
@@ -139,6 +143,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       principals,
       faults: apiFaults,
       record: (call) => calls.push(call),
+      ...(options.iam ? { iam: options.iam } : {}),
     }),
   );
   server.on('upgrade', (req, socket, head) => {

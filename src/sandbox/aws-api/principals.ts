@@ -34,16 +34,26 @@ function accessKeyId(prefix: 'ASIA' | 'AKIA'): string {
 export class Principals {
   private readonly byKey = new Map<string, Principal>();
 
-  constructor(private readonly defaultAccount: string) {}
+  /** `staticRoleArn`: static keys are a session of this role (as an ECS task role's are), not `user/sandbox`. */
+  constructor(
+    private readonly defaultAccount: string,
+    private readonly staticRoleArn?: string,
+  ) {}
 
   resolve(key: string): Principal {
-    return (
-      this.byKey.get(key) ?? {
+    const issued = this.byKey.get(key);
+    if (issued) return issued;
+    if (this.staticRoleArn) {
+      const account = this.staticRoleArn.split(':')[4] ?? this.defaultAccount;
+      const roleName = this.staticRoleArn.split('/').pop() ?? 'role';
+      return {
         accessKeyId: key,
-        account: this.defaultAccount,
-        arn: `arn:aws:iam::${this.defaultAccount}:user/sandbox`,
-      }
-    );
+        account,
+        arn: `arn:aws:sts::${account}:assumed-role/${roleName}/sandbox`,
+        roleArn: this.staticRoleArn,
+      };
+    }
+    return { accessKeyId: key, account: this.defaultAccount, arn: `arn:aws:iam::${this.defaultAccount}:user/sandbox` };
   }
 
   /** Mints temporary credentials for an assumed role. */

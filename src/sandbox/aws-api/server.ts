@@ -9,6 +9,7 @@ import type { RecordedCall } from './calls.js';
 import { createEcsHandlers } from './ecs-api.js';
 import { createKmsHandlers, type SandboxKms } from './kms-api.js';
 import type { CallContext, Principals } from './principals.js';
+import { authorizeCall, type SandboxIamOptions } from './sandbox-iam.js';
 import { parseSigV4Authorization } from './sigv4.js';
 import { createSsmHandlers } from './ssm-api.js';
 import { createStsHandlers, stsErrorXml } from './sts-api.js';
@@ -32,6 +33,8 @@ export interface AwsApiDeps {
   principals: Principals;
   faults: ApiFaults;
   record: (call: RecordedCall) => void;
+  /** When set, every call is checked against the signer's IAM policies; otherwise everything is allowed. */
+  iam?: SandboxIamOptions;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -47,7 +50,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /**
  * One request handler for ECS, KMS and SSM (AWS JSON 1.1, routed by `X-Amz-Target`) and STS (awsQuery, routed by
- * the form's `Action`), so one base URL serves every `AWS_ENDPOINT_URL_*`. SigV4 is required in form, not checked.
+ * the form's `Action`), so one base URL serves every `AWS_ENDPOINT_URL_*`. SigV4 is required in form, not checked; with `iam`, the
+ * signer's policies are.
  */
 export function createAwsApiHandler(deps: AwsApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const json: Record<JsonService, Record<string, JsonHandler>> = {
@@ -160,6 +164,7 @@ export function createAwsApiHandler(deps: AwsApiDeps): (req: IncomingMessage, re
     deps.record(call);
 
     try {
+      if (deps.iam) authorizeCall(deps.iam, deps.state, service, operation, input, ctx);
       const fault = deps.faults.take(service, operation);
       if (fault.reset) {
         call.error = 'ConnectionReset';

@@ -5,10 +5,12 @@ import { ALICE, BOB, CHANNEL, FLOW_CONFIG, type FlowFixture, MALLORY, startFlow 
 
 let flow: FlowFixture | undefined;
 
+// Stopping waits for every run's last Slack writes (the card refresh, the live tail's end); under Slack's real
+// rate limits those can queue for a minute after the final statuses are in.
 afterEach(async () => {
   await flow?.stack.stop();
   flow = undefined;
-});
+}, 120_000);
 
 const text = (value: unknown): string => JSON.stringify(value);
 const FINAL = /exit \d+|timed out|cancelled|interrupted|could not run/i;

@@ -175,7 +175,12 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       // Another replica closed the run (or will, once the store is back): its ending is the one people see. The live
       // tail is left as it is rather than risk a second, contradicting final word.
       await tail.finish(views.liveTailDone(record.id)).catch(() => {});
-      logger.info({ requestId: record.id, reason: stored.reason }, 'run closed by another replica; nothing posted');
+      logger.info(
+        { requestId: record.id },
+        stored.reason === 'closed_elsewhere'
+          ? 'run closed by another replica; nothing posted'
+          : 'final state not stored; nothing posted (a sweeper closes the run once the store answers)',
+      );
       return;
     }
     await deliverResult(stored.record, output, tail, fenced);

@@ -24,3 +24,11 @@ export interface SlackNotifier {
   }): Promise<void>;
   openModal(triggerId: string, view: View): Promise<void>;
 }
+
+/** A post whose answer never came (reset, timeout): Slack may have posted it, so it was not sent again. */
+export class SlackPostUnconfirmedError extends Error {
+  constructor(method: string, options?: ErrorOptions) {
+    super(`${method} got no answer; the message may or may not have been posted`, options);
+    this.name = 'SlackPostUnconfirmedError';
+  }
+}

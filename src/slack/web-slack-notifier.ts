@@ -1,11 +1,13 @@
 import type { KnownBlock, View } from '@slack/types';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from '../shared/logger.js';
-import type { SlackMessage, SlackNotifier } from './slack-port.js';
+import { type SlackMessage, type SlackNotifier, SlackPostUnconfirmedError } from './slack-port.js';
 
 export interface WebSlackNotifierOptions {
   /** How long one write may keep waiting out 429s before it gives up; the final status gets the longest budget. */
   maxRateLimitWaitMs?: number;
+  /** Attempts per write for failures other than 429 that may be retried (default 5, backoff 0.5 s doubling). */
+  maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
   logger: Logger;
 }
@@ -21,10 +23,42 @@ function isRateLimited(error: unknown): error is { code: string; retryAfter: num
   );
 }
 
+/** Slack's own words for "something went wrong on our side, try again": it answered, and did nothing. */
+const TRANSIENT_PLATFORM_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+  'team_added_to_org',
+]);
+/** Transport failures that prove the request never reached Slack. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** How a failed write may be retried. */
+type Failure = 'refused' | 'unanswered' | 'final';
+
+function classify(error: unknown): Failure {
+  const coded = error as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown; original?: unknown };
+  if (coded.code === ErrorCode.PlatformError) {
+    return TRANSIENT_PLATFORM_ERRORS.has(String(coded.data?.error)) ? 'refused' : 'final';
+  }
+  // A 5xx is an answer: Slack's front end refused the call (a retry is what Slack's docs ask for).
+  if (coded.code === ErrorCode.HTTPError) return Number(coded.statusCode) >= 500 ? 'refused' : 'final';
+  if (coded.code === ErrorCode.RequestError) {
+    const original = coded.original as { code?: unknown } | undefined;
+    return NOT_SENT_CODES.has(String(original?.code)) ? 'refused' : 'unanswered';
+  }
+  return 'final';
+}
+
 /**
- * SlackNotifier over the Web API client. The client is built with retries off and `rejectRateLimitedCalls`, so a
- * 429 comes back here: that answer proves Slack did not act, which makes waiting out `Retry-After` and sending again
- * safe even for chat.postMessage. Any other failure (timeout, 5xx) may or may not have posted, so it is not retried.
+ * SlackNotifier over the Web API client. The client is built with retries off and `rejectRateLimitedCalls`, so
+ * every failure comes back here and is retried only where that cannot show a message twice: a 429 (waited out), a
+ * 5xx, an `ok:false` Slack calls transient, or a connection refused prove Slack did not act, so any write is sent
+ * again with backoff. A call left unanswered (reset, timeout) may have acted: an update by `ts` is sent again (it
+ * is idempotent), a post is not; it fails with `SlackPostUnconfirmedError` and the caller puts the message into a
+ * message whose `ts` it knows instead.
  */
 export class WebSlackNotifier implements SlackNotifier {
   private readonly sleep: (ms: number) => Promise<void>;
@@ -36,6 +70,26 @@ export class WebSlackNotifier implements SlackNotifier {
   ) {
     this.sleep = options.sleep ?? defaultSleep;
     this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 10 * 60_000;
+  }
+
+  /** Retries what `classify` allows; `idempotent` writes are also retried when their answer was lost. */
+  private async withRetries<T>(method: string, idempotent: boolean, call: () => Promise<T>): Promise<T> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.withRateLimit(method, call);
+      } catch (error) {
+        const failure = classify(error);
+        const retryable = failure === 'refused' || (failure === 'unanswered' && idempotent);
+        if (!retryable || attempt >= maxAttempts) {
+          if (failure === 'unanswered' && !idempotent) throw new SlackPostUnconfirmedError(method, { cause: error });
+          throw error;
+        }
+        const waitMs = 500 * 2 ** (attempt - 1);
+        this.options.logger.warn({ method, attempt, waitMs, err: error }, 'Slack write failed; retrying');
+        await this.sleep(waitMs);
+      }
+    }
   }
 
   private async withRateLimit<T>(method: string, call: () => Promise<T>): Promise<T> {
@@ -58,7 +112,7 @@ export class WebSlackNotifier implements SlackNotifier {
   }
 
   async postMessage(channel: string, message: SlackMessage, threadTs?: string): Promise<{ ts: string }> {
-    const response = await this.withRateLimit('chat.postMessage', () =>
+    const response = await this.withRetries('chat.postMessage', false, () =>
       this.client.chat.postMessage({
         channel,
         text: message.text,
@@ -73,7 +127,7 @@ export class WebSlackNotifier implements SlackNotifier {
   }
 
   async updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    await this.withRateLimit('chat.update', () =>
+    await this.withRetries('chat.update', true, () =>
       this.client.chat.update({
         channel,
         ts,
@@ -84,7 +138,7 @@ export class WebSlackNotifier implements SlackNotifier {
   }
 
   async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
-    await this.withRateLimit('chat.postEphemeral', () =>
+    await this.withRetries('chat.postEphemeral', false, () =>
       this.client.chat.postEphemeral({
         channel,
         user,
@@ -103,7 +157,8 @@ export class WebSlackNotifier implements SlackNotifier {
     comment?: string;
   }): Promise<void> {
     // The two-step external upload: ask for a URL with the exact length, send the bytes, then share the file.
-    const ticket = await this.withRateLimit('files.getUploadURLExternal', () =>
+    // Asking for an upload URL changes nothing visible, so it is retried like an update; sharing the file is not.
+    const ticket = await this.withRetries('files.getUploadURLExternal', true, () =>
       this.client.files.getUploadURLExternal({ filename: input.filename, length: input.content.byteLength }),
     );
     if (!ticket.upload_url || !ticket.file_id) throw new Error('files.getUploadURLExternal returned no upload URL');
@@ -113,7 +168,7 @@ export class WebSlackNotifier implements SlackNotifier {
       body: input.content,
     });
     if (!upload.ok) throw new Error(`file upload failed with HTTP ${upload.status}`);
-    await this.withRateLimit('files.completeUploadExternal', () =>
+    await this.withRetries('files.completeUploadExternal', false, () =>
       this.client.files.completeUploadExternal({
         files: [{ id: ticket.file_id as string, title: input.title }],
         channel_id: input.channel,

@@ -14,6 +14,7 @@ import { createRequestCards } from './request-cards.js';
 import { createRequestIntake, type Reply } from './request-intake.js';
 import { createRunDispatcher } from './run-dispatcher.js';
 import { authorizeStop } from './stop-permission.js';
+import { createStaleCards } from './stale-cards.js';
 import { createSweeper } from './sweeper.js';
 import * as views from './views.js';
 
@@ -52,6 +53,7 @@ export function createExecFlow(
     act: (record: ApprovalRecord, eligible: string[]) => Promise<TransitionResult>,
   ): Promise<ApprovalRecord | undefined> {
     const record = await store.get(requestId);
+    if (await staleCards.onClick(requestId, record, context)) return undefined;
     if (!record) {
       await context.respond({ text: `:x: There is no request ${requestId}.` });
       return undefined;
@@ -177,7 +179,10 @@ export function createExecFlow(
     }
     try {
       const next = (await store.cancel({ id: record.id, userId, eligibleApprovers: await eligibleFor(record) })).record;
-      await cards.refresh(next);
+      // The cancel is stored: a card Slack will not update now is brought up to date later (on a click, at start).
+      await cards
+        .refresh(next)
+        .catch((error: unknown) => logger.warn({ err: error, requestId: record.id }, 'card update failed'));
       await reply(`:white_check_mark: ${record.id} is cancelled. Nothing ran.`);
     } catch (error) {
       if (error instanceof ApprovalError) {
@@ -236,6 +241,7 @@ export function createExecFlow(
       }
       case ACTION_IDS.deny: {
         const record = await store.get(requestId);
+        if (await staleCards.onClick(requestId, record, context)) return;
         if (!record) return await context.respond({ text: `:x: There is no request ${requestId}.` });
         const eligible = await eligibleFor(record);
         if (!eligible.includes(context.userId) && !eligible.includes('*')) {
@@ -255,6 +261,7 @@ export function createExecFlow(
       case ACTION_IDS.cancel:
       case ACTION_IDS.stop: {
         const record = await store.get(requestId);
+        if (await staleCards.onClick(requestId, record, context, actionId === ACTION_IDS.cancel)) return;
         if (!record) return await context.respond({ text: `:x: There is no request ${requestId}.` });
         return await cancelRequest(record, context.userId, (text) => context.respond({ text }));
       }
@@ -334,6 +341,16 @@ export function createExecFlow(
   }
 
   const sweeper = createSweeper(deps, cards, runs);
+  const staleCards = createStaleCards(deps, cards);
+  // Once, in the background: cards of requests that ended while their last update was lost lose their buttons.
+  const reconciling =
+    deps.reconcileCardsOnStart === false
+      ? Promise.resolve()
+      : staleCards.reconcileOnStart().then(
+          (count) => logger.info({ count }, 'final cards brought up to date'),
+          (error: unknown) => logger.warn({ err: error }, 'could not bring final cards up to date'),
+        );
+  background.add(reconciling);
 
   /** Every handler call is tracked, so a shutdown lets the ones in flight finish before closing the dispatcher. */
   function tracked<Args extends unknown[], Result>(

@@ -31,6 +31,8 @@ export interface FlowDeps {
   liveTailDelayMs?: number;
   /** How often stale requests are looked for; 0 turns the sweeper off (tests drive it by hand). */
   expirySweepIntervalMs?: number;
+  /** Whether a starting bot brings the cards of recently closed requests up to date (default true). */
+  reconcileCardsOnStart?: boolean;
   /** How often a run's owner renews its hold on the run (default 5 s). */
   heartbeatMs?: number;
   /** How long a run may go without a heartbeat before the sweeper closes it as interrupted (default 15 s). */

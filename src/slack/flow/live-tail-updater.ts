@@ -25,8 +25,13 @@ export interface LiveTail {
   start(): void;
   /** Output arrived: an update will follow, at most one per interval. */
   changed(): void;
-  /** Replaces the live tail (if one was posted) with the final summary, after any update in flight. */
-  finish(summary: SlackMessage): Promise<void>;
+  /**
+   * Replaces the live tail (if one was posted) with the final summary, after any update in flight. Resolves true
+   * when a posted live tail now shows the summary.
+   */
+  finish(summary: SlackMessage): Promise<boolean>;
+  /** Whether the live tail message exists (its post was answered), so it can carry the result if need be. */
+  posted(): boolean;
 }
 
 /**
@@ -82,7 +87,8 @@ export function createLiveTail(options: LiveTailOptions): LiveTail {
       finished = true;
       if (startTimer !== undefined) timers.clearTimeout(startTimer);
       await posting;
-      await updates?.close(() => summary);
+      return (await updates?.close(() => summary)) ?? false;
     },
+    posted: () => updates !== undefined,
   };
 }

@@ -4,8 +4,11 @@ import * as views from './views.js';
 
 /** Keeps each request's card in the channel in step with the stored request. */
 export interface RequestCards {
-  /** Updates the card; resolves once this update (and the ones queued before it) reached Slack. */
-  refresh(record: ApprovalRecord): Promise<void>;
+  /**
+   * Updates the card; resolves once this update (and the ones queued before it) reached Slack. A `note` is shown
+   * under the card (what went wrong delivering the result).
+   */
+  refresh(record: ApprovalRecord, note?: string): Promise<void>;
 }
 
 /**
@@ -15,12 +18,16 @@ export interface RequestCards {
 export function createRequestCards(deps: Pick<FlowDeps, 'store' | 'notifier' | 'policy' | 'clock'>): RequestCards {
   const queues = new Map<string, Promise<void>>();
   return {
-    refresh(record) {
+    refresh(record, note) {
       if (!record.cardMessageTs) return Promise.resolve();
       const previous = queues.get(record.id) ?? Promise.resolve();
       const next = previous.then(async () => {
         const latest = (await deps.store.get(record.id)) ?? record;
         const card = views.requestCard(latest, deps.policy, deps.clock.now());
+        if (note) {
+          card.blocks = [...(card.blocks ?? []), { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }];
+          card.text = `${card.text}\n${note}`;
+        }
         await deps.notifier.updateMessage(latest.channel, latest.cardMessageTs, card);
       });
       const settled = next.catch(() => {});

@@ -3,6 +3,7 @@ import { currentBindingDigest } from '../../approval/binding-digest.js';
 import { ApprovalError, WrongStateError } from '../../approval/errors.js';
 import { isBotError, toUserMessage } from '../../errors.js';
 import { createOutputPipeline } from '../../output/pipeline.js';
+import { SlackPostUnconfirmedError } from '../slack-port.js';
 import { clusterSettingsFor } from './cluster-settings.js';
 import type { FlowDeps } from './flow-deps.js';
 import { createLiveTail } from './live-tail-updater.js';
@@ -173,20 +174,35 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     if (!stored.landed) {
       // Another replica closed the run (or will, once the store is back): its ending is the one people see. The live
       // tail is left as it is rather than risk a second, contradicting final word.
-      // The tail writes through the fence too, so this reaches Slack only if the store still names this replica.
+      // The tail only loses its Stop button, with no outcome of its own; it writes through the fence too, so even that
+      // reaches Slack only if the store still names this replica.
       await tail
-        .finish(views.liveTailDone({ ...record, state: finishState, result: runResult }, pipeline.snapshot()))
+        .finish(
+          views.liveTail({
+            requestId: record.id,
+            snapshot: pipeline.snapshot(),
+            elapsedMs: durationMs,
+            bytes: receivedBytes,
+            finalStatus: 'the card shows how',
+          }),
+        )
         .catch(() => {});
-      logger.info({ requestId: record.id, reason: stored.reason }, 'run closed by another replica; nothing posted');
+      logger.info(
+        { requestId: record.id },
+        stored.reason === 'closed_elsewhere'
+          ? 'run closed by another replica; nothing posted'
+          : 'final state not stored; nothing posted (a sweeper closes the run once the store answers)',
+      );
       return;
     }
     await deliverResult(stored.record, output, pipeline.snapshot(), tail, fenced);
   }
 
   /**
-   * Posts the result in the thread, refreshes the card and closes the live tail. The result and the card come before
-   * the live tail's last update: they matter more, and the tail may be waiting out chat.update's rate limit. A failure
-   * of one must not keep the others from being tried.
+   * Puts the result in the thread, then refreshes the card. Each message is posted once and afterwards only updated
+   * by its ts: a run with a live tail gets its result in that message (an update, which may be retried freely);
+   * a quick run posts its result, which the notifier sends again only when Slack's answer proves nothing was posted.
+   * When the result cannot be delivered (or Slack never confirmed the post), the card says so.
    */
   async function deliverResult(
     finished: ApprovalRecord,
@@ -196,19 +212,28 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     fenced: typeof notifier,
   ): Promise<void> {
     const message = views.resultMessage(finished, output, policy.limits.previewLines);
-    try {
-      await fenced.postMessage(finished.channel, message, finished.cardMessageTs);
-      if (message.upload) {
-        await fenced.uploadFile({ channel: finished.channel, threadTs: finished.cardMessageTs, ...message.upload });
+    const hadTail = tail.posted();
+    let delivered = hadTail && (await tail.finish(message));
+    let unconfirmed = false;
+    if (!delivered) {
+      try {
+        await fenced.postMessage(finished.channel, message, finished.cardMessageTs);
+        delivered = true;
+      } catch (error) {
+        unconfirmed = error instanceof SlackPostUnconfirmedError;
+        logger.error({ err: error, requestId: finished.id }, 'result not posted in the thread');
       }
-    } catch (error) {
-      logger.error({ err: error, requestId: finished.id }, 'result not posted in the thread');
-    } finally {
-      await cards.refresh(finished).catch((error: unknown) => {
-        logger.error({ err: error, requestId: finished.id }, 'final card update failed');
-      });
-      await tail.finish(views.liveTailDone(finished, snapshot));
     }
+    if (delivered && message.upload) {
+      await fenced
+        .uploadFile({ channel: finished.channel, threadTs: finished.cardMessageTs, ...message.upload })
+        .catch((error: unknown) => logger.error({ err: error, requestId: finished.id }, 'output file not uploaded'));
+    }
+    const note = delivered ? undefined : undeliveredNote(finished, unconfirmed);
+    await cards.refresh(finished, note).catch((error: unknown) => {
+      logger.error({ err: error, requestId: finished.id }, 'final card update failed');
+    });
+    if (!hadTail) await tail.finish(views.liveTailDone(finished, snapshot));
   }
 
   /** Records the session on the request, retrying a few times: a blip here would otherwise strand the run. */
@@ -260,4 +285,12 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       await Promise.allSettled([...runPromises]);
     },
   };
+}
+
+/** What the card says when the result could not be put in the thread. */
+function undeliveredNote(record: ApprovalRecord, unconfirmed: boolean): string {
+  const digest = record.result?.sha256 ? ` (output sha256 ${record.result.sha256.slice(0, 12)}…)` : '';
+  return unconfirmed
+    ? `⚠ Slack did not confirm the result reply in the thread; it may be missing. Exit code and output digest${digest} are in the audit log.`
+    : `⚠ The output could not be delivered to Slack. Exit code and output digest${digest} are in the audit log.`;
 }

@@ -495,6 +495,29 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
       expect((await store.get(refused))?.state).toBe('error');
     });
 
+    it('records who owns a run, and answers a retried final write with its first reply', async () => {
+      const { record } = await store.create(prodRequest());
+      await store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE });
+      const dispatched = await store.dispatch({
+        id: record.id,
+        dispatcher: 'replica-a',
+        expectedDigest: record.digest,
+      });
+      expect(dispatched.record.owner).toBe('replica-a');
+      expect(await store.ownsRun(record.id, 'replica-a')).toBe(true);
+      expect(await store.ownsRun(record.id, 'replica-b')).toBe(false);
+      await store.markRunning(record.id, 'session-1');
+      const result = { exitCode: 0, bytes: 3, sha256: 'a'.repeat(64), redactions: 0 };
+      const first = await store.finish(record.id, 'succeeded', result, 'final:replica-a');
+      const again = await store.finish(record.id, 'succeeded', result, 'final:replica-a');
+      expect(again.record.version).toBe(first.record.version);
+      expect(again.audit.seq).toBe(first.audit.seq);
+      // Once ended, nobody holds it, and another ending is refused.
+      expect(await store.ownsRun(record.id, 'replica-a')).toBe(false);
+      await expect(store.finish(record.id, 'interrupted', result)).rejects.toBeInstanceOf(WrongStateError);
+      expect(await store.ownsRun('r-unknown', 'replica-a')).toBe(false);
+    });
+
     it('treats a repeated call with the same idempotency key as the first one', async () => {
       const { record } = await store.create(
         prodRequest({ approval: { approverGroups: ['sre'], count: 2, selfApproval: false, breakGlassAllowed: false } }),

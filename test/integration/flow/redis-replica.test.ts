@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../setup/redis.global-setup.js';
@@ -7,6 +10,7 @@ import { ALICE, CHANNEL, type FlowFixture, startFlow } from './flow-fixture.js';
 let flow: FlowFixture | undefined;
 const servers: ChildProcess[] = [];
 const clients: Redis[] = [];
+const dirs: string[] = [];
 
 afterEach(async () => {
   await flow?.stack.stop();
@@ -16,12 +20,16 @@ afterEach(async () => {
     server.kill('SIGCONT');
     server.kill('SIGKILL');
   }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A throwaway redis-server on loopback (no persistence), optionally replicating another. */
 async function redisServer(replicaOfPort?: number): Promise<{ port: number; process: ChildProcess; client: Redis }> {
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  // A replica's full sync writes an RDB file: keep it in a scratch directory.
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-exec-redis-'));
+  dirs.push(dir);
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   if (replicaOfPort !== undefined) args.push('--replicaof', '127.0.0.1', String(replicaOfPort));
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(child);

@@ -18,6 +18,7 @@ import { createCachingUserGroupResolver } from './policy/user-group-resolver-por
 import { createBotMetrics } from './shared/bot-metrics.js';
 import { systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import { routeProcessWarningsTo } from './shared/process-warnings.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
 import { createAuditChannelSink } from './slack/audit-channel.js';
 import { createExecFlow } from './slack/flow/exec-flow.js';
@@ -58,7 +59,7 @@ export async function startBotWith(
   let runSignals: RunSignals;
   /** Set only where a stored claim cannot be forgotten (see FlowDeps.startOrphansAfterMs). */
   let startOrphansAfterMs: number | undefined;
-  const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl));
+  const client = new WebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl, logger));
   const notifier = new WebSlackNotifier(client, { logger });
   const auditChannel = config.policy.audit.channel
     ? createAuditChannelSink(notifier, config.policy.audit.channel, logger)
@@ -199,6 +200,7 @@ export async function startBot(args: string[], io: CliIo): Promise<number> {
     return EXIT_COULD_NOT_RUN;
   }
   const logger = createLogger({ level: config.logLevel });
+  routeProcessWarningsTo(logger);
   const bot = await startBotWith(config, io.env, logger);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

@@ -31,6 +31,8 @@ import { WebSlackNotifier } from './slack/web-slack-notifier.js';
 /** A running bot, as `serve` and the playground hold it. */
 export interface RunningBot {
   url: string;
+  /** Where /metrics is served when METRICS_PORT is set (otherwise it is under `url`). */
+  metricsUrl?: string;
   /** Stops taking requests, lets runs finish for up to `graceMs`, stops the rest, then closes everything. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -159,21 +161,42 @@ export async function startBotWith(
     port: config.port,
     handleSlackRequest: slack.handleSlackRequest,
     readiness,
-    metrics,
+    // With METRICS_PORT, the port Slack reaches (often public) does not also expose the bot's internals.
+    ...(config.metricsPort === undefined ? { metrics } : {}),
     logger,
   });
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startBotHttpServer({
+          ...(options.host ? { host: options.host } : {}),
+          port: config.metricsPort,
+          metrics,
+          logger,
+        }).catch(async (error: unknown) => {
+          await server.close();
+          throw error;
+        });
   await slack.start();
   logger.info(
-    { url: server.url, mode: slack.mode, store: redis ? 'redis' : 'embedded', replicaId },
+    {
+      url: server.url,
+      ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
+      mode: slack.mode,
+      store: redis ? 'redis' : 'embedded',
+      replicaId,
+    },
     'ecs-exec bot started',
   );
 
   return {
     url: server.url,
+    ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
     async stop(graceMs = 0) {
       // New work stops first (the socket, then the HTTP server); runs in progress keep their Slack and AWS clients.
       await slack.stop();
       await server.close();
+      await metricsServer?.close();
       await flow.close(graceMs);
       await runSignals.close();
       awsFactory.destroy();

@@ -68,7 +68,8 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
       logLevel: options.logLevel ?? 'error',
       host: PLAYGROUND_HOST,
       port: 0,
-      // Faster than in Slack (whose chat.update budget the defaults respect): the stand-in has no rate limit.
+      // As fast as the live tail goes: the stand-in has no rate limit, and the updater slows anything under a second
+      // to one update a second, Slack's chat.update pace.
       tuning: { liveTailIntervalMs: 500 },
       slack: {
         users: playgroundUsers(),
@@ -83,6 +84,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
       channel: PLAYGROUND_CHANNEL,
       people: PLAYGROUND_PEOPLE,
       policyName: options.policyName,
+      botUrl: stack.bot.url,
       host: PLAYGROUND_HOST,
       port: reserved,
     });

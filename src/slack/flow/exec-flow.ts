@@ -9,6 +9,7 @@ import { prepareRunbook, runbooksVisibleTo } from '../../policy/runbooks.js';
 import { ACTION_IDS, type ActionId, CALLBACK_IDS, type CallbackId } from '../ids.js';
 import type { ActionContext, InteractionContext, SlackHandlers } from '../listeners/index.js';
 import type { SlashCommand } from '../parse-command.js';
+import { createApprovalNudges } from './approval-nudges.js';
 import type { FlowDeps } from './flow-deps.js';
 import { createRequestCards } from './request-cards.js';
 import { createRequestIntake, type Reply } from './request-intake.js';
@@ -32,6 +33,7 @@ export function createExecFlow(
   const cards = createRequestCards(deps);
   const runs = createRunDispatcher(deps, cards);
   const intake = createRequestIntake(deps, cards, runs);
+  const nudges = createApprovalNudges(deps);
   const { groupsOf, targetOf, decide, reject, submit, decodePick, handleExec, handleRunbook } = intake;
   /** Work that outlives the Slack request that started it (runbook modals), awaited on close. */
   const background = new Set<Promise<void>>();
@@ -345,6 +347,8 @@ export function createExecFlow(
   async function sweepExpired(): Promise<number> {
     const expired = await store.expireDue();
     for (const { record } of expired) await cards.refresh(record).catch(() => {});
+    // After the expiry pass, so a request that just ran out is not nudged; a failed nudge waits for the next sweep.
+    await nudges.sweep().catch((error: unknown) => logger.warn({ err: error }, 'approver nudges failed'));
     const startAfter = deps.startOrphansAfterMs;
     const waiting = startAfter === undefined ? [] : await store.listWaitingForDispatch(deps.clock.now() - startAfter);
     for (const record of waiting) {

@@ -55,10 +55,14 @@ function threadOf(cardTs: string) {
 
 describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () => {
   beforeAll(async () => {
+    const bundled = readFileSync(bundledConfigPath(), 'utf8');
+    expect(bundled).toContain('remindAfter: 1m');
     playground = await startPlayground({
-      configYaml: readFileSync(bundledConfigPath(), 'utf8'),
+      // Reminders after 3 s instead of a minute, looked for twice a second.
+      configYaml: bundled.replace('remindAfter: 1m', 'remindAfter: 3s'),
       policyName: 'ecs-exec.playground.yml',
       port: 0,
+      tuning: { expirySweepIntervalMs: 500 },
     });
     profile = mkdtempSync(join(tmpdir(), 'ecs-exec-playground-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -183,6 +187,24 @@ describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () 
       .first()
       .waitFor({ timeout: 20_000 });
     await expect.poll(() => stop.count()).toBe(0);
+  });
+
+  it('reminds the approvers once in the thread of a request left waiting', async () => {
+    await actAs('U0RILEY');
+    await type('/ecs-exec demo/worker --reason "nobody looked" -- echo waiting');
+    const card = newestCard();
+    await expect.poll(() => card.textContent()).toContain('nobody looked');
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    const thread = threadOf(cardTs);
+    const reminder = thread.locator('.message').filter({ hasText: 'has waited' });
+    await expect.poll(() => reminder.count(), { timeout: 20_000 }).toBe(1);
+    expect(await reminder.textContent()).toMatch(/@sre.*waited \d+s for approval/s);
+    await screenshot('reminder');
+    // The approver decides from the card; the request is no longer waiting, so no second reminder follows.
+    await actAs('U0AVERY');
+    await page.locator(`.message[data-ts="${cardTs}"] button[data-action-id="ecs_exec_approve"]`).click();
+    await thread.getByText('exit 0').first().waitFor({ timeout: 20_000 });
+    expect(await reminder.count()).toBe(1);
   });
 
   it('keeps the "Acting as" switcher in a narrow window', async () => {

@@ -17,6 +17,7 @@ import { createCachingUserGroupResolver } from './policy/user-group-resolver-por
 import { createBotMetrics } from './shared/bot-metrics.js';
 import { systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import { routeProcessWarningsTo } from './shared/process-warnings.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
 import { createAuditChannelSink } from './slack/audit-channel.js';
 import { type BotIdentityCache, createBotIdentityCache, ObservedWebClient } from './slack/bot-identity.js';
@@ -30,6 +31,8 @@ import { WebSlackNotifier } from './slack/web-slack-notifier.js';
 /** A running bot, as `serve` and the playground hold it. */
 export interface RunningBot {
   url: string;
+  /** Where /metrics is served when METRICS_PORT is set (otherwise it is under `url`). */
+  metricsUrl?: string;
   /** Stops taking requests, lets runs finish for up to `graceMs`, stops the rest, then closes everything. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -60,8 +63,10 @@ export async function startBotWith(
   let startOrphansAfterMs: number | undefined;
   // Every failed Web API call is shown to the identity cache, so a revoked token is noticed whoever met it first.
   let identity: BotIdentityCache | undefined;
-  const client = new ObservedWebClient(config.slack.botToken, slackClientOptions(config.slack.apiUrl), (error) =>
-    identity?.observe(error),
+  const client = new ObservedWebClient(
+    config.slack.botToken,
+    slackClientOptions(config.slack.apiUrl, logger),
+    (error) => identity?.observe(error),
   );
   identity = createBotIdentityCache({ client, botToken: config.slack.botToken, clock: systemClock, logger });
   const botIdentity = identity;
@@ -174,21 +179,42 @@ export async function startBotWith(
     port: config.port,
     handleSlackRequest: slack.handleSlackRequest,
     readiness,
-    metrics,
+    // With METRICS_PORT, the port Slack reaches (often public) does not also expose the bot's internals.
+    ...(config.metricsPort === undefined ? { metrics } : {}),
     logger,
   });
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startBotHttpServer({
+          ...(options.host ? { host: options.host } : {}),
+          port: config.metricsPort,
+          metrics,
+          logger,
+        }).catch(async (error: unknown) => {
+          await server.close();
+          throw error;
+        });
   await slack.start();
   logger.info(
-    { url: server.url, mode: slack.mode, store: redis ? 'redis' : 'embedded', replicaId },
+    {
+      url: server.url,
+      ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
+      mode: slack.mode,
+      store: redis ? 'redis' : 'embedded',
+      replicaId,
+    },
     'ecs-exec bot started',
   );
 
   return {
     url: server.url,
+    ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
     async stop(graceMs = 0) {
       // New work stops first (the socket, then the HTTP server); runs in progress keep their Slack and AWS clients.
       await slack.stop();
       await server.close();
+      await metricsServer?.close();
       await flow.close(graceMs);
       await runSignals.close();
       awsFactory.destroy();
@@ -215,6 +241,7 @@ export async function startBot(args: string[], io: CliIo): Promise<number> {
     return EXIT_COULD_NOT_RUN;
   }
   const logger = createLogger({ level: config.logLevel });
+  routeProcessWarningsTo(logger);
   const bot = await startBotWith(config, io.env, logger);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

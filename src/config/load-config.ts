@@ -20,6 +20,8 @@ export type SlackSettings =
 export interface Config {
   slack: SlackSettings;
   port: number;
+  /** When set, /metrics is served on this port only (not on `port`). */
+  metricsPort: number | undefined;
   /** Unset: the embedded in-process store. */
   redisUrl: string | undefined;
   /** Where the policy file was read from. */
@@ -227,6 +229,7 @@ export function loadConfig(
   return {
     slack,
     port: settings.PORT,
+    metricsPort: settings.METRICS_PORT,
     redisUrl: settings.REDIS_URL,
     configPath,
     awsRegion: settings.AWS_REGION,

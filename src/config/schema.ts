@@ -41,6 +41,13 @@ export const envSchema = z.object({
     .min(0, { error: 'must be between 0 and 65535' })
     .max(65_535, { error: 'must be between 0 and 65535' })
     .default(3000),
+  /** Serves /metrics on this port instead of PORT, so metrics need not be reachable where Slack reaches the bot. */
+  METRICS_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int({ error: 'must be a whole port number' })
+    .min(0, { error: 'must be between 0 and 65535' })
+    .max(65_535, { error: 'must be between 0 and 65535' })
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// or rediss:// URL' })

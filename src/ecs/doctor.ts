@@ -22,6 +22,8 @@ export interface DoctorCheck {
 export interface DoctorFacts {
   clusterAlias: string;
   service: string;
+  /** The cluster's region, when the config or the environment names it; fix commands pass it on. */
+  region?: string;
   /** `fix` is set when the failure has a known remedy (a missing permission, named). */
   cluster: EcsCluster | { error: string; fix?: string };
   /** Why the service's tasks could not be listed or described. */
@@ -162,6 +164,12 @@ function clusterChecks(facts: DoctorFacts): DoctorCheck[] {
   return checks;
 }
 
+/** `--cluster <real name> [--region r]`: a fix someone can paste as it is, for the cluster that was inspected. */
+function clusterArgs(facts: DoctorFacts): string {
+  const name = 'error' in facts.cluster ? facts.clusterAlias : facts.cluster.clusterName;
+  return `--cluster ${name}${facts.region ? ` --region ${facts.region}` : ''}`;
+}
+
 function taskChecks(facts: DoctorFacts): DoctorCheck[] {
   if (facts.tasksError) {
     return [
@@ -194,7 +202,7 @@ function taskChecks(facts: DoctorFacts): DoctorCheck[] {
           'exec-enabled',
           'enableExecuteCommand',
           'the task was started without ECS Exec',
-          `aws ecs update-service --cluster <cluster> --service ${facts.service} --enable-execute-command --force-new-deployment`,
+          `aws ecs update-service ${clusterArgs(facts)} --service ${facts.service} --enable-execute-command --force-new-deployment`,
         ),
   );
   // Without exec enabled no container has an agent; one ✗ with one fix says it all.
@@ -339,7 +347,13 @@ export async function gatherDoctorFacts(
   service: string,
   probes: { kms?: KmsPort } = {},
 ): Promise<DoctorFacts> {
-  const facts: DoctorFacts = { clusterAlias: cluster.alias, service, cluster: { error: '' }, tasks: [] };
+  const facts: DoctorFacts = {
+    clusterAlias: cluster.alias,
+    service,
+    ...(cluster.region ? { region: cluster.region } : {}),
+    cluster: { error: '' },
+    tasks: [],
+  };
   try {
     facts.cluster = await gateway.describeCluster(cluster.cluster);
   } catch (error) {

@@ -17,6 +17,8 @@ export interface PlaygroundServerOptions {
   people: readonly PlaygroundPerson[];
   /** Shown in the page's sidebar. */
   policyName: string;
+  /** The bot's own HTTP server, whose /healthz, /readyz and /metrics the page's address answers too. */
+  botUrl?: string;
   host: string;
   port: number;
 }
@@ -253,6 +255,21 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
     return origin === undefined || hosts.some((host) => origin === `http://${host}`);
   }
 
+  /**
+   * The probes and metrics are the bot's, answered as its server answers them, so what is tried in the playground
+   * (a scrape config, a readiness check) works the same against a deployed bot.
+   */
+  async function forwardToBot(response: ServerResponse, url: string): Promise<void> {
+    const answer = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    const body = Buffer.from(await answer.arrayBuffer());
+    response.writeHead(answer.status, {
+      'content-type': answer.headers.get('content-type') ?? 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(body);
+  }
+
   function serveFile(response: ServerResponse, id: string, download: boolean): void {
     const file = standIn.file(id);
     if (!file) throw new HttpProblem(404, 'no such file');
@@ -298,6 +315,9 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
       if (path === '/api/events') return openStream(response);
       if (path.startsWith('/files/'))
         return serveFile(response, decodeURIComponent(path.slice(7)), url.searchParams.has('download'));
+      if (options.botUrl && (path === '/healthz' || path === '/readyz' || path === '/metrics')) {
+        return await forwardToBot(response, `${options.botUrl}${path}`);
+      }
       if (path === '/healthz') return send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
       if (path === '/favicon.ico') return send(response, 204, 'image/x-icon', '');
       throw new HttpProblem(404, 'not found');

@@ -2,6 +2,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import { type CliIo, EXIT_COULD_NOT_RUN } from '../cli/io.js';
 import { isBotError } from '../errors.js';
 import { LocalStack } from '../sandbox/local-stack.js';
+import type { FlowTuning } from '../slack/flow/flow-deps.js';
 import { PlaygroundError } from './errors.js';
 import { type PlaygroundServer, startPlaygroundServer } from './playground-server.js';
 import {
@@ -27,6 +28,8 @@ export interface PlaygroundOptions {
   redisKeyPrefix?: string;
   logDestination?: Writable;
   logLevel?: string;
+  /** The flow's pacing, over the playground's own (tests shorten the sweep that sends reminders). */
+  tuning?: FlowTuning;
 }
 
 /** A running playground: the page's URL and the whole stack behind it. */
@@ -68,8 +71,10 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
       logLevel: options.logLevel ?? 'error',
       host: PLAYGROUND_HOST,
       port: 0,
-      // Faster than in Slack (whose chat.update budget the defaults respect): the stand-in has no rate limit.
-      tuning: { liveTailIntervalMs: 500 },
+      // As fast as the live tail goes: the stand-in has no rate limit, and the updater slows anything under a second
+      // to one update a second, Slack's chat.update pace.
+      // Reminders and expiry are looked for every 5 s, so a short remindAfter shows up promptly.
+      tuning: { liveTailIntervalMs: 500, expirySweepIntervalMs: 5_000, ...options.tuning },
       slack: {
         users: playgroundUsers(),
         usergroups: [...PLAYGROUND_USERGROUPS],
@@ -83,6 +88,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
       channel: PLAYGROUND_CHANNEL,
       people: PLAYGROUND_PEOPLE,
       policyName: options.policyName,
+      botUrl: stack.bot.url,
       host: PLAYGROUND_HOST,
       port: reserved,
     });

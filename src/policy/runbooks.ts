@@ -1,6 +1,7 @@
 import type { PolicyConfig, RunbookConfig, RunbookParam } from '../config/schema.js';
 import type { PolicyTarget } from './evaluate.js';
 import { isMemberOfAny } from './groups.js';
+import { patternProblem } from './pattern-words.js';
 import { compileTargetPattern } from './patterns.js';
 import { shellQuote, unquotableReason } from './shell-quote.js';
 import { renderTemplate } from './template.js';
@@ -80,7 +81,7 @@ function parseValue(param: RunbookParam, text: string): { value: RunbookValue } 
       const unquotable = unquotableReason(text);
       if (unquotable) return { problem: unquotable };
       if (param.pattern !== undefined && !new RegExp(param.pattern, 'u').test(text)) {
-        return { problem: `must match ${param.pattern}` };
+        return { problem: patternProblem(param.pattern) };
       }
       return { value: text };
     }

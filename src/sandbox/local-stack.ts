@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   /** Host and port of the bot's HTTP server (default 127.0.0.1, a free port). */
   host?: string;
   port?: number;
+  /** METRICS_PORT: serve /metrics on a port of its own (0 picks a free one). */
+  metricsPort?: number;
   /** The flow's pacing (live tail, expiry sweep). */
   tuning?: FlowTuning;
   /** Data-channel watchdog periods. */
@@ -76,6 +78,7 @@ export class LocalStack {
         ...(options.socketMode ? { SLACK_APP_TOKEN: appToken } : {}),
         SLACK_API_URL: slack.apiUrl,
         PORT: String(options.port ?? 0),
+        ...(options.metricsPort !== undefined ? { METRICS_PORT: String(options.metricsPort) } : {}),
         ECS_EXEC_CONFIG: 'ecs-exec.yml',
         LOG_LEVEL: options.logLevel ?? 'info',
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),

@@ -49,9 +49,11 @@ export interface SlackApp {
  * them (post once, then update by ts); the SDK's default of ten retries over thirty minutes would post duplicates
  * after a timeout, and a 429 must come back to us so WebSlackNotifier can wait out Retry-After.
  */
-export function slackClientOptions(apiUrl: string | undefined): WebClientOptions {
+export function slackClientOptions(apiUrl: string | undefined, logger?: Logger): WebClientOptions {
   return {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    // Without one, the client writes its warnings (rate limits, retries) as plain text to the console.
+    ...(logger ? { logger: toBoltLogger(logger) } : {}),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     // A hung call must not hold a click, a card update or a shutdown for minutes; Slack answers in well under this.

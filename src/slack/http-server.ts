@@ -11,8 +11,10 @@ export interface BotHttpServerOptions {
   port: number;
   /** `/slack/events` in HTTP mode; absent in Socket Mode, where the same server only serves probes and metrics. */
   handleSlackRequest?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  readiness: ReadinessCheck[];
-  metrics: Registry;
+  /** `/healthz` and `/readyz`; absent on a server that only serves metrics. */
+  readiness?: ReadinessCheck[];
+  /** `/metrics`; absent when metrics are served on a port of their own (METRICS_PORT). */
+  metrics?: Registry;
   logger: Logger;
   /** Extra routes (the playground's page and API) checked before the 404. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -60,19 +62,20 @@ export async function startBotHttpServer(options: BotHttpServerOptions): Promise
       options.handleSlackRequest(req, res);
       return;
     }
-    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+    const { readiness, metrics } = options;
+    if (readiness && path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
       return;
     }
-    if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      void runReadiness(options.readiness).then((result) => {
+    if (readiness && path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      void runReadiness(readiness).then((result) => {
         res.writeHead(result.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(result)}\n`);
       });
       return;
     }
-    if (path === '/metrics' && req.method === 'GET') {
-      void options.metrics.metrics().then(
-        (body) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(body),
+    if (metrics && path === '/metrics' && req.method === 'GET') {
+      void metrics.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body),
         (error: unknown) => {
           options.logger.error({ err: error }, 'metrics collection failed');
           res.writeHead(500).end();

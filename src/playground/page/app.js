@@ -143,9 +143,27 @@ function renderModal() {
     modalRoot.innerHTML = '';
     return;
   }
+  // Slack keeps what was typed when a view is shown again with new errors; so does the page: values of the same view
+  // are carried over by block and action id, and the field that had the focus keeps it.
+  const previous = modalRoot.querySelector('form.modal');
+  const typed = new Map();
+  let focused;
+  if (previous && previous.dataset.viewId === top.id) {
+    for (const field of previous.querySelectorAll('[data-block-id][data-action-id]')) {
+      const fieldKey = `${field.dataset.blockId}\u0000${field.dataset.actionId}`;
+      typed.set(fieldKey, field.value);
+      if (field === document.activeElement) focused = fieldKey;
+    }
+  }
   modalRoot.innerHTML = viewToHtml(top, context);
   modalRoot.hidden = false;
-  modalRoot.querySelector('input, select, textarea')?.focus();
+  let focus;
+  for (const field of modalRoot.querySelectorAll('[data-block-id][data-action-id]')) {
+    const fieldKey = `${field.dataset.blockId}\u0000${field.dataset.actionId}`;
+    if (typed.has(fieldKey)) field.value = typed.get(fieldKey);
+    if (fieldKey === focused) focus = field;
+  }
+  (focus ?? modalRoot.querySelector('input, select, textarea'))?.focus();
 }
 
 let renderQueued = false;

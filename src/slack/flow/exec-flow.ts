@@ -13,8 +13,8 @@ import type { FlowDeps } from './flow-deps.js';
 import { createRequestCards } from './request-cards.js';
 import { createRequestIntake, type Reply } from './request-intake.js';
 import { createRunDispatcher } from './run-dispatcher.js';
-import { authorizeStop } from './stop-permission.js';
 import { createStaleCards } from './stale-cards.js';
+import { authorizeStop } from './stop-permission.js';
 import { createSweeper } from './sweeper.js';
 import * as views from './views.js';
 

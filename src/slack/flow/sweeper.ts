@@ -1,4 +1,5 @@
 import { currentBindingDigest } from '../../approval/binding-digest.js';
+import { createApprovalNudges } from './approval-nudges.js';
 import type { FlowDeps } from './flow-deps.js';
 import type { RequestCards } from './request-cards.js';
 import type { RunDispatcher } from './run-dispatcher.js';
@@ -23,6 +24,7 @@ export interface Sweeper {
 export function createSweeper(deps: FlowDeps, cards: RequestCards, runs: RunDispatcher): Sweeper {
   const { store, notifier, logger } = deps;
   const staleRunMs = deps.staleRunMs ?? STALE_RUN_MS;
+  const nudges = createApprovalNudges(deps);
   /**
    * Since when this replica has reached the store without a failed pass. A run's owner that was cut off from the
    * store as well (an outage, not its death) renews its heartbeat, or lands its final write, within one heartbeat of
@@ -47,6 +49,8 @@ export function createSweeper(deps: FlowDeps, cards: RequestCards, runs: RunDisp
   async function pass(): Promise<number> {
     const expired = await store.expireDue();
     for (const { record } of expired) await cards.refresh(record).catch(() => {});
+    // After the expiry pass, so a request that just ran out is not nudged; a failed nudge waits for the next sweep.
+    await nudges.sweep().catch((error: unknown) => logger.warn({ err: error }, 'approver nudges failed'));
     const startAfter = deps.startOrphansAfterMs;
     const waiting = startAfter === undefined ? [] : await store.listWaitingForDispatch(deps.clock.now() - startAfter);
     for (const record of waiting) {

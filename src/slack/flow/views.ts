@@ -5,6 +5,7 @@ import { type DoctorCheck, renderChecklist } from '../../ecs/doctor.js';
 import { neutraliseSlackText, neutraliseTypedText, slackUserMention } from '../../output/neutralise.js';
 import type { OutputResult } from '../../output/pipeline.js';
 import type { PolicyDecision } from '../../policy/evaluate.js';
+import { patternHint } from '../../policy/pattern-words.js';
 import type { RunbookParamDescriptor } from '../../policy/runbooks.js';
 import { formatDuration } from '../../shared/duration.js';
 import {
@@ -219,7 +220,7 @@ export function runbookModal(
           ...(initial !== undefined ? { initial_value: initial } : {}),
         };
     const hint = [
-      param.pattern ? `pattern ${param.pattern}` : '',
+      param.pattern ? patternHint(param.pattern) : '',
       param.min !== undefined || param.max !== undefined ? `from ${param.min ?? '…'} to ${param.max ?? '…'}` : '',
     ]
       .filter(Boolean)

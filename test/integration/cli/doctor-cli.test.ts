@@ -30,7 +30,8 @@ const CASES: Array<{
     name: 'exec-disabled',
     task: { enableExecuteCommand: false, containers: [{ name: 'app', agentStatus: null }] },
     line: /^✗ enableExecuteCommand: the task was started without ECS Exec/m,
-    fix: /fix: aws ecs update-service --cluster <cluster> --service svc --enable-execute-command --force-new-deployment/,
+    // The real cluster, so the fix can be pasted as it is.
+    fix: /fix: aws ecs update-service --cluster exec-disabled --service svc --enable-execute-command --force-new-deployment/,
   },
   {
     name: 'agent-pending',

@@ -55,10 +55,14 @@ function threadOf(cardTs: string) {
 
 describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () => {
   beforeAll(async () => {
+    const bundled = readFileSync(bundledConfigPath(), 'utf8');
+    expect(bundled).toContain('remindAfter: 1m');
     playground = await startPlayground({
-      configYaml: readFileSync(bundledConfigPath(), 'utf8'),
+      // Reminders after 3 s instead of a minute, looked for twice a second.
+      configYaml: bundled.replace('remindAfter: 1m', 'remindAfter: 3s'),
       policyName: 'ecs-exec.playground.yml',
       port: 0,
+      tuning: { expirySweepIntervalMs: 500 },
     });
     profile = mkdtempSync(join(tmpdir(), 'ecs-exec-playground-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -166,13 +170,74 @@ describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () 
     expect(await tail.locator('button[data-action-id="ecs_exec_stop"]').count()).toBe(0);
   });
 
+  it('lets the approver of the rule stop a run they approved, from its live tail', async () => {
+    await actAs('U0RILEY');
+    await type(`/ecs-exec demo/worker --reason "runaway" -- sh -c 'echo looping; sleep 60'`);
+    const card = newestCard();
+    await expect.poll(() => card.textContent()).toContain('runaway');
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    await actAs('U0AVERY');
+    await page.locator(`.message[data-ts="${cardTs}"] button[data-action-id="ecs_exec_approve"]`).click();
+    const thread = threadOf(cardTs);
+    const stop = thread.locator('button[data-action-id="ecs_exec_stop"]');
+    await stop.waitFor({ timeout: 20_000 });
+    await stop.click();
+    await thread
+      .getByText(/cancelled/)
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await expect.poll(() => stop.count()).toBe(0);
+  });
+
+  it('reminds the approvers once in the thread of a request left waiting', async () => {
+    await actAs('U0RILEY');
+    await type('/ecs-exec demo/worker --reason "nobody looked" -- echo waiting');
+    const card = newestCard();
+    await expect.poll(() => card.textContent()).toContain('nobody looked');
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    const thread = threadOf(cardTs);
+    const reminder = thread.locator('.message').filter({ hasText: 'has waited' });
+    await expect.poll(() => reminder.count(), { timeout: 20_000 }).toBe(1);
+    expect(await reminder.textContent()).toMatch(/@sre.*waited \d+s for approval/s);
+    await screenshot('reminder');
+    // The approver decides from the card; the request is no longer waiting, so no second reminder follows.
+    await actAs('U0AVERY');
+    await page.locator(`.message[data-ts="${cardTs}"] button[data-action-id="ecs_exec_approve"]`).click();
+    await thread.getByText('exit 0').first().waitFor({ timeout: 20_000 });
+    expect(await reminder.count()).toBe(1);
+  });
+
+  it('keeps the "Acting as" switcher in a narrow window', async () => {
+    await page.setViewportSize({ width: 560, height: 800 });
+    try {
+      await expect.poll(() => page.locator('#user-switcher').isVisible()).toBe(true);
+      await actAs('U0AVERY');
+      await actAs('U0RILEY');
+      await screenshot('narrow');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
   it('opens the runbook modal, takes the parameters and runs the runbook', async () => {
     await actAs('U0RILEY');
     await type('/ecs-exec run warm-cache');
     const modal = page.locator('form.modal');
     await modal.waitFor();
     await screenshot('4-runbook-modal');
+    // The hint says in words what the pattern allows.
+    await expect.poll(() => modal.textContent()).toContain('letters, digits, spaces, _, . and -; 1 to 40 characters');
+    expect(await modal.textContent()).not.toContain('^[A-Za-z0-9');
+    // Two mistakes, then one fixed: the other error stays, and nothing typed is lost when the errors change.
+    await modal.locator('#input-param_label').fill('sessions/*');
+    await modal.locator('#input-param_steps').fill('99');
+    await modal.locator('.modal-submit').click();
+    await expect.poll(() => modal.locator('.field-error').count()).toBe(2);
     await modal.locator('#input-param_label').fill('sessions');
+    await modal.locator('.modal-submit').click();
+    await expect.poll(() => modal.locator('.field-error').count()).toBe(1);
+    expect(await modal.locator('#input-param_label').inputValue()).toBe('sessions');
+    expect(await modal.locator('#input-param_steps').inputValue()).toBe('99');
     await modal.locator('#input-param_steps').fill('3');
     await modal.locator('.modal-submit').click();
     await modal.waitFor({ state: 'detached' });

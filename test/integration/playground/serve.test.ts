@@ -80,6 +80,13 @@ describe('ecs-exec serve without Slack settings', () => {
     const script = await fetch(new URL('/render-blocks.js', url));
     expect(script.headers.get('content-type')).toContain('javascript');
     expect(await script.text()).toContain('export function escapeHtml');
+    // The bot's probes and metrics answer at the page's address, as they would on a deployed bot.
+    const ready = await fetch(new URL('/readyz', url));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ok: true, checks: { slack: 'ok' } });
+    const metrics = await fetch(new URL('/metrics', url));
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE ecs_exec_audit_entries_total counter');
   });
 
   it('says which flag picks another port when the port is taken', async () => {

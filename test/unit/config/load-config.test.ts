@@ -153,6 +153,14 @@ describe('loadConfig: environment', () => {
     }
   });
 
+  it('reads METRICS_PORT, and leaves metrics on PORT when it is unset', () => {
+    const yaml = () => 'clusters:\n  prod: { cluster: prod, region: eu-west-1 }\n';
+    expect(loadConfig({ ...HTTP_ENV, METRICS_PORT: '9464' }, yaml).metricsPort).toBe(9464);
+    expect(loadConfig({ ...HTTP_ENV, METRICS_PORT: '' }, yaml).metricsPort).toBeUndefined();
+    const error = configErrorOf(() => loadConfig({ ...HTTP_ENV, METRICS_PORT: 'ninety' }, yaml));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['METRICS_PORT']);
+  });
+
   it('says which file it could not read and how to point at another', () => {
     const error = configErrorOf(() =>
       loadConfig({ ...HTTP_ENV, ECS_EXEC_CONFIG: '/nowhere/ecs-exec.yml' }, () => {

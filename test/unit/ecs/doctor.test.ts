@@ -21,6 +21,19 @@ function byId(facts: DoctorFacts) {
 }
 
 describe('doctorChecks', () => {
+  it('names the real cluster and its region in the fix for a task without ECS Exec', () => {
+    const facts: DoctorFacts = {
+      ...healthy,
+      clusterAlias: 'production',
+      region: 'eu-west-1',
+      cluster: { ...cluster, clusterName: 'prod-main' },
+      tasks: [task({ enableExecuteCommand: false })],
+    };
+    expect(byId(facts).get('exec-enabled')?.fix).toBe(
+      'aws ecs update-service --cluster prod-main --region eu-west-1 --service web --enable-execute-command --force-new-deployment',
+    );
+  });
+
   it('passes a healthy Fargate service and says nothing blocks exec', () => {
     const checks = doctorChecks(healthy);
     expect(checks.filter((c) => c.status === 'fail')).toEqual([]);

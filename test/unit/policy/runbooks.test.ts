@@ -41,7 +41,7 @@ describe('parameter values', () => {
 
   it.each([
     [{ cluster: 'qa', service: 'web' }, 'cluster', 'must be one of prod, staging'],
-    [{ cluster: 'prod', service: 'Web;id' }, 'service', 'must match ^[a-z0-9-]+$'],
+    [{ cluster: 'prod', service: 'Web;id' }, 'service', 'may only contain lowercase letters, digits and -'],
     [{ cluster: 'prod', service: 'web', lines: '0' }, 'lines', 'must be at least 1'],
     [{ cluster: 'prod', service: 'web', lines: '5001' }, 'lines', 'must be at most 5000'],
     [{ cluster: 'prod', service: 'web', lines: '1e3' }, 'lines', 'must be a whole number'],

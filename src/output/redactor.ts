@@ -1,8 +1,8 @@
 import { shannonEntropy } from './rules/value-shape.js';
 import {
+  activeRuleSet,
   BLOCK_REACH_AFTER,
   BLOCK_REACH_BEFORE,
-  DEFAULT_RULE_SET,
   LINE_REACH_AFTER,
   LINE_REACH_BEFORE,
   MAX_SECRET_MATCH_CHARS,
@@ -63,7 +63,7 @@ export class StreamingRedactor {
   constructor(options: RedactorOptions = {}) {
     this.carryOverChars = Math.max(options.carryOverChars ?? DEFAULT_CARRY_OVER_CHARS, MAX_SECRET_MATCH_CHARS + 1);
     this.batchChars = options.batchChars ?? DEFAULT_BATCH_CHARS;
-    this.rules = options.rules ?? DEFAULT_RULE_SET;
+    this.rules = options.rules ?? activeRuleSet();
   }
 
   /** Adds text; returns the redacted text that can no longer be part of a secret (often empty). */
@@ -145,7 +145,7 @@ export class StreamingRedactor {
 /** Redacts a complete text at once (secrets cut off at its end included); `count` is the number of secrets. */
 export function redactText(
   text: string,
-  rules: RuleSet = DEFAULT_RULE_SET,
+  rules: RuleSet = activeRuleSet(),
 ): { text: string; count: number; kinds: SecretKind[] } {
   const result = replaceSecrets(text, findSecrets(text, rules), text.length, true, rules);
   return { text: result.text, count: result.kinds.length, kinds: result.kinds };

@@ -108,6 +108,25 @@ export function compileRuleSet(specs: readonly SecretRuleSpec[]): RuleSet {
 /** The built-in rules, compiled once. */
 export const DEFAULT_RULE_SET: RuleSet = compileRuleSet(BUILTIN_RULE_SPECS);
 
+let active: RuleSet = DEFAULT_RULE_SET;
+
+/**
+ * The rules every exit point uses by default: Slack messages, files, cards, the audit stream and the logs. One set
+ * per process, set once at start-up from the config file, so no exit point can be less careful than another (the
+ * logger exists before the config is read, so it cannot be handed the rules).
+ */
+export function activeRuleSet(): RuleSet {
+  return active;
+}
+
+/**
+ * Adds the config file's own rules (after the built-in ones) for every later redaction; an empty list restores the
+ * built-in set. @throws SecretRuleError when a rule does not compile (`policy check` reports it first).
+ */
+export function useExtraRules(specs: readonly SecretRuleSpec[]): void {
+  active = specs.length === 0 ? DEFAULT_RULE_SET : compileRuleSet([...BUILTIN_RULE_SPECS, ...specs]);
+}
+
 /** The text that replaces a secret of the given kind. */
 export function redactionMarker(kind: SecretKind): string {
   return `[REDACTED ${kind}]`;

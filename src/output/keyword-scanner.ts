@@ -15,6 +15,9 @@ const ALPHABET = 128;
  * row of the transition table is 64 entries of 16 bits and the rows the scan visits most stay in cache. */
 const CLASS_BITS = 6;
 const MAX_CLASSES = 1 << CLASS_BITS;
+const LANES = 4;
+/** Below four times this, one pass is as fast and simpler. */
+const LANE_MIN_CHARS = 256;
 
 export class KeywordScanner {
   /** Next state for (state, character class); one flat table keeps the loop tight. */
@@ -25,6 +28,8 @@ export class KeywordScanner {
   private readonly firstOutputState: number;
   /** For each output state: the keywords (indexes into `keywords`) that end there. */
   private readonly outputs: (readonly number[])[];
+  /** Length of the longest keyword. */
+  private readonly longest: number;
 
   /** @throws RangeError for an empty keyword or one with a character outside ASCII. */
   constructor(private readonly keywords: readonly Keyword[]) {
@@ -109,6 +114,7 @@ export class KeywordScanner {
       });
     }
     this.outputs = withOutput.map((s) => ends[s] ?? []);
+    this.longest = Math.max(1, ...keywords.map((k) => k.text.length));
   }
 
   /**
@@ -116,19 +122,85 @@ export class KeywordScanner {
    * Keywords that are not `anyCase` are checked against the exact letters of the text.
    */
   scan(text: string, onHit: (keywordIndex: number, start: number) => void): void {
+    const length = text.length;
+    if (length < LANE_MIN_CHARS * LANES) {
+      this.report(text, this.scanLane(text, 0, 0, length), onHit);
+      return;
+    }
+    // Each step of the automaton waits for the previous one's table lookup, so one pass runs at the speed of that
+    // chain, not of the processor. Four passes over four quarters of the text, interleaved in one loop, give the
+    // processor four independent chains to overlap. A quarter starts in the state its first character would be
+    // reached in: the pass first reads the `longest - 1` characters before it, reporting nothing there.
+    const quarter = Math.ceil(length / LANES);
+    const warmUp = this.longest - 1;
+    const classOf = this.classOf;
+    const delta = this.delta;
+    const firstOutput = this.firstOutputState;
+    const hits: number[][] = [[], [], [], []];
+    const state = [0, 0, 0, 0];
+    for (let lane = 1; lane < LANES; lane++) {
+      state[lane] = this.runFrom(text, Math.max(0, lane * quarter - warmUp), lane * quarter);
+    }
+    let s0 = state[0] as number;
+    let s1 = state[1] as number;
+    let s2 = state[2] as number;
+    let s3 = state[3] as number;
+    const q1 = quarter;
+    const q2 = 2 * quarter;
+    const q3 = 3 * quarter;
+    // The last quarter may be shorter: the shared loop covers what all four have, the rest is finished alone.
+    const common = length - q3;
+    for (let i = 0; i < common; i++) {
+      const c0 = text.charCodeAt(i);
+      const c1 = text.charCodeAt(q1 + i);
+      const c2 = text.charCodeAt(q2 + i);
+      const c3 = text.charCodeAt(q3 + i);
+      s0 = c0 < ALPHABET ? (delta[(s0 << CLASS_BITS) | (classOf[c0] as number)] as number) : 0;
+      s1 = c1 < ALPHABET ? (delta[(s1 << CLASS_BITS) | (classOf[c1] as number)] as number) : 0;
+      s2 = c2 < ALPHABET ? (delta[(s2 << CLASS_BITS) | (classOf[c2] as number)] as number) : 0;
+      s3 = c3 < ALPHABET ? (delta[(s3 << CLASS_BITS) | (classOf[c3] as number)] as number) : 0;
+      if (s0 >= firstOutput) hits[0]?.push(i, s0);
+      if (s1 >= firstOutput) hits[1]?.push(q1 + i, s1);
+      if (s2 >= firstOutput) hits[2]?.push(q2 + i, s2);
+      if (s3 >= firstOutput) hits[3]?.push(q3 + i, s3);
+    }
+    this.report(text, [...(hits[0] as number[]), ...this.scanLane(text, s0, common, q1)], onHit);
+    this.report(text, [...(hits[1] as number[]), ...this.scanLane(text, s1, q1 + common, q2)], onHit);
+    this.report(text, [...(hits[2] as number[]), ...this.scanLane(text, s2, q2 + common, q3)], onHit);
+    this.report(text, hits[3] as number[], onHit);
+  }
+
+  /** The automaton's state after reading `text[from, to)` from the start state. */
+  private runFrom(text: string, from: number, to: number): number {
+    let state = 0;
+    for (let i = from; i < to; i++) {
+      const code = text.charCodeAt(i);
+      state = code < ALPHABET ? (this.delta[(state << CLASS_BITS) | (this.classOf[code] as number)] as number) : 0;
+    }
+    return state;
+  }
+
+  /** Runs from `state` over `text[from, to)`; returns (position, state) pairs where a keyword ends. */
+  private scanLane(text: string, state: number, from: number, to: number): number[] {
     const delta = this.delta;
     const classOf = this.classOf;
     const firstOutput = this.firstOutputState;
-    const length = text.length;
-    let state = 0;
-    for (let i = 0; i < length; i++) {
+    const hits: number[] = [];
+    for (let i = from; i < to; i++) {
       const code = text.charCodeAt(i);
       // Keywords are ASCII: any other character ends every partial match.
       state = code < ALPHABET ? (delta[(state << CLASS_BITS) | (classOf[code] as number)] as number) : 0;
-      if (state < firstOutput) continue;
-      for (const index of this.outputs[state - firstOutput] ?? []) {
+      if (state >= firstOutput) hits.push(i, state);
+    }
+    return hits;
+  }
+
+  private report(text: string, hits: readonly number[], onHit: (keywordIndex: number, start: number) => void): void {
+    for (let h = 0; h < hits.length; h += 2) {
+      const end = hits[h] as number;
+      for (const index of this.outputs[(hits[h + 1] as number) - this.firstOutputState] ?? []) {
         const keyword = this.keywords[index] as Keyword;
-        const start = i + 1 - keyword.text.length;
+        const start = end + 1 - keyword.text.length;
         if (keyword.anyCase || text.startsWith(keyword.text, start)) onHit(index, start);
       }
     }

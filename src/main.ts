@@ -13,6 +13,7 @@ import { type Config, hasSlackSettings, loadConfig } from './config/load-config.
 import { createAwsClientFactory } from './ecs/aws-client-factory.js';
 import { createEcsExecEngine, type EngineTuning } from './ecs/exec-engine.js';
 import { isBotError } from './errors.js';
+import { useExtraRules } from './output/secret-rules.js';
 import { createCachingUserGroupResolver } from './policy/user-group-resolver-port.js';
 import { createBotMetrics } from './shared/bot-metrics.js';
 import { systemClock } from './shared/clock.js';
@@ -54,6 +55,8 @@ export async function startBotWith(
   options: { host?: string; redisKeyPrefix?: string; tuning?: FlowTuning; engine?: EngineTuning } = {},
 ): Promise<RunningBot> {
   if (config.slack.mode === 'none') throw new Error('Slack settings are required to start the bot');
+  // Before anything can post, upload, audit or log output: the config file's own secret rules apply everywhere.
+  useExtraRules(config.policy.redaction.rules);
   const replicaId = `${hostname()}-${randomUUID().slice(0, 6)}`;
 
   let redis: Redis | undefined;

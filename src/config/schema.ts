@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compileCommandPattern, compileTargetPattern, hasWildcard, PatternSyntaxError } from '../policy/patterns.js';
 import { commandPlaceholderUses, placeholderNames, templateSyntaxProblems } from '../policy/template.js';
+import { parseRedactionSection, type RedactionConfig } from './redaction-config.js';
 import { parseDuration, parseSize } from './units.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ const auditSchema = z.strictObject({ channel: channelId.optional() });
 /** Groups whose members may stop any run, whoever asked for it and whatever rule allowed it. */
 const adminsSchema = z.array(groupRef).default([]);
 
-const TOP_LEVEL_KEYS = ['clusters', 'groups', 'admins', 'rules', 'runbooks', 'limits', 'audit'] as const;
+const TOP_LEVEL_KEYS = ['clusters', 'groups', 'admins', 'rules', 'runbooks', 'limits', 'audit', 'redaction'] as const;
 
 export type ClusterConfig = z.output<typeof clusterSchema> & { region: string };
 export type GroupConfig = z.output<typeof groupSchema>;
@@ -306,6 +307,8 @@ export interface PolicyConfig {
   runbooks: Record<string, RunbookConfig>;
   limits: LimitsConfig;
   audit: AuditConfig;
+  /** Secret rules of the organisation's own, added to the built-in ones. */
+  redaction: RedactionConfig;
 }
 
 /** A problem in the config file, with its location as a list of keys and indexes. */
@@ -753,6 +756,7 @@ export function validateConfigFile(
   if (!limitsResult.success) issues.push(...fromZod(limitsResult.error.issues, ['limits']));
   const auditResult = auditSchema.safeParse(raw['audit'] ?? {});
   if (!auditResult.success) issues.push(...fromZod(auditResult.error.issues, ['audit']));
+  const redaction = parseRedactionSection(raw['redaction'], issues);
 
   const ctx: CheckContext = {
     groupNames: groups.names,
@@ -843,6 +847,7 @@ export function validateConfigFile(
       runbooks: runbooks.parsed,
       limits: limitsResult.data,
       audit: auditResult.data,
+      redaction,
     },
   };
 }

@@ -1,12 +1,18 @@
+import { shannonEntropy } from './rules/value-shape.js';
 import {
+  activeRuleSet,
+  BLOCK_REACH_AFTER,
+  BLOCK_REACH_BEFORE,
+  LINE_REACH_AFTER,
+  LINE_REACH_BEFORE,
   MAX_SECRET_MATCH_CHARS,
+  type RuleSet,
   redactionMarker,
-  SECRET_RULES,
   type SecretKind,
   type SecretRule,
 } from './secret-rules.js';
 
-/** Redaction counts by kind. */
+/** Redaction counts by kind; kinds never seen are absent. */
 export type RedactionCounts = Record<SecretKind, number>;
 
 /** Options of the streaming redactor. */
@@ -15,7 +21,8 @@ export interface RedactorOptions {
   readonly carryOverChars?: number;
   /** Redaction runs once this much text is pending, so the carry-over is rescanned rarely. */
   readonly batchChars?: number;
-  readonly rules?: readonly SecretRule[];
+  /** The rules (default: the built-in ones); `compileRuleSet` adds the config file's own. */
+  readonly rules?: RuleSet;
 }
 
 interface Found {
@@ -24,7 +31,9 @@ interface Found {
   end: number;
   /** The part replaced by the marker. */
   secretStart: number;
+  secretEnd: number;
   kind: SecretKind;
+  priority: number;
 }
 
 const DEFAULT_CARRY_OVER_CHARS = 8192;
@@ -45,7 +54,7 @@ export class StreamingRedactor {
   private pendingChars = 0;
   private readonly carryOverChars: number;
   private readonly batchChars: number;
-  private readonly rules: readonly SecretRule[];
+  private readonly rules: RuleSet;
   private readonly countsByKind: RedactionCounts = emptyRedactionCounts();
   private total = 0;
   private bytesChange = 0;
@@ -54,7 +63,7 @@ export class StreamingRedactor {
   constructor(options: RedactorOptions = {}) {
     this.carryOverChars = Math.max(options.carryOverChars ?? DEFAULT_CARRY_OVER_CHARS, MAX_SECRET_MATCH_CHARS + 1);
     this.batchChars = options.batchChars ?? DEFAULT_BATCH_CHARS;
-    this.rules = options.rules ?? SECRET_RULES;
+    this.rules = options.rules ?? activeRuleSet();
   }
 
   /** Adds text; returns the redacted text that can no longer be part of a secret (often empty). */
@@ -126,7 +135,7 @@ export class StreamingRedactor {
     this.pending = rest.length > 0 ? [rest] : [];
     this.pendingChars = rest.length;
     for (const kind of result.kinds) {
-      this.countsByKind[kind]++;
+      this.countsByKind[kind] = (this.countsByKind[kind] ?? 0) + 1;
       this.total++;
     }
     return result.text;
@@ -136,56 +145,103 @@ export class StreamingRedactor {
 /** Redacts a complete text at once (secrets cut off at its end included); `count` is the number of secrets. */
 export function redactText(
   text: string,
-  rules: readonly SecretRule[] = SECRET_RULES,
+  rules: RuleSet = activeRuleSet(),
 ): { text: string; count: number; kinds: SecretKind[] } {
   const result = replaceSecrets(text, findSecrets(text, rules), text.length, true, rules);
   return { text: result.text, count: result.kinds.length, kinds: result.kinds };
 }
 
-/** A zero count for every kind. */
+/** Counts with no kind seen yet. */
 export function emptyRedactionCounts(): RedactionCounts {
-  return {
-    'aws-access-key-id': 0,
-    'aws-secret-access-key': 0,
-    'aws-session-token': 0,
-    'slack-token': 0,
-    'private-key': 0,
-    jwt: 0,
-  };
-}
-
-function findSecrets(text: string, rules: readonly SecretRule[]): Found[] {
-  const found: Found[] = [];
-  for (const rule of rules) {
-    if (rule.prefilter && !rule.prefilter.test(text)) continue;
-    const pattern = rule.pattern;
-    pattern.lastIndex = 0;
-    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-      const whole = m[0];
-      if (whole.length === 0) {
-        pattern.lastIndex++;
-        continue;
-      }
-      const secret = m.length > 1 ? (m[m.length - 1] ?? whole) : whole;
-      const end = m.index + whole.length;
-      found.push({ start: m.index, end, secretStart: end - secret.length, kind: rule.kindOf?.(whole) ?? rule.kind });
-    }
-  }
-  return found;
+  return {};
 }
 
 /**
- * Builds the redacted text of `text[0, cut)`. Overlapping matches become one marker, named after the match
- * that starts first. With `final`, a secret whose start is the very end of the text is redacted too.
+ * Finds every secret in `text`. One pass finds the rules' keywords; each rule then runs only on the window around a
+ * keyword of its own (the keyword's line, or the block after it), once per window.
+ */
+function findSecrets(text: string, set: RuleSet): Found[] {
+  const found: Found[] = [];
+  const scannedFrom = new Int32Array(set.rules.length).fill(-1);
+  const scannedTo = new Int32Array(set.rules.length).fill(-1);
+  set.scanner.scan(text, (keyword, at) => {
+    for (const rule of set.rulesByKeyword[keyword] ?? []) {
+      let from: number;
+      let to: number;
+      if (rule.multiline) {
+        from = Math.max(0, at - BLOCK_REACH_BEFORE);
+        to = Math.min(text.length, at + BLOCK_REACH_AFTER);
+      } else {
+        from = lineStart(text, at);
+        to = lineEnd(text, at);
+      }
+      // A window already scanned for this rule holds every match this keyword could start.
+      if (from >= (scannedFrom[rule.priority] as number) && to <= (scannedTo[rule.priority] as number)) continue;
+      scannedFrom[rule.priority] = from;
+      scannedTo[rule.priority] = to;
+      runRule(rule, text, from, to, found);
+    }
+  });
+  return found;
+}
+
+function lineStart(text: string, at: number): number {
+  const limit = Math.max(0, at - LINE_REACH_BEFORE);
+  let i = at;
+  while (i > limit && text.charCodeAt(i - 1) !== 0x0a) i--;
+  return i;
+}
+
+function lineEnd(text: string, at: number): number {
+  const limit = Math.min(text.length, at + LINE_REACH_AFTER);
+  let i = at;
+  while (i < limit && text.charCodeAt(i) !== 0x0a) i++;
+  return i;
+}
+
+function runRule(rule: SecretRule, text: string, from: number, to: number, found: Found[]): void {
+  const window = text.slice(from, to);
+  const pattern = rule.pattern;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(window); m !== null; m = pattern.exec(window)) {
+    if (m[0].length === 0) {
+      pattern.lastIndex++;
+      continue;
+    }
+    // The secret is the last group that took part in the match, or the whole match.
+    let group = m.length - 1;
+    while (group > 0 && m[group] === undefined) group--;
+    const secret = m[group] ?? m[0];
+    const span = m.indices?.[group];
+    if (!span || secret.length === 0) continue;
+    if (rule.minEntropy > 0 && shannonEntropy(secret) < rule.minEntropy) continue;
+    if (rule.accept && !rule.accept(secret, m)) continue;
+    found.push({
+      start: from + m.index,
+      end: from + m.index + m[0].length,
+      secretStart: from + span[0],
+      secretEnd: from + span[1],
+      kind: rule.kindOf?.(m) ?? rule.id,
+      priority: rule.priority,
+    });
+  }
+}
+
+/**
+ * Builds the redacted text of `text[0, cut)`. Overlapping secrets become one marker, named after the one that
+ * starts first (the higher-priority rule on a tie). With `final`, a secret whose start is the very end of the text
+ * is redacted too.
  */
 function replaceSecrets(
   text: string,
   found: Found[],
   cut: number,
   final: boolean,
-  rules: readonly SecretRule[],
+  rules: RuleSet,
 ): { text: string; kinds: SecretKind[]; bytesChange: number; newlinesChange: number } {
-  const spans = found.filter((f) => f.end <= cut).sort((a, b) => a.secretStart - b.secretStart);
+  const spans = found
+    .filter((f) => f.end <= cut)
+    .sort((a, b) => a.secretStart - b.secretStart || a.priority - b.priority);
   if (final) {
     const tail = partialSecretAtEnd(text, cut, rules, spans);
     if (tail) spans.push(tail);
@@ -199,7 +255,7 @@ function replaceSecrets(
   let bytesChange = 0;
   let newlinesChange = 0;
   for (const span of spans) {
-    if (span.end <= pos) continue;
+    if (span.secretEnd <= pos) continue;
     const removedFrom = Math.max(pos, span.secretStart);
     if (span.secretStart >= pos) {
       const marker = redactionMarker(span.kind);
@@ -207,10 +263,10 @@ function replaceSecrets(
       bytesChange += marker.length;
       kinds.push(span.kind);
     }
-    const removed = text.slice(removedFrom, span.end);
+    const removed = text.slice(removedFrom, span.secretEnd);
     bytesChange -= Buffer.byteLength(removed, 'utf8');
     newlinesChange -= removed.split('\n').length - 1;
-    pos = span.end;
+    pos = span.secretEnd;
   }
   out += text.slice(pos, cut);
   return { text: out, kinds, bytesChange, newlinesChange };
@@ -221,22 +277,19 @@ function isLowSurrogate(code: number): boolean {
 }
 
 /** The start of a secret that the text ends in the middle of (only the last line is looked at). */
-function partialSecretAtEnd(
-  text: string,
-  end: number,
-  rules: readonly SecretRule[],
-  spans: Found[],
-): Found | undefined {
-  const coveredUntil = spans.reduce((max, s) => Math.max(max, s.end), 0);
+function partialSecretAtEnd(text: string, end: number, set: RuleSet, spans: Found[]): Found | undefined {
+  const coveredUntil = spans.reduce((max, s) => Math.max(max, s.secretEnd), 0);
   const lineStart = Math.max(text.lastIndexOf('\n', end - 1) + 1, coveredUntil, end - MAX_SECRET_MATCH_CHARS);
   if (lineStart >= end) return undefined;
   const lastLine = text.slice(lineStart, end);
   let best: Found | undefined;
-  for (const rule of rules) {
+  for (const rule of set.rules) {
     const m = rule.partial?.exec(lastLine);
     if (!m) continue;
     const start = lineStart + m.index;
-    if (!best || start < best.start) best = { start, end, secretStart: start, kind: rule.kindOf?.(m[0]) ?? rule.kind };
+    if (!best || start < best.start) {
+      best = { start, end, secretStart: start, secretEnd: end, kind: rule.id, priority: rule.priority };
+    }
   }
   return best;
 }

@@ -1,116 +1,130 @@
+import { KeywordScanner } from './keyword-scanner.js';
+import { BUILTIN_RULE_SPECS, type SecretRuleSpec } from './rules/index.js';
+
 /**
- * The secret shapes redacted from command output before anyone sees it.
+ * Compiled secret rules: the rule data of `rules/` turned into regular expressions plus one keyword scanner that
+ * decides, in a single pass over the text, which rules run and where.
  *
- * Each rule's pattern is bounded in length (no unbounded `+`/`*`), so the streaming redactor can keep a finite
- * carry-over window and still see every secret whole. Rules whose pattern starts with a label
- * (`aws_secret_access_key=`) put the secret in the last capture group; only that group is replaced, so the
- * reader still sees which setting was present.
+ * A rule runs only on a window around one of its keywords: the keyword's line (at most `LINE_REACH_*` characters
+ * either side) or, for a multi-line rule, a block after it. The window bounds every match whatever the pattern, so
+ * the streaming redactor can keep a finite carry-over and still see every secret whole.
  */
 
-/** Kinds of secret the redactor recognises; shown in the redaction marker and counted for the audit. */
-export const SECRET_KINDS = {
-  awsAccessKeyId: 'aws-access-key-id',
-  awsSecretAccessKey: 'aws-secret-access-key',
-  awsSessionToken: 'aws-session-token',
-  slackToken: 'slack-token',
-  privateKey: 'private-key',
-  jwt: 'jwt',
-} as const;
+export type { SecretRuleSpec } from './rules/index.js';
 
-/** One of the `SECRET_KINDS` values. */
-export type SecretKind = (typeof SECRET_KINDS)[keyof typeof SECRET_KINDS];
+/** Name of a kind of secret: a rule id, or what the generic rules call their match (`password`, `token`). */
+export type SecretKind = string;
 
-/** A recognisable secret shape. */
+/** A rule ready to run. */
 export interface SecretRule {
-  readonly kind: SecretKind;
-  /** For a rule that matches several shapes at once: the kind of one match (default `kind`). */
-  kindOf?(match: string): SecretKind;
-  /** Global regular expression; when it has capture groups, the last one is the secret. */
+  readonly id: string;
+  /** Position in the rule set: when matches overlap, the lower one names the marker. */
+  readonly priority: number;
+  /** Global, so it can be run over a window from a start index. */
   readonly pattern: RegExp;
-  /** Matches the unfinished start of this secret at the very end of the text (`$`-anchored). */
-  readonly partial?: RegExp;
-  /**
-   * A cheap test every text containing a match passes; the pattern only runs where it does. A case-insensitive
-   * literal search is several times faster than the labelled patterns, and most output has no label at all.
-   */
-  readonly prefilter?: RegExp;
+  readonly partial: RegExp | undefined;
+  readonly multiline: boolean;
+  readonly minEntropy: number;
+  readonly accept: SecretRuleSpec['accept'];
+  readonly kindOf: SecretRuleSpec['kindOf'];
 }
+
+/** Compiled rules plus the scanner that finds their keywords. */
+export interface RuleSet {
+  readonly rules: readonly SecretRule[];
+  readonly scanner: KeywordScanner;
+  /** For each keyword of the scanner, the rules it wakes up. */
+  readonly rulesByKeyword: readonly (readonly SecretRule[])[];
+}
+
+/** How far before its keyword a single-line match may start, and how far after it may end. */
+export const LINE_REACH_BEFORE = 512;
+export const LINE_REACH_AFTER = 4096;
+/** The same for a multi-line rule (a key block starts at its keyword and is at most a few kilobytes). */
+export const BLOCK_REACH_BEFORE = 64;
+export const BLOCK_REACH_AFTER = 7_600;
 
 /** Longest text any rule can match; the redactor's carry-over window must be larger. */
-export const MAX_SECRET_MATCH_CHARS = 7_900;
+export const MAX_SECRET_MATCH_CHARS = Math.max(
+  LINE_REACH_BEFORE + LINE_REACH_AFTER,
+  BLOCK_REACH_BEFORE + BLOCK_REACH_AFTER,
+);
 
-const LABEL_GAP = String.raw`["']?\s{0,8}[:=]\s{0,8}["']?`;
-const VALUE_CHARS = '[A-Za-z0-9/+=%._~-]';
+/** A rule whose pattern or keywords do not compile. */
+export class SecretRuleError extends Error {}
 
-/** A label such as `aws_secret_access_key`, then `=`/`:` (env, ini, YAML, JSON), then the secret value. */
-function labelled(labels: string, minValue: number, maxValue: number): RegExp {
-  return new RegExp(`(?:${labels})${LABEL_GAP}(${VALUE_CHARS}{${minValue},${maxValue}})`, 'gi');
+/**
+ * Compiles rule specs, in priority order, into a rule set.
+ * @throws SecretRuleError when a pattern does not compile or a keyword is not printable ASCII.
+ */
+export function compileRuleSet(specs: readonly SecretRuleSpec[]): RuleSet {
+  const rules: SecretRule[] = [];
+  const keywords: { text: string; anyCase: boolean }[] = [];
+  const byKeyword = new Map<string, SecretRule[]>();
+  specs.forEach((spec, priority) => {
+    let pattern: RegExp;
+    let partial: RegExp | undefined;
+    try {
+      pattern = new RegExp(spec.pattern, `gd${spec.flags ?? ''}`);
+      partial = spec.partial === undefined ? undefined : new RegExp(`(?:${spec.partial})$`, spec.flags ?? '');
+    } catch (error) {
+      throw new SecretRuleError(`rule ${spec.id}: ${(error as Error).message}`);
+    }
+    const rule: SecretRule = {
+      id: spec.id,
+      priority,
+      pattern,
+      partial,
+      multiline: spec.multiline ?? false,
+      minEntropy: spec.minEntropy ?? 0,
+      accept: spec.accept,
+      kindOf: spec.kindOf,
+    };
+    rules.push(rule);
+    for (const text of spec.keywords) {
+      const anyCase = spec.anyCase ?? false;
+      const key = `${anyCase ? 'i' : 's'}:${anyCase ? text.toLowerCase() : text}`;
+      let list = byKeyword.get(key);
+      if (!list) {
+        list = [];
+        byKeyword.set(key, list);
+        keywords.push({ text, anyCase });
+      }
+      list.push(rule);
+    }
+  });
+  let scanner: KeywordScanner;
+  try {
+    scanner = new KeywordScanner(keywords);
+  } catch (error) {
+    throw new SecretRuleError((error as Error).message);
+  }
+  const rulesByKeyword = keywords.map(
+    (k) => byKeyword.get(`${k.anyCase ? 'i' : 's'}:${k.anyCase ? k.text.toLowerCase() : k.text}`) ?? [],
+  );
+  return { rules, scanner, rulesByKeyword };
 }
 
-function labelledPartial(labels: string): RegExp {
-  return new RegExp(`(?:${labels})${LABEL_GAP}${VALUE_CHARS}*$`, 'i');
+/** The built-in rules, compiled once. */
+export const DEFAULT_RULE_SET: RuleSet = compileRuleSet(BUILTIN_RULE_SPECS);
+
+let active: RuleSet = DEFAULT_RULE_SET;
+
+/**
+ * The rules every exit point uses by default: Slack messages, files, cards, the audit stream and the logs. One set
+ * per process, set once at start-up from the config file, so no exit point can be less careful than another (the
+ * logger exists before the config is read, so it cannot be handed the rules).
+ */
+export function activeRuleSet(): RuleSet {
+  return active;
 }
 
-const SECRET_KEY_LABELS = 'aws_?secret_?access_?key|secret_?access_?key|aws_?secret_?key';
-const SESSION_TOKEN_LABELS = 'aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token|"token"';
-const ACCESS_KEY_ID_LABELS = 'aws_?access_?key_?id|access_?key_?id';
-
-const PEM_HEADER = '-----BEGIN (?:[A-Z0-9]{1,16} ){0,3}PRIVATE KEY(?: BLOCK)?-----';
-
-/** The rules, in priority order: when two matches overlap, the earlier one here names the marker. */
-export const SECRET_RULES: readonly SecretRule[] = [
-  {
-    kind: SECRET_KINDS.privateKey,
-    // A key block is replaced whole. Without its END line (cut off, or not yet arrived) the base64 body that
-    // follows the header is replaced anyway: a partial private key is still a secret.
-    pattern: new RegExp(
-      String.raw`${PEM_HEADER}(?:[\s\S]{0,7000}?-----END (?:[A-Z0-9]{1,16} ){0,3}PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,.-]{0,7000})`,
-      'g',
-    ),
-  },
-  {
-    kind: SECRET_KINDS.awsSecretAccessKey,
-    pattern: labelled(SECRET_KEY_LABELS, 8, 1024),
-    partial: labelledPartial(SECRET_KEY_LABELS),
-  },
-  {
-    kind: SECRET_KINDS.awsSessionToken,
-    pattern: labelled(SESSION_TOKEN_LABELS, 8, 4096),
-    partial: labelledPartial(SESSION_TOKEN_LABELS),
-    prefilter: /token/i,
-  },
-  {
-    kind: SECRET_KINDS.awsAccessKeyId,
-    pattern: labelled(ACCESS_KEY_ID_LABELS, 16, 128),
-    partial: labelledPartial(ACCESS_KEY_ID_LABELS),
-  },
-  {
-    // Access key ids, Slack tokens and JWTs are recognisable on their own; one pattern for the three scans the
-    // output once instead of three times.
-    kind: SECRET_KINDS.awsAccessKeyId,
-    kindOf: tokenShapeKind,
-    pattern: new RegExp(
-      [
-        String.raw`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`,
-        String.raw`\bx(?:ox[a-z]|app)-[A-Za-z0-9-]{6,1024}`,
-        String.raw`\beyJ[A-Za-z0-9_-]{4,1024}\.[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{0,1024}`,
-      ].join('|'),
-      'g',
-    ),
-    partial: new RegExp(
-      [
-        String.raw`\b(?:AKIA|ASIA)[A-Z0-9]{0,15}$`,
-        String.raw`\bx(?:ox[a-z]|app)-[A-Za-z0-9-]*$`,
-        String.raw`\beyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}$`,
-      ].join('|'),
-    ),
-  },
-];
-
-function tokenShapeKind(match: string): SecretKind {
-  if (match.startsWith('x')) return SECRET_KINDS.slackToken;
-  if (match.startsWith('e')) return SECRET_KINDS.jwt;
-  return SECRET_KINDS.awsAccessKeyId;
+/**
+ * Adds the config file's own rules (after the built-in ones) for every later redaction; an empty list restores the
+ * built-in set. @throws SecretRuleError when a rule does not compile (`policy check` reports it first).
+ */
+export function useExtraRules(specs: readonly SecretRuleSpec[]): void {
+  active = specs.length === 0 ? DEFAULT_RULE_SET : compileRuleSet([...BUILTIN_RULE_SPECS, ...specs]);
 }
 
 /** The text that replaces a secret of the given kind. */

@@ -117,7 +117,7 @@ describe('StreamingRedactor', () => {
     const redactor = new StreamingRedactor();
     redactor.push('key AKIAIOSFODNN7EXAMPLE\n');
     expect(redactor.peek('AWS_SECRET_ACCESS_KEY=wJalrXU')).toBe(
-      'key [REDACTED aws-access-key-id]\n[REDACTED aws-secret-access-key]',
+      'key [REDACTED aws-access-key-id]\nAWS_SECRET_ACCESS_KEY=[REDACTED secret]',
     );
     expect(redactor.redactions).toBe(0);
     expect(redactor.end()).toBe('key [REDACTED aws-access-key-id]\n');

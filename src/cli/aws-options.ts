@@ -42,12 +42,15 @@ export function exitCodeForStartFailure(error: unknown): number {
  * ours is shown as it is, and a credentials failure also says what the SDK reported (an expired SSO login, a
  * failing credential_process), which the generic advice alone would hide.
  */
-export function startFailureText(error: unknown): string {
+export function startFailureText(error: unknown, profile?: string | undefined): string {
   if (!isBotError(error)) return error instanceof Error ? error.message : String(error);
-  const text = toUserMessage(error);
   if (error instanceof EcsNoCredentialsError) {
     const cause = error.cause instanceof Error ? error.cause.message : error.message;
-    return `${text}\n  The SDK said: ${cause}`;
+    if (!profile) return `${toUserMessage(error)}\n  The SDK said: ${cause}`;
+    return (
+      `The credentials of AWS profile "${profile}" could not be loaded: ${cause}\n` +
+      `Fix: log in again (aws sso login --profile ${profile}) or check the profile in ~/.aws/config.`
+    );
   }
-  return text;
+  return toUserMessage(error);
 }

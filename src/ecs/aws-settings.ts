@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loadConfig, NODE_REGION_CONFIG_OPTIONS } from '@smithy/core/config';
 import { NoRegionError } from './errors.js';
@@ -42,7 +43,7 @@ function sharedFiles(env: Record<string, string | undefined>): { configFilepath:
  * test's in-process). The SDK's own loaders do the work: its region selector reads the profile, and its default
  * credential chain handles `sso_session`, `credential_process`, `role_arn` with `source_profile` or
  * `credential_source`, web identity and instance roles. Like the SDK, a named profile wins over access keys in the
- * environment; without one, those keys are used.
+ * environment; without one, those keys are used, then the SDK's default chain.
  */
 export async function resolveAwsSettings(
   choice: AwsChoice,
@@ -69,16 +70,19 @@ export async function resolveAwsSettings(
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
   const sessionToken = env['AWS_SESSION_TOKEN'];
   const stsEndpoint = env['AWS_ENDPOINT_URL_STS'] || env['AWS_ENDPOINT_URL'];
-  const credentials: AwsCredentialIdentityProvider =
-    !profile && accessKeyId && secretAccessKey
-      ? async () => ({ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) })
-      : defaultProvider({
-          ...(profile ? { profile } : {}),
-          ...files,
-          // A profile with role_arn assumes it through STS: in the resolved region and at the STS endpoint the
-          // environment names, like every other call of the run.
-          clientConfig: { ...(region ? { region } : {}), ...(stsEndpoint ? { endpoint: stsEndpoint } : {}) },
-        });
+  // A profile with role_arn assumes it through STS: in the resolved region and at the STS endpoint the environment
+  // names, like every other call of the run.
+  const clientConfig = { ...(region ? { region } : {}), ...(stsEndpoint ? { endpoint: stsEndpoint } : {}) };
+  let credentials: AwsCredentialIdentityProvider;
+  if (profile) {
+    // A named profile is the only source, as with the AWS CLI: its own failure (an expired SSO login, a failing
+    // credential_process) is the error to show, not the "no provider worked" of a chain that went on to IMDS.
+    credentials = fromIni({ profile, ...files, clientConfig });
+  } else if (accessKeyId && secretAccessKey) {
+    credentials = async () => ({ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) });
+  } else {
+    credentials = defaultProvider({ ...files, clientConfig });
+  }
   return { profile, region, credentials };
 }
 

@@ -57,7 +57,7 @@ export const doctorCommand: CliCommand = async (args, io) => {
     io.stdout.write(renderChecklist(checks));
     return checks.some((c) => c.status === 'fail') ? EXIT.checkFailed : EXIT.ok;
   } catch (error) {
-    io.stderr.write(`ecs-exec doctor: ${startFailureText(error)}\n`);
+    io.stderr.write(`ecs-exec doctor: ${startFailureText(error, values.profile || io.env['AWS_PROFILE'])}\n`);
     return exitCodeForStartFailure(error);
   } finally {
     factory?.destroy();

@@ -314,7 +314,7 @@ export const execCommand: CliCommand = async (args, io) => {
         where,
       );
     }
-    let message = startFailureText(error);
+    let message = startFailureText(error, parsed.profile || io.env['AWS_PROFILE']);
     if (error instanceof AmbiguousContainerError || error instanceof ContainerNotFoundError) {
       message += `\nContainers:\n${error.choices.map((name) => `  ${name}`).join('\n')}`;
     }

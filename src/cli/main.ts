@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIo } from './io.js';
-import { EXIT_COULD_NOT_RUN } from './io.js';
+import { EXIT } from './io.js';
 
 /**
  * Sub-commands, loaded lazily so `ecs-exec exec` does not pay for Bolt and `serve` does not pay for the sandbox.
@@ -12,7 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     load: async () => (await import('./commands/audit.js')).auditCommand,
   },
   exec: {
-    summary: 'run one command in an ECS container and exit with its exit code',
+    summary: 'run a command (or a shell) in an ECS container and exit with its exit code',
     load: async () => (await import('./commands/exec.js')).execCommand,
   },
   doctor: {
@@ -36,20 +37,39 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
-  return `Usage: ecs-exec <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "ecs-exec <command> --help" for a command's options.\n`;
+  return (
+    `Usage: ecs-exec <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n` +
+    'Run "ecs-exec <command> --help" for a command\'s options, "ecs-exec --version" for the version.\n'
+  );
+}
+
+/** The package version; package.json sits two levels above both src/cli/ and dist/cli/. */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 /** Runs the CLI with the given arguments and I/O; returns the exit code instead of exiting, for tests. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`ecs-exec ${cliVersion()}\n`);
+    return EXIT.ok;
+  }
+  const helpFor = name === 'help' && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+  if (helpFor) return await (await helpFor.load())(['--help'], io);
+  if (name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(usage());
-    return name === undefined ? EXIT_COULD_NOT_RUN : 0;
+    return EXIT.ok;
+  }
+  if (name === undefined) {
+    io.stderr.write(usage());
+    return EXIT.usage;
   }
   const entry = COMMANDS[name];
   if (!entry) {
     io.stderr.write(`ecs-exec: unknown command "${name}".\n\n${usage()}`);
-    return EXIT_COULD_NOT_RUN;
+    return EXIT.usage;
   }
   const command = await entry.load();
   return await command(rest, io);
@@ -61,22 +81,28 @@ export async function main(argv: string[]): Promise<void> {
   // notice is for maintainers, not for each on-call command; an explicit setting still wins.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
-    interrupts += 1;
-    // A second Ctrl-C means "stop waiting for the remote side": leave at once.
-    if (interrupts > 1) process.exit(130);
-    controller.abort();
+  let signals = 0;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    signals += 1;
+    // A second signal means "stop waiting for the remote side": leave at once, with the code of the first.
+    if (signals > 1) process.exit(controller.signal.reason === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+    controller.abort(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    signal: controller.signal,
+  };
   try {
     const code = await runCli(argv, io);
     // `serve` resolves only once it has shut down (or failed to start), so its code is final too.
     process.exitCode = code;
   } catch (error) {
     process.stderr.write(`ecs-exec: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = EXIT_COULD_NOT_RUN;
+    process.exitCode = EXIT.couldNotStart;
   }
 }

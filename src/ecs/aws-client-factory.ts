@@ -4,8 +4,10 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { AwsEcsGateway } from './aws-ecs-gateway.js';
+import type { AwsCredentialIdentityProvider } from './aws-settings.js';
 import { AwsStsAssumer } from './aws-sts.js';
 import type { EcsGateway } from './ecs-port.js';
+import { NoRegionError } from './errors.js';
 import {
   AssumedRoleCache,
   type AwsCredentials,
@@ -29,6 +31,12 @@ export interface ClusterClients {
 export interface AwsClientFactoryOptions {
   /** `AWS_ENDPOINT_URL[_ECS|_SSM|_KMS|_STS]`, `AWS_REGION`, `AWS_DEFAULT_REGION`, `AWS_ACCESS_KEY_ID`… */
   env: Record<string, string | undefined>;
+  /** Region for clusters that name none (the CLI's resolved `--region`/profile region); else AWS_REGION. */
+  region?: string | undefined;
+  /** Credentials to sign with (the CLI's resolved profile chain); else keys in `env`, else the SDK's default chain. */
+  credentials?: AwsCredentialIdentityProvider | undefined;
+  /** Named profile, for the SDK's own per-profile settings (endpoint_url, use_fips_endpoint…). */
+  profile?: string | undefined;
   clock?: Clock;
   /** One budget for the whole process, so every cluster and person shares the bot's API allowance. */
   budget?: ApiBudget;
@@ -57,10 +65,21 @@ function toSdk(creds: AwsCredentials): SdkCredentials {
   };
 }
 
-/** The region a cluster's calls go to: its own, else the environment's. */
-export function regionFor(cluster: ClusterSettings, env: Record<string, string | undefined>): string {
+/**
+ * The region a cluster's calls go to: its own, else the one resolved for the run, else the environment's. Never a
+ * built-in default: a call in a region nobody chose answers "not found" about something that exists elsewhere.
+ * @throws NoRegionError when there is none.
+ */
+export function regionFor(
+  cluster: ClusterSettings,
+  env: Record<string, string | undefined>,
+  fallback?: string | undefined,
+  profile?: string | undefined,
+): string {
   const fromArn = /^arn:[^:]+:ecs:([a-z0-9-]+):/.exec(cluster.cluster)?.[1];
-  return cluster.region ?? fromArn ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const region = cluster.region ?? fromArn ?? fallback ?? (env['AWS_REGION'] || env['AWS_DEFAULT_REGION']);
+  if (!region) throw new NoRegionError(profile);
+  return region;
 }
 
 /**
@@ -78,11 +97,13 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
   const accessKeyId = env['AWS_ACCESS_KEY_ID'];
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
   const sessionToken = env['AWS_SESSION_TOKEN'];
-  // With keys in the given environment use them; otherwise let the SDK's default chain find credentials.
-  const baseCredentials =
-    accessKeyId && secretAccessKey
+  // Resolved credentials when given; else keys in the given environment; else the SDK's default chain.
+  const baseCredentials = options.credentials
+    ? { credentials: options.credentials }
+    : accessKeyId && secretAccessKey
       ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
       : {};
+  const profile = options.profile ? { profile: options.profile } : {};
 
   const stsCaches = new Map<string, AssumedRoleCache>();
   const clients = new Map<string, ClusterClients>();
@@ -91,7 +112,13 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
   const roleCache = (region: string): AssumedRoleCache => {
     let cache = stsCaches.get(region);
     if (!cache) {
-      const sts = new STSClient({ region, requestHandler: API_TIMEOUTS, ...endpoint('STS'), ...baseCredentials });
+      const sts = new STSClient({
+        region,
+        requestHandler: API_TIMEOUTS,
+        ...profile,
+        ...endpoint('STS'),
+        ...baseCredentials,
+      });
       destroyers.push(() => sts.destroy());
       cache = new AssumedRoleCache(new AwsStsAssumer(sts), clock);
       stsCaches.set(region, cache);
@@ -101,7 +128,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
 
   return {
     clientsFor(cluster, requester) {
-      const region = regionFor(cluster, env);
+      const region = regionFor(cluster, env, options.region, options.profile);
       const identity = identityFor(cluster.roleArn, requester);
       const key =
         identity.kind === 'default' ? `${region}|default` : `${region}|${identity.roleArn}|${identity.sourceIdentity}`;
@@ -118,11 +145,13 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
         region,
         maxAttempts: 1,
         requestHandler: API_TIMEOUTS,
+        ...profile,
         ...endpoint('ECS'),
         ...credentials,
       });
-      const ssm = new SSMClient({ region, requestHandler: API_TIMEOUTS, ...endpoint('SSM'), ...credentials });
-      const kms = new KMSClient({ region, requestHandler: API_TIMEOUTS, ...endpoint('KMS'), ...credentials });
+      const common = { region, requestHandler: API_TIMEOUTS, ...profile };
+      const ssm = new SSMClient({ ...common, ...endpoint('SSM'), ...credentials });
+      const kms = new KMSClient({ ...common, ...endpoint('KMS'), ...credentials });
       destroyers.push(
         () => ecsClient.destroy(),
         () => ssm.destroy(),

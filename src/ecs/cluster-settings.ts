@@ -33,6 +33,8 @@ export function clusterFromFlags(
   target: TargetRequest,
   region: string | undefined,
   env: Record<string, string | undefined>,
+  /** The run's resolved region (environment or profile), for config clusters that name none. */
+  resolvedRegion?: string | undefined,
 ): ClusterSettings {
   const literalRegion = region ?? (target.kind === 'task-arn' ? target.region : undefined);
   const literal: ClusterSettings = {
@@ -43,7 +45,7 @@ export function clusterFromFlags(
   };
   const path = env['ECS_EXEC_CONFIG'] ?? './ecs-exec.yml';
   if (env['ECS_EXEC_CONFIG'] === undefined && !existsSync(path)) return literal;
-  const defaultRegion = region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  const defaultRegion = region ?? resolvedRegion ?? (env['AWS_REGION'] || env['AWS_DEFAULT_REGION']);
   const policy = loadConfigFile(readFileSync(path, 'utf8'), path, defaultRegion ? { defaultRegion } : {});
   const known = Object.fromEntries(
     Object.entries(policy.clusters).map(([alias, configured]) => [alias, toClusterSettings(alias, configured)]),

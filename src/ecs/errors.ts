@@ -316,3 +316,17 @@ export class TaskStoppingError extends EcsError {
     });
   }
 }
+
+/** No region was given and none is configured: nothing can be called. */
+export class NoRegionError extends EcsError {
+  readonly code = 'ecs.no_region';
+  constructor(profile: string | undefined) {
+    const where = profile ? `the profile "${profile}"` : 'the default profile';
+    super('no AWS region configured', {
+      userMessage:
+        'No AWS region is set, so there is no ECS endpoint to call. Fix: pass --region eu-west-1, set AWS_REGION, ' +
+        `or add "region = eu-west-1" to ${where} in ~/.aws/config ` +
+        `(aws configure set region eu-west-1${profile ? ` --profile ${profile}` : ''}).`,
+    });
+  }
+}

@@ -1,9 +1,11 @@
+import type { TerminalSize } from '../ssm/codec/payloads.js';
 import {
   type ExecOutcome,
   type ExecSessionParams,
   type ExecSessionResult,
   type KmsPort,
   runExecSession,
+  type SessionControl,
   type SsmControlPort,
 } from '../ssm/exec-session.js';
 import { prepareCommand } from '../ssm/exit-code.js';
@@ -39,6 +41,14 @@ export interface ExecRunRequest {
   command: string;
   /** Run without the exit-code wrapper (the exit code is then unknown). Also implied by `shell: none`. */
   noWrap?: boolean;
+  /** Let the wrapper make output byte-exact (no CR insertion, no echo); see `WrapOptions.plainTerminal`. */
+  plainTerminal?: boolean;
+  /** The wrapper set up the terminal; `status` 0 when it is plain. Only with `plainTerminal` and a shell. */
+  onReady?: (status: number) => void;
+  /** The means to type into the remote terminal and resize it, before the session connects. */
+  onControl?: (control: SessionControl) => void;
+  /** The remote terminal's size at the start. */
+  terminalSize?: TerminalSize;
   timeoutMs?: number;
   onOutput: (chunk: Uint8Array) => void;
   /** Called once the task and container are known and prechecked, before ExecuteCommand. */
@@ -70,7 +80,9 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
   request.onResolved?.(target);
   request.signal?.throwIfAborted();
 
-  const prepared = prepareCommand(request.command, request.noWrap ? 'none' : request.cluster.shell);
+  const prepared = prepareCommand(request.command, request.noWrap ? 'none' : request.cluster.shell, {
+    plainTerminal: request.plainTerminal === true,
+  });
   const session = await deps.ecs.executeCommand({
     cluster: request.cluster.cluster,
     task: target.task.taskArn,
@@ -99,6 +111,10 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
       kms: deps.kms,
       onOutput: request.onOutput,
       exitMarker: prepared.marker,
+      readyMarker: prepared.readyMarker,
+      ...(request.onReady ? { onReady: request.onReady } : {}),
+      ...(request.onControl ? { onControl: request.onControl } : {}),
+      ...(request.terminalSize ? { terminalSize: request.terminalSize } : {}),
       signal,
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
     });

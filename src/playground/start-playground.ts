@@ -1,4 +1,5 @@
 import { PassThrough, type Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
 import { type CliIo, EXIT_COULD_NOT_RUN } from '../cli/io.js';
 import { isBotError } from '../errors.js';
 import { LocalStack } from '../sandbox/local-stack.js';
@@ -118,7 +119,8 @@ function portInUse(port: number): string {
   return `Port ${port} on ${PLAYGROUND_HOST} is already in use (another playground or server?). ${choosePort(next)}`;
 }
 
-const USAGE = `Usage: ecs-exec serve [--playground] [--port N]
+/** Usage of `ecs-exec serve`, whose flags are all the playground's. */
+export const SERVE_USAGE = `Usage: ecs-exec serve [--playground] [--port N]
 
 With no Slack settings (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN), serve starts the local
 playground: a Slack-like page on http://${PLAYGROUND_HOST}:PORT/ with the bot, a Slack stand-in and an ECS Exec
@@ -139,25 +141,29 @@ function parsePort(value: string, source: string): number {
   return Number(value);
 }
 
+/** `serve`'s flags, parsed as every command's are (node:util parseArgs, strict). */
+export function parseServeArgs(args: string[]): { playground?: boolean; port?: string; help?: boolean } {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { playground: { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  }).values;
+}
+
 /** Reads `serve`'s playground flags; throws PlaygroundError for anything it does not know. */
 export function parsePlaygroundArgs(
   args: readonly string[],
   env: Record<string, string | undefined>,
 ): { port: number; help: boolean } {
-  let port: number | undefined;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--playground') continue;
-    if (arg === '--help' || arg === '-h') help = true;
-    else if (arg === '--port') {
-      const value = args[i + 1];
-      if (value === undefined) throw new PlaygroundError('--port needs a number, e.g. --port 3001.');
-      port = parsePort(value, '--port');
-      i++;
-    } else if (arg.startsWith('--port=')) port = parsePort(arg.slice('--port='.length), '--port');
-    else throw new PlaygroundError(`unknown option "${arg}".\n\n${USAGE}`);
+  let parsed: ReturnType<typeof parseServeArgs>;
+  try {
+    parsed = parseServeArgs([...args]);
+  } catch (error) {
+    throw new PlaygroundError(`${error instanceof Error ? error.message : String(error)}\n\n${SERVE_USAGE}`);
   }
+  const help = parsed.help === true;
+  const port = parsed.port === undefined ? undefined : parsePort(parsed.port, '--port');
   const fromEnv = env['PORT']?.trim();
   return { port: port ?? (fromEnv ? parsePort(fromEnv, 'PORT') : DEFAULT_PLAYGROUND_PORT), help };
 }
@@ -168,7 +174,7 @@ export async function runPlayground(args: string[], io: CliIo): Promise<number> 
   try {
     const { port, help } = parsePlaygroundArgs(args, io.env);
     if (help) {
-      io.stdout.write(USAGE);
+      io.stdout.write(SERVE_USAGE);
       return 0;
     }
     const policy = playgroundPolicy(io.env);

@@ -148,6 +148,7 @@ export class DataChannel {
   private decodeErrorCount = 0;
 
   private sizeSent = false;
+  private terminalSize: TerminalSize | undefined;
   private earlySizeTimer: unknown = null;
   private dataKey: Uint8Array | null = null;
   private cipher: SessionCipher | null = null;
@@ -155,6 +156,7 @@ export class DataChannel {
   constructor(options: DataChannelOptions) {
     this.options = options;
     this.clientId = options.clientId ?? randomMessageId();
+    this.terminalSize = options.terminalSize;
     this.lastProgressAtValue = options.clock.now();
   }
 
@@ -243,7 +245,18 @@ export class DataChannel {
   }
 
   private sizePayload(): Uint8Array {
-    return encodeSize(this.options.terminalSize ?? { cols: 200, rows: 50 });
+    return encodeSize(this.terminalSize ?? { cols: 200, rows: 50 });
+  }
+
+  /**
+   * The local terminal changed size: tell the agent (PayloadType Size, in order with keystrokes). Before the first
+   * Size went out, that first one simply carries the new size.
+   */
+  resize(size: TerminalSize): void {
+    this.terminalSize = size;
+    if (!this.sizeSent || this.stateValue === 'closed') return;
+    this.pendingInput.push({ payloadType: PayloadType.Size, payload: this.sizePayload() });
+    this.flushPendingInput();
   }
 
   /** Sends keystrokes (PayloadType Output, encrypted under KMS); held until the session is live and not paused. */

@@ -3,7 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import type { TerminalSize } from './codec/payloads.js';
 import { DataChannel, type OutputGap } from './data-channel.js';
 import { SsmError } from './errors.js';
-import { createExitMarkerFilter, type ExitMarkerFilter } from './exit-code.js';
+import { createExitMarkerFilter, createReadyGate, type ExitMarkerFilter, type ReadyGate } from './exit-code.js';
 import type { KmsPort, SsmControlPort } from './ports.js';
 import { systemTimers, type Timers } from './timers.js';
 import type { TransportCloseInfo, TransportConnector } from './transport-port.js';
@@ -24,6 +24,12 @@ export interface ExecSessionParams {
   onOutput: (chunk: Uint8Array) => void;
   /** Marker from `wrapCommand`, or null/absent when the command runs unwrapped (exit code unknown). */
   exitMarker?: string | null | undefined;
+  /** Ready marker from `wrapCommand` with `plainTerminal`: its line is removed and reported through `onReady`. */
+  readyMarker?: string | null | undefined;
+  /** The wrapper set up the terminal (`status` 0) or tried and failed; stdin may be forwarded from now on. */
+  onReady?: ((status: number) => void) | undefined;
+  /** Called once, before connecting, with the means to type into the remote terminal and resize it. */
+  onControl?: ((control: SessionControl) => void) | undefined;
   signal?: AbortSignal | undefined;
   /** Wall-clock limit of the run; then Ctrl-C, then TerminateSession. */
   timeoutMs?: number | undefined;
@@ -51,6 +57,14 @@ export interface ExecSessionParams {
   terminalSize?: TerminalSize | undefined;
   kmsChallengeContext?: boolean | undefined;
   clientVersion?: string | undefined;
+}
+
+/** What a client can do to a running session's terminal. */
+export interface SessionControl {
+  /** Bytes typed into the remote terminal (Ctrl-C is 0x03, Ctrl-D at the start of a line is EOF). */
+  sendInput(bytes: Uint8Array): void;
+  /** The local terminal's new size. */
+  resize(size: TerminalSize): void;
 }
 
 /** How a run ended; `completed` means the remote command exited (its code may still be unknown). */
@@ -94,6 +108,7 @@ class ExecSession {
   private readonly timers: Timers;
   private readonly connect: TransportConnector;
   private readonly filter: ExitMarkerFilter | null;
+  private readonly gate: ReadyGate | null;
   private readonly channel: DataChannel;
   private stateValue: ExecSessionState = 'connecting';
   private outputBytes = 0;
@@ -112,6 +127,7 @@ class ExecSession {
     this.timers = params.timers ?? systemTimers;
     this.connect = params.connect ?? ((url) => connectWebSocket(url));
     this.filter = params.exitMarker ? createExitMarkerFilter(params.exitMarker) : null;
+    this.gate = params.readyMarker ? createReadyGate(params.readyMarker, (status) => params.onReady?.(status)) : null;
     this.channel = new DataChannel({
       sessionId: params.sessionId,
       targetId: params.targetId,
@@ -123,7 +139,7 @@ class ExecSession {
       ...(params.kmsChallengeContext !== undefined ? { kmsChallengeContext: params.kmsChallengeContext } : {}),
       ...(params.clientVersion ? { clientVersion: params.clientVersion } : {}),
       events: {
-        onOutput: (chunk) => this.emit(this.filter ? this.filter.push(chunk) : chunk),
+        onOutput: (chunk) => this.output(chunk),
         onChannelClosed: (output) => this.onChannelClosed(output),
         onFatal: (error) => void this.end('failed', error.userMessage ?? error.message, true),
         onTransportClosed: (info) => void this.reconnect(info),
@@ -132,6 +148,11 @@ class ExecSession {
         },
       },
     });
+  }
+
+  private output(chunk: Uint8Array): void {
+    const shown = this.gate ? this.gate.push(chunk) : chunk;
+    this.emit(this.filter ? this.filter.push(shown) : shown);
   }
 
   run(): Promise<ExecSessionResult> {
@@ -144,6 +165,12 @@ class ExecSession {
       return done;
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.params.onControl?.({
+      sendInput: (bytes) => {
+        if (this.stateValue !== 'closed') this.channel.sendInput(bytes);
+      },
+      resize: (size) => this.channel.resize(size),
+    });
     if (this.params.timeoutMs !== undefined) {
       const limit = this.params.timeoutMs;
       this.timeout = this.timers.setTimeout(
@@ -356,6 +383,10 @@ class ExecSession {
     for (const timer of [this.timeout, this.graceTimer]) if (timer !== null) this.timers.clearTimeout(timer);
     if (this.watchdog !== null) this.timers.clearInterval(this.watchdog);
     this.channel.close();
+    if (this.gate) {
+      const held = this.gate.end();
+      this.emit(this.filter ? this.filter.push(held) : held);
+    }
     if (this.filter) this.emit(this.filter.end());
     if (terminate) await this.terminate();
     this.resolve({ outcome, exitCode: this.exitCode(), reason, outputBytes: this.outputBytes });

@@ -15,28 +15,63 @@ export function quoteWord(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** How the wrapper prepares the terminal before the command. */
+export interface WrapOptions {
+  /**
+   * Turn off the pty's CR insertion and echo (`stty -onlcr -echo`) and announce on a ready line whether that worked,
+   * so output is byte-exact for a pipe or a file and forwarded stdin is not echoed back. Off for Slack (rendered as a
+   * terminal) and for interactive shells.
+   */
+  plainTerminal?: boolean;
+}
+
+/** A wrapped command: what to send, the exit-status marker, and for a plain terminal the ready marker. */
+export interface WrappedCommand {
+  command: string;
+  marker: string;
+  /** Printed as `<readyMarker>:<stty status>` once the terminal is set up, before the command runs. */
+  readyMarker: string | null;
+}
+
+/** A marker printed from two halves, so the text that ends up in the output never appears whole in the command. */
+function splitMarker(): { head: string; tail: string } {
+  return { head: `__ECSEXEC_${randomBytes(6).toString('hex')}`, tail: `${randomBytes(6).toString('hex')}__` };
+}
+
 /**
  * Wraps `command` so the run reports its exit code: `<shell> -c '<trap printing the marker>⏎<command>'`.
  * The command keeps its own quoting: it is the script the shell runs, not re-split by us.
  * @throws SsmError `ssm.exit_code.no_shell` for shell `none` (use {@link prepareCommand}).
  */
-export function wrapCommand(command: string, shell: string): { command: string; marker: string } {
+export function wrapCommand(command: string, shell: string, options: WrapOptions = {}): WrappedCommand {
   if (shell === 'none' || shell.trim() === '') {
     throw new SsmError('ssm.exit_code.no_shell', 'cannot wrap a command without a shell');
   }
-  const head = `__ECSEXEC_${randomBytes(6).toString('hex')}`;
-  const tail = `${randomBytes(6).toString('hex')}__`;
+  const exit = splitMarker();
   // A newline, not `;`, ends the trap's line: the shell parses and runs that line before it reads the command, so
   // the trap is set even when the command has a syntax error (on one line, a parse error would skip it and the run
   // would look lost). With the trap first, a trailing `# comment` in the command cannot swallow anything either.
-  const script = `trap 'printf "\\n%s%s:%d\\n" ${head} ${tail} "$?"' EXIT\n${command}`;
-  return { command: `${quoteWord(shell)} -c ${quoteWord(script)}`, marker: `${head}${tail}` };
+  let script = `trap 'printf "\\n%s%s:%d\\n" ${exit.head} ${exit.tail} "$?"' EXIT\n`;
+  let readyMarker: string | null = null;
+  if (options.plainTerminal) {
+    const ready = splitMarker();
+    readyMarker = `${ready.head}${ready.tail}`;
+    // Set before anything is typed: the client holds stdin until the ready line, so no input is echoed. A container
+    // without stty reports its failure on that line and the client translates CRLF itself.
+    script += `stty -onlcr -echo 2>/dev/null; printf '%s%s:%d\\n' ${ready.head} ${ready.tail} "$?"\n`;
+  }
+  script += command;
+  return { command: `${quoteWord(shell)} -c ${quoteWord(script)}`, marker: `${exit.head}${exit.tail}`, readyMarker };
 }
 
 /** Wraps with the shell, or for shell `none` runs the command as given with no marker (the exit code stays unknown). */
-export function prepareCommand(command: string, shell: string): { command: string; marker: string | null } {
-  if (shell === 'none') return { command, marker: null };
-  return wrapCommand(command, shell);
+export function prepareCommand(
+  command: string,
+  shell: string,
+  options: WrapOptions = {},
+): { command: string; marker: string | null; readyMarker: string | null } {
+  if (shell === 'none') return { command, marker: null, readyMarker: null };
+  return wrapCommand(command, shell, options);
 }
 
 /** Streaming remover of the marker line; see {@link createExitMarkerFilter}. */
@@ -124,6 +159,50 @@ export function createExitMarkerFilter(marker: string): ExitMarkerFilter {
       const keepFrom = partialStart(data);
       held = keepFrom < data.length ? Buffer.from(data.subarray(keepFrom)) : Buffer.alloc(0);
       return keepFrom === data.length ? data : data.subarray(0, keepFrom);
+    },
+    end() {
+      const rest = held;
+      held = Buffer.alloc(0);
+      return rest.length > 0 ? rest : EMPTY;
+    },
+  };
+}
+
+/** Streaming remover of the wrapper's ready line; see {@link createReadyGate}. */
+export interface ReadyGate {
+  /** Feeds output; returns what may be shown now (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** The stream ended: returns whatever was held back. */
+  end(): Uint8Array;
+  /** The status the ready line reported (0: the terminal is plain), or null before it arrived. */
+  readonly status: number | null;
+}
+
+/**
+ * Removes the first `<marker>:<status>[\r]\n` line and reports `<status>`. Until it arrives everything is held (only
+ * the shell's own complaints can come first; they are passed on with the rest); afterwards bytes pass unchanged.
+ */
+export function createReadyGate(marker: string, onReady: (status: number) => void): ReadyGate {
+  const needle = Buffer.from(`${marker}:`, 'latin1');
+  let held: Buffer = Buffer.alloc(0);
+  let status: number | null = null;
+  return {
+    get status() {
+      return status;
+    },
+    push(chunk) {
+      if (status !== null) return chunk;
+      held = Buffer.concat([held, chunk]);
+      const at = held.indexOf(needle);
+      if (at < 0) return EMPTY;
+      const lf = held.indexOf(LF, at + needle.length);
+      if (lf < 0) return EMPTY;
+      const text = held.toString('latin1', at + needle.length, lf).replace(/\r$/, '');
+      status = /^-?\d{1,4}$/.test(text) ? Number(text) : 1;
+      const out = Buffer.concat([held.subarray(0, at), held.subarray(lf + 1)]);
+      held = Buffer.alloc(0);
+      onReady(status);
+      return out;
     },
     end() {
       const rest = held;

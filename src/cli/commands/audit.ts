@@ -1,34 +1,41 @@
+import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { DEFAULT_KEY_PREFIX, keys } from '../../approval/keys.js';
 import { createRedisAuditReader } from '../../approval/redis-approval-store.js';
 import { toAuditEntry } from '../../audit/audit-entry.js';
 import { verifyAuditChain } from '../../audit/verify-audit-chain.js';
-import { type CliCommand, type CliIo, EXIT_COULD_NOT_RUN } from '../io.js';
+import {
+  type CliCommand,
+  type CliIo,
+  EXIT,
+  EXIT_COULD_NOT_RUN,
+  parseOrUsage,
+  UsageError,
+  usageFailure,
+  wantsHelp,
+} from '../io.js';
 
 const USAGE = `Usage: ecs-exec audit <verify|export> [--prefix PREFIX]
 
   verify   walk the audit chain in Redis and report the first missing or altered entry
-           (exit 0 intact, 1 broken)
   export   print every audit entry as one JSON line, oldest first
 
 Reads REDIS_URL. --prefix is the bot's key prefix (default "${DEFAULT_KEY_PREFIX}").
+Exit status: 0 intact (verify) or exported; 1 the chain is broken; 2 bad usage; 255 Redis could not be read.
 `;
 
-const EXIT_CHAIN_BROKEN = 1;
+const EXIT_CHAIN_BROKEN = EXIT.checkFailed;
 
-function parseOptions(args: string[]): { prefix: string } | string {
-  let prefix = DEFAULT_KEY_PREFIX;
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i];
-    if (arg === '--prefix') {
-      const value = args[i + 1];
-      if (!value) return '--prefix needs a value';
-      prefix = value;
-      i += 1;
-    } else if (arg?.startsWith('--prefix=')) prefix = arg.slice('--prefix='.length);
-    else return `unknown option "${arg}"`;
-  }
-  return { prefix };
+function parseOptions(args: string[]): { action: string; prefix: string } {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({ args, strict: true, allowPositionals: true, options: { prefix: { type: 'string' } } }),
+  );
+  const [action, ...extra] = positionals;
+  if (action === undefined) throw new UsageError('say which action: verify or export');
+  if (action !== 'verify' && action !== 'export') throw new UsageError(`unknown action "${action}"`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (values.prefix === '') throw new UsageError('--prefix needs a value');
+  return { action, prefix: values.prefix ?? DEFAULT_KEY_PREFIX };
 }
 
 async function withRedis(io: CliIo, run: (redis: Redis) => Promise<number>): Promise<number> {
@@ -56,16 +63,18 @@ async function withRedis(io: CliIo, run: (redis: Redis) => Promise<number>): Pro
 
 /** `ecs-exec audit verify | export`: checks or dumps the hash-chained audit log. */
 export const auditCommand: CliCommand = async (args, io) => {
-  const [action, ...rest] = args;
-  if (action === undefined || action === '--help' || action === '-h' || action === 'help') {
+  if (wantsHelp(args) || args[0] === 'help') {
     io.stdout.write(USAGE);
-    return action === undefined ? EXIT_COULD_NOT_RUN : 0;
+    return EXIT.ok;
   }
-  const options = parseOptions(rest);
-  if (typeof options === 'string') {
-    io.stderr.write(`ecs-exec audit: ${options}\n\n${USAGE}`);
-    return EXIT_COULD_NOT_RUN;
+  let options: { action: string; prefix: string };
+  try {
+    options = parseOptions(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return usageFailure(io, 'ecs-exec audit', error.message, USAGE);
   }
+  const { action } = options;
   const reader = (redis: Redis) => createRedisAuditReader(redis, keys(options.prefix));
 
   if (action === 'verify') {
@@ -92,6 +101,5 @@ export const auditCommand: CliCommand = async (args, io) => {
       return 0;
     });
   }
-  io.stderr.write(`ecs-exec audit: unknown action "${action}"\n\n${USAGE}`);
-  return EXIT_COULD_NOT_RUN;
+  return usageFailure(io, 'ecs-exec audit', `unknown action "${action}"`, USAGE);
 };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { ConfigError, formatConfigIssue } from '../../config/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import type { PolicyConfig } from '../../config/schema.js';
@@ -8,10 +9,19 @@ import { policyVersion } from '../../policy/policy-version.js';
 import { prepareRunbook } from '../../policy/runbooks.js';
 import { formatDuration } from '../../shared/duration.js';
 import { parseTarget } from '../../slack/parse-command.js';
-import { type CliCommand, type CliIo, EXIT_COULD_NOT_RUN } from '../io.js';
+import {
+  type CliCommand,
+  type CliIo,
+  EXIT,
+  parseOrUsage,
+  splitAtDoubleDash,
+  UsageError,
+  usageFailure,
+  wantsHelp,
+} from '../io.js';
 
 /** Exit code of `policy check` for an invalid file, and of `policy explain` for a denied request. */
-export const EXIT_POLICY_FAILED = 1;
+export const EXIT_POLICY_FAILED = EXIT.checkFailed;
 
 const USAGE = `Usage:
   ecs-exec policy check [FILE]
@@ -24,6 +34,8 @@ const USAGE = `Usage:
       <target> is <cluster>/<service>[:<container>], <cluster>/<task-id>[:<container>] or a task ARN.
       --group takes a Slack user group ID (S...) the user is in, or a group name from the config file.
       Exit 0 when allowed, 1 when denied.
+
+Bad usage exits 2; a config file that cannot be read or is invalid exits 1 (check) or 255 (explain).
 `;
 
 function configPath(io: CliIo, file: string | undefined): string {
@@ -56,11 +68,16 @@ function printIssues(io: CliIo, error: ConfigError): void {
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 async function check(args: string[], io: CliIo): Promise<number> {
-  if (args.length > 1 || args.some((arg) => arg.startsWith('-'))) {
-    io.stderr.write(`ecs-exec policy check: expected at most one FILE\n\n${USAGE}`);
-    return EXIT_COULD_NOT_RUN;
+  let file: string | undefined;
+  try {
+    const { positionals } = parseOrUsage(() => parseArgs({ args, strict: true, allowPositionals: true, options: {} }));
+    if (positionals.length > 1) throw new UsageError('expected at most one FILE');
+    file = positionals[0];
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return usageFailure(io, 'ecs-exec policy check', error.message, USAGE);
   }
-  const path = configPath(io, args[0]);
+  const path = configPath(io, file);
   const policy = readPolicy(io, path);
   if (policy instanceof ConfigError) {
     printIssues(io, policy);
@@ -84,25 +101,35 @@ interface ExplainOptions {
   command: string[] | undefined;
 }
 
-function parseExplainArgs(args: string[]): ExplainOptions | string {
-  const options: ExplainOptions = { groups: [], positional: [], command: undefined };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--') {
-      options.command = args.slice(i + 1);
-      break;
-    }
-    const flag = /^--(user|group|channel|file|runbook)(?:=(.*))?$/.exec(arg);
-    if (flag) {
-      const value = flag[2] ?? args[++i];
-      if (value === undefined || value === '') return `--${flag[1]} needs a value`;
-      if (flag[1] === 'group') options.groups.push(value);
-      else options[flag[1] as 'user' | 'channel' | 'file' | 'runbook'] = value;
-    } else if (arg.startsWith('-')) return `unknown option "${arg}"`;
-    else options.positional.push(arg);
+function parseExplainArgs(args: string[]): ExplainOptions {
+  const { flags, words } = splitAtDoubleDash(args);
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args: flags,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        user: { type: 'string' },
+        group: { type: 'string', multiple: true },
+        channel: { type: 'string' },
+        file: { type: 'string' },
+        runbook: { type: 'string' },
+      },
+    }),
+  );
+  for (const name of ['user', 'channel', 'file', 'runbook'] as const) {
+    if (values[name] === '') throw new UsageError(`--${name} needs a value`);
   }
-  if (!options.user) return '--user is required (a Slack user ID such as U0123ABCD)';
-  return options;
+  if (!values.user) throw new UsageError('--user is required (a Slack user ID such as U0123ABCD)');
+  return {
+    user: values.user,
+    groups: values.group ?? [],
+    ...(values.channel !== undefined ? { channel: values.channel } : {}),
+    ...(values.file !== undefined ? { file: values.file } : {}),
+    ...(values.runbook !== undefined ? { runbook: values.runbook } : {}),
+    positional: positionals,
+    command: words,
+  };
 }
 
 /** The target as typed; nothing is asked of ECS, so a task's service and an unnamed container stay open. */
@@ -119,17 +146,19 @@ function targetFrom(policy: PolicyConfig, text: string): PolicyTarget | string {
 }
 
 async function explain(args: string[], io: CliIo): Promise<number> {
-  const options = parseExplainArgs(args);
-  const usageError = (message: string): number => {
-    io.stderr.write(`ecs-exec policy explain: ${message}\n\n${USAGE}`);
-    return EXIT_COULD_NOT_RUN;
-  };
-  if (typeof options === 'string') return usageError(options);
+  const usageError = (message: string): number => usageFailure(io, 'ecs-exec policy explain', message, USAGE);
+  let options: ExplainOptions;
+  try {
+    options = parseExplainArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return usageError(error.message);
+  }
   const path = configPath(io, options.file);
   const policy = readPolicy(io, path);
   if (policy instanceof ConfigError) {
     printIssues(io, policy);
-    return EXIT_COULD_NOT_RUN;
+    return EXIT.couldNotStart;
   }
 
   const userGroupIds: string[] = [];
@@ -212,12 +241,12 @@ async function explain(args: string[], io: CliIo): Promise<number> {
 /** `ecs-exec policy check | explain`: the policy file, checked and explained without running anything. */
 export const policyCommand: CliCommand = async (args, io) => {
   const [sub, ...rest] = args;
+  if (wantsHelp(args) || sub === 'help') {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
   if (sub === 'check') return await check(rest, io);
   if (sub === 'explain') return await explain(rest, io);
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    io.stdout.write(USAGE);
-    return sub === undefined ? EXIT_COULD_NOT_RUN : 0;
-  }
-  io.stderr.write(`ecs-exec policy: unknown sub-command "${sub}"\n\n${USAGE}`);
-  return EXIT_COULD_NOT_RUN;
+  if (sub === undefined) return usageFailure(io, 'ecs-exec policy', 'say which: check or explain', USAGE);
+  return usageFailure(io, 'ecs-exec policy', `unknown sub-command "${sub}"`, USAGE);
 };

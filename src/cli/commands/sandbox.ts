@@ -1,6 +1,7 @@
+import { parseArgs } from 'node:util';
 import { createLogger } from '../../shared/logger.js';
 import type { CliCommand } from '../io.js';
-import { EXIT_COULD_NOT_RUN } from '../io.js';
+import { EXIT, EXIT_COULD_NOT_RUN, parseOrUsage, UsageError, usageFailure, wantsHelp } from '../io.js';
 
 const USAGE = `Usage: ecs-exec sandbox [--port N] [--host ADDR] [--seed FILE]
 
@@ -19,45 +20,35 @@ interface SandboxArgs {
   seed: string | undefined;
 }
 
-function parseArgs(args: string[]): SandboxArgs | string {
-  const parsed: SandboxArgs = { port: 0, host: '127.0.0.1', seed: undefined };
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] as string;
-    const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = (): string | undefined => {
-      if (inline !== undefined) return inline;
-      i += 1;
-      return args[i];
-    };
-    if (flag === '--port') {
-      const port = Number(value());
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) return '--port needs a number from 0 to 65535.';
-      parsed.port = port;
-    } else if (flag === '--host') {
-      const host = value();
-      if (!host) return '--host needs an address.';
-      parsed.host = host;
-    } else if (flag === '--seed') {
-      const seed = value();
-      if (!seed) return '--seed needs a file path.';
-      parsed.seed = seed;
-    } else {
-      return `unknown option "${arg}".`;
-    }
-  }
-  return parsed;
+function parseSandboxArgs(args: string[]): SandboxArgs {
+  const { values } = parseOrUsage(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: { port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' } },
+    }),
+  );
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '0') || port > 65_535)
+    throw new UsageError('--port needs a number from 0 to 65535.');
+  if (values.host === '') throw new UsageError('--host needs an address.');
+  if (values.seed === '') throw new UsageError('--seed needs a file path.');
+  return { port, host: values.host ?? '127.0.0.1', seed: values.seed };
 }
 
 /** `ecs-exec sandbox`: starts the emulator, prints `export` lines for its variables, runs until interrupted. */
 export const sandboxCommand: CliCommand = async (args, io) => {
-  if (args.includes('--help') || args.includes('-h')) {
+  if (wantsHelp(args)) {
     io.stdout.write(USAGE);
-    return 0;
+    return EXIT.ok;
   }
-  const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    io.stderr.write(`ecs-exec sandbox: ${parsed}\n\n${USAGE}`);
-    return EXIT_COULD_NOT_RUN;
+  let parsed: SandboxArgs;
+  try {
+    parsed = parseSandboxArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return usageFailure(io, 'ecs-exec sandbox', error.message, USAGE);
   }
   const { startSandbox } = await import('../../sandbox/index.js');
   const { loadSeedFile } = await import('../../sandbox/state/seed-file.js');

@@ -2,9 +2,10 @@ import { Writable } from 'node:stream';
 import type { CliIo } from '../../../src/cli/io.js';
 import { runCli } from '../../../src/cli/main.js';
 
-/** A writable that keeps every byte written to it. */
+/** A writable that keeps every byte written to it; `isTTY` makes it look like a terminal to the CLI. */
 export class Capture extends Writable {
   private readonly chunks: Buffer[] = [];
+  isTTY = false;
 
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
     this.chunks.push(Buffer.isBuffer(chunk) ? Buffer.from(chunk) : Buffer.from(chunk, 'utf8'));
@@ -24,16 +25,18 @@ export class Capture extends Writable {
 export async function cli(
   args: string[],
   env: Record<string, string | undefined>,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; stdoutIsTty?: boolean; stdin?: CliIo['stdin'] } = {},
 ): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   const stdout = new Capture();
+  stdout.isTTY = options.stdoutIsTty === true;
   const stderr = new Capture();
-  const io: CliIo = { stdout, stderr, env, signal: options.signal ?? new AbortController().signal };
+  const io: CliIo = {
+    stdout,
+    stderr,
+    env,
+    signal: options.signal ?? new AbortController().signal,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+  };
   const code = await runCli(args, io);
   return { code, stdout: stdout.bytes, stderr: stderr.text };
-}
-
-/** What a command's output looks like after a terminal: every LF becomes CRLF. */
-export function crlf(text: string): Buffer {
-  return Buffer.from(text.replace(/\n/g, '\r\n'), 'utf8');
 }

@@ -160,7 +160,7 @@ describe('ecs-exec doctor', () => {
 
   it('needs both --cluster and --service', async () => {
     const { code, stderr } = await cli(['doctor', '--cluster', 'healthy'], env);
-    expect(code).toBe(255);
+    expect(code).toBe(2);
     expect(stderr).toContain('--cluster and --service are required');
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentFaults, type Sandbox, startSandbox, syntheticOutputSha256 } from '../../../src/sandbox/index.js';
 import { callsOf, hexId } from '../ecs/helpers.js';
-import { cli, crlf } from './cli-harness.js';
+import { cli } from './cli-harness.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/0000aaaa-1111-2222-3333-444455556666';
 let sandbox: Sandbox;
@@ -47,10 +47,11 @@ const SEQ = Array.from({ length: 3000 }, (_, i) => `${i + 1}\n`).join('');
 describe('ecs-exec exec', () => {
   it('prints exactly what the command printed and exits with its exit code', async () => {
     const { code, stdout, stderr } = await cli(
-      ['exec', '--cluster', 'demo', '--service', 'web', '--', "printf 'a\\tb\\nné €\\n'; exit 3"],
+      ['exec', '--cluster', 'demo', '--service', 'web', '--', "printf 'a\\tb\\nné €\\r\\n'; exit 3"],
       env,
     );
-    expect(stdout).toEqual(crlf('a\tb\nné €\n'));
+    // Off a terminal the remote pty inserts no CRs: LF stays LF, and a CR the command wrote stays too.
+    expect(stdout.toString()).toBe('a\tb\nné €\r\n');
     expect(code).toBe(3);
     expect(stderr).not.toContain('ecs-exec:');
   });
@@ -67,14 +68,14 @@ describe('ecs-exec exec', () => {
   it('takes the cluster and region from a task ARN', async () => {
     const arn = `arn:aws:ecs:us-east-1:111122223333:task/demo/${hexId(1)}`;
     const { code, stdout } = await cli(['exec', '--task', arn, '--', 'echo by-arn'], env);
-    expect(stdout).toEqual(crlf('by-arn\n'));
+    expect(stdout.toString()).toBe('by-arn\n');
     expect(code).toBe(0);
     expect(callsOf(sandbox, 'ExecuteCommand').at(-1)?.input['cluster']).toBe('demo');
   });
 
   it('streams a long output byte for byte', async () => {
     const { code, stdout } = await cli(['exec', '--cluster', 'demo', '--service', 'web', '--', 'seq 1 3000'], env);
-    expect(stdout).toEqual(crlf(SEQ));
+    expect(stdout.toString()).toBe(SEQ);
     expect(code).toBe(0);
   });
 
@@ -83,13 +84,15 @@ describe('ecs-exec exec', () => {
   it('streams 8 MiB to stdout byte for byte (SHA-256 checked), encrypted with KMS', async () => {
     const total = 8 * 1024 * 1024;
     sandbox.faults.agent.forNextSession({ syntheticOutputBytes: total });
+    // On a terminal nothing is translated, so the bytes are the agent's own.
     const { code, stdout } = await cli(
       ['exec', '--cluster', 'secure', '--service', 'web', '--no-wrap', '--', 'cat'],
       env,
+      { stdoutIsTty: true },
     );
     expect(stdout.length).toBe(total);
     expect(createHash('sha256').update(stdout).digest('hex')).toBe(syntheticOutputSha256(total));
-    expect(code).toBe(0);
+    expect(code).toBe(252);
     expect(sandbox.sessions.at(-1)).toMatchObject({ kmsKeyId: KEY, status: 'closed', drainTimedOut: false });
   }, 120_000);
 
@@ -98,7 +101,7 @@ describe('ecs-exec exec', () => {
       ['exec', '--cluster', 'secure', '--service', 'web', '--', 'echo secret; exit 7'],
       env,
     );
-    expect(stdout).toEqual(crlf('secret\n'));
+    expect(stdout.toString()).toBe('secret\n');
     expect(code).toBe(7);
     expect(callsOf(sandbox, 'GenerateDataKey').at(-1)?.input['KeyId']).toBe(KEY);
   });
@@ -122,22 +125,24 @@ describe('ecs-exec exec', () => {
       env,
     );
     expect(stderr).toBe('');
-    expect(stdout).toEqual(crlf(SEQ));
+    expect(stdout.toString()).toBe(SEQ);
     expect(code).toBe(4);
     const session = sandbox.sessions.at(-1);
     expect(session?.command).toContain('seq 1 3000');
     if (session) check(session);
   });
 
-  it('runs as given with --no-wrap and says the exit code is unknown', async () => {
+  it('runs as given with --no-wrap, exits 252 and says the exit code is unknown', async () => {
     const { code, stdout, stderr } = await cli(
-      ['exec', '--cluster', 'demo', '--service', 'web', '--no-wrap', '--', 'echo', 'plain'],
+      ['exec', '--cluster', 'demo', '--service', 'web', '--no-wrap', '--', 'printf', 'plain\\nand\\r\\r\\n'],
       env,
     );
-    expect(stdout).toEqual(crlf('plain\n'));
-    expect(code).toBe(0);
+    // No wrapper to quiet the terminal: the CLI itself turns the terminal's CRLF back into LF, so the command's
+    // own CRs survive and the bytes are what it printed.
+    expect(stdout.toString()).toBe('plain\nand\r\r\n');
+    expect(code).toBe(252);
     expect(stderr).toContain('exit code is unknown');
-    expect(callsOf(sandbox, 'ExecuteCommand').at(-1)?.input['command']).toBe('echo plain');
+    expect(callsOf(sandbox, 'ExecuteCommand').at(-1)?.input['command']).toBe("printf 'plain\\nand\\r\\r\\n'");
   });
 
   it('gives up at --timeout with exit 124 and interrupts the remote command', async () => {
@@ -197,20 +202,27 @@ describe('ecs-exec exec when it cannot run', () => {
     [['exec', '--service', 'web', '--', 'id'], '--cluster is required'],
     [['exec', '--cluster', 'demo', '--service', 'web', '--bogus', '--', 'id'], "Unknown option '--bogus'"],
     [['exec', '--cluster', 'demo', '--service', 'web', '--timeout', '5', '--', 'id'], 'is not a duration'],
-    [['exec', '--cluster', 'demo', '--task', 'not-a-task', '--', 'id'], '32 hexadecimal characters'],
-  ])('refuses bad usage %j with exit 255 and nothing called', async (args, message) => {
+  ])('refuses bad usage %j with exit 2 and nothing called', async (args, message) => {
     const before = sandbox.calls.length;
     const { code, stdout, stderr } = await cli(args, env);
-    expect(code).toBe(255);
+    expect(code).toBe(2);
     expect(stdout).toHaveLength(0);
     expect(stderr).toContain(message);
     expect(sandbox.calls).toHaveLength(before);
   });
 
-  it('explains an ECS error in plain words', async () => {
+  it('refuses a malformed task id with exit 255 and nothing called', async () => {
+    const before = sandbox.calls.length;
+    const { code, stderr } = await cli(['exec', '--cluster', 'demo', '--task', 'not-a-task', '--', 'id'], env);
+    expect(code).toBe(255);
+    expect(stderr).toContain('32 hexadecimal characters');
+    expect(sandbox.calls).toHaveLength(before);
+  });
+
+  it('explains an AWS refusal in plain words and exits 254', async () => {
     sandbox.faults.api.inject('ecs:ExecuteCommand', { error: 'AccessDeniedException', message: 'explicit deny' });
     const { code, stdout, stderr } = await cli(['exec', '--cluster', 'demo', '--service', 'web', '--', 'id'], env);
-    expect(code).toBe(255);
+    expect(code).toBe(254);
     expect(stdout).toHaveLength(0);
     expect(stderr).toMatch(/^ecs-exec: Not permitted: AWS refused ExecuteCommand.*Fix:/);
   });
@@ -232,7 +244,7 @@ describe('ecs-exec exec when it cannot run', () => {
       ...env,
       ECS_EXEC_CONFIG: file,
     });
-    expect(stdout).toEqual(crlf('via-alias\n'));
+    expect(stdout.toString()).toBe('via-alias\n');
     expect(code).toBe(0);
     expect(callsOf(sandbox, 'ExecuteCommand').at(-1)?.input['container']).toBe('worker');
   });
@@ -261,8 +273,8 @@ describe('the ecs-exec process', () => {
     const stdout: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    // The pty merges the remote stderr into the one output stream, as ECS Exec does.
-    expect(Buffer.concat(stdout)).toEqual(crlf('out\nerr\n'));
+    // The pty merges the remote stderr into the one output stream, as ECS Exec does; a pipe gets LF endings.
+    expect(Buffer.concat(stdout).toString()).toBe('out\nerr\n');
     expect(code).toBe(3);
   });
 });

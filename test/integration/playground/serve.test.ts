@@ -104,7 +104,7 @@ describe('ecs-exec serve without Slack settings', () => {
 
   it('refuses a port that is not a number, naming the flag', async () => {
     const { cli, exit } = serve(['--port', 'http'], {});
-    expect(await exit).toBe(255);
+    expect(await exit).toBe(2);
     expect(cli.stderr()).toContain('--port must be a port number');
   });
 

@@ -100,10 +100,10 @@ describe('ecs-exec sandbox', () => {
     expect(await running).toBe(0);
   });
 
-  it('refuses unknown options with the usage', async () => {
+  it('refuses unknown options with the usage and exit 2', async () => {
     const cli = capture();
-    expect(await runCli(['sandbox', '--prot', '1'], cli.io)).toBe(255);
-    expect(cli.err()).toContain('unknown option "--prot"');
+    expect(await runCli(['sandbox', '--prot', '1'], cli.io)).toBe(2);
+    expect(cli.err()).toContain("Unknown option '--prot'");
     expect(cli.err()).toContain('Usage: ecs-exec sandbox');
   });
 });

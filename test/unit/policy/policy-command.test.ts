@@ -231,15 +231,15 @@ rules:
     [['explain', '--file', SKETCH, '--user', 'U1', 'prod/web'], 'the command is missing after --'],
     [
       ['explain', '--file', SKETCH, '--user', 'U1', '--colour', 'x', 'prod/web', '--', 'id'],
-      'unknown option "--colour"',
+      "Unknown option '--colour'",
     ],
     [['explain', '--file', SKETCH, '--user', 'U1', '--group', 'nobody', 'prod/web', '--', 'id'], '"nobody" is neither'],
     [['explain', '--file', SKETCH, '--user', 'U1', 'prod', '--', 'id'], 'is not a target'],
     [['explain', '--file', SKETCH, '--user', 'U1', '--runbook', 'tail-log'], 'cluster: missing (required)'],
     [['frobnicate'], 'unknown sub-command "frobnicate"'],
-  ])('usage error %j → exit 255 with %j', async (args, message) => {
+  ])('usage error %j → exit 2 with %j', async (args, message) => {
     const result = await run(args);
-    expect(result.code).toBe(255);
+    expect(result.code).toBe(2);
     expect(result.err).toContain(message);
   });
 });

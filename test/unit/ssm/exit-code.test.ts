@@ -62,7 +62,8 @@ describe('wrapCommand', () => {
   });
 
   it('runs a command as given with no shell and no marker', () => {
-    expect(prepareCommand('ls -l', 'none')).toEqual({ command: 'ls -l', marker: null });
+    expect(prepareCommand('ls -l', 'none')).toEqual({ command: 'ls -l', marker: null, readyMarker: null });
+    expect(prepareCommand('ls -l', 'none', { plainTerminal: true }).readyMarker).toBeNull();
     expect(() => wrapCommand('ls', 'none')).toThrow(expect.objectContaining({ code: 'ssm.exit_code.no_shell' }));
   });
 });

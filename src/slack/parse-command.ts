@@ -9,6 +9,7 @@ export type TargetSpec =
       taskArn: string;
       cluster: string;
       taskId: string;
+      partition: string;
       region: string;
       account: string;
       container?: string;
@@ -157,10 +158,26 @@ export function parseTarget(text: string): { ok: true; value: TargetSpec } | { o
         error: `"${text}" is not a task ARN (arn:aws:ecs:<region>:<account>:task/<cluster>/<task-id>)`,
       };
     }
-    const [, , region, account, cluster, taskId] = match as unknown as [string, string, string, string, string, string];
+    const [, partition, region, account, cluster, taskId] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     return {
       ok: true,
-      value: { kind: 'task-arn', taskArn: arn, cluster, taskId, region, account, ...(container ? { container } : {}) },
+      value: {
+        kind: 'task-arn',
+        taskArn: arn,
+        cluster,
+        taskId,
+        partition,
+        region,
+        account,
+        ...(container ? { container } : {}),
+      },
     };
   }
   const slash = text.indexOf('/');

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_TASK_IDS } from '../../../src/sandbox/index.js';
 import { blockActionsPayload } from '../../../src/sandbox/slack/payloads.js';
 import { interactionBody, postToBot } from '../../../src/sandbox/slack/sign.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
@@ -54,5 +55,26 @@ describe('a signed Approve click that names no card', () => {
     await flow.stack.click(BOB, card, ACTION_IDS.approve);
     const status = await flow.finalStatus(card);
     expect(JSON.stringify(status.blocks)).toContain('must-not-run');
+  });
+});
+
+describe('a task ARN from another account, partition or region', () => {
+  const own = `arn:aws:ecs:us-east-1:111122223333:task/demo/${DEFAULT_TASK_IDS.web}`;
+  it.each([
+    ['another account', own.replace('111122223333', '999999999999'), /not a task of cluster demo/],
+    ['another partition', own.replace('arn:aws:', 'arn:aws-cn:'), /not a task of cluster demo/],
+    ['another region', own.replace('us-east-1', 'eu-west-1'), /not in the config/],
+  ])('is refused and runs nothing: %s', async (_name, arn, why) => {
+    flow = await startFlow(inject('redisUrl'));
+    await flow.stack.slash(ALICE, CHANNEL, `${arn} -- echo must-not-run`);
+    await expect.poll(() => flow?.ephemerals(ALICE).join('\n')).toMatch(why);
+    expect(flow.stack.sandbox.calls.filter((call) => call.operation === 'ExecuteCommand')).toHaveLength(0);
+  });
+
+  it("is accepted when it is the configured cluster's own task", async () => {
+    flow = await startFlow(inject('redisUrl'));
+    await flow.stack.slash(ALICE, CHANNEL, `${own} -- echo by-arn`);
+    const status = await flow.finalStatus(await flow.card());
+    expect(JSON.stringify(status.blocks)).toContain('by-arn');
   });
 });

@@ -1,9 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import {
+  type AnyMiddlewareArgs,
+  App,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  type Middleware,
+  type Receiver,
+  SocketModeReceiver,
+} from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { BotMetrics } from '../shared/bot-metrics.js';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
+import { type ReplayGuard, signedRequestDigest } from './replay-guard.js';
 
 /** The Slack side of the settings, already validated by loadConfig. */
 export interface SlackSettings {
@@ -12,6 +22,8 @@ export interface SlackSettings {
   appToken?: string;
   /** Web API base URL (`https://slack.com/api/` in production, a stand-in in tests and the playground). */
   apiUrl?: string;
+  /** HTTP mode: remembers signed requests so one delivered twice is acted on once. */
+  replayGuard?: ReplayGuard;
 }
 
 export interface SlackApp {
@@ -62,6 +74,25 @@ function toBoltLogger(logger: Logger): BoltLogger {
   };
 }
 
+const SIGNED_REQUEST_DIGEST = 'signedRequestDigest';
+
+/**
+ * A global middleware that acknowledges and drops a signed request seen before. A replayed slash command would
+ * otherwise post a second card and run a second time; a person typing the command again sends a new signature and
+ * gets the usual answer (a pointer to the pending request).
+ */
+function dropReplays(guard: ReplayGuard, logger: Logger): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const digest = args.context[SIGNED_REQUEST_DIGEST];
+    if (typeof digest === 'string' && !(await guard.firstSight(digest))) {
+      logger.warn({ digest: digest.slice(0, 16) }, 'dropped a signed Slack request already seen (a replay)');
+      if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+      return;
+    }
+    await args.next();
+  };
+}
+
 /**
  * Builds the Bolt app with the receiver the settings call for: Socket Mode when an app token is set, otherwise
  * HTTP with Slack's signature check on the raw bytes. No environment is read here; main.ts passes everything in.
@@ -73,7 +104,7 @@ export function createSlackApp(
   metrics?: Pick<BotMetrics, 'slackRequestRefused'>,
 ): SlackApp {
   const boltLogger = toBoltLogger(logger);
-  const appWith = (receiver: Receiver): App => {
+  const appWith = (receiver: Receiver, replayGuard?: ReplayGuard): App => {
     // Token verification (auth.test) is left to /readyz, so starting never depends on Slack answering.
     const app = new App({
       token: settings.botToken,
@@ -82,6 +113,7 @@ export function createSlackApp(
       clientOptions: slackClientOptions(settings.apiUrl),
       tokenVerificationEnabled: false,
     });
+    if (replayGuard) app.use(dropReplays(replayGuard, logger));
     registerListeners(app, handlers, logger);
     return app;
   };
@@ -112,8 +144,16 @@ export function createSlackApp(
     // Acknowledge as soon as the listener calls ack(); the work continues after the response.
     processBeforeResponse: false,
     unhandledRequestTimeoutMillis: 2_900,
+    // Bolt has checked the signature on these bytes by the time a listener sees the request.
+    customPropertiesExtractor: (req) => {
+      const { rawBody } = req as typeof req & { rawBody?: Buffer };
+      const signature = req.headers['x-slack-signature'];
+      const timestamp = req.headers['x-slack-request-timestamp'];
+      if (!rawBody || typeof signature !== 'string' || typeof timestamp !== 'string') return {};
+      return { [SIGNED_REQUEST_DIGEST]: signedRequestDigest(signature, timestamp, rawBody) };
+    },
   });
-  const app = appWith(receiver);
+  const app = appWith(receiver, settings.replayGuard);
 
   const handleSlackRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const timestamp = Number(req.headers['x-slack-request-timestamp']);

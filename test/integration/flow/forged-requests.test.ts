@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_TASK_IDS } from '../../../src/sandbox/index.js';
 import { blockActionsPayload } from '../../../src/sandbox/slack/payloads.js';
-import { interactionBody, postToBot } from '../../../src/sandbox/slack/sign.js';
+import { interactionBody, postToBot, slashCommandBody } from '../../../src/sandbox/slack/sign.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
 import { ALICE, BOB, CHANNEL, type FlowFixture, startFlow } from './flow-fixture.js';
 
@@ -77,4 +77,39 @@ describe('a task ARN from another account, partition or region', () => {
     const status = await flow.finalStatus(await flow.card());
     expect(JSON.stringify(status.blocks)).toContain('by-arn');
   });
+});
+
+describe('the same signed slash command delivered twice', () => {
+  const cards = (fixture: FlowFixture) =>
+    fixture.stack.slack.messages(CHANNEL).filter((message) => message.source === 'chat.postMessage');
+  const executeCalls = (fixture: FlowFixture) =>
+    fixture.stack.sandbox.calls.filter((call) => call.operation === 'ExecuteCommand');
+
+  it.each([['Redis', true] as const, ['embedded', false] as const])(
+    'runs once (%s store); typing it again is a new request',
+    async (_name, withRedis) => {
+      flow = await startFlow(withRedis ? inject('redisUrl') : '');
+      const url = `${flow.stack.bot.url}/slack/events`;
+      const body = (text: string) =>
+        slashCommandBody({
+          channel_id: CHANNEL,
+          user_id: ALICE,
+          text,
+          response_url: flow?.stack.slack.createResponseUrl({ channel: CHANNEL, user: ALICE }) as string,
+        });
+      const signed = body('demo/web -- echo once');
+      const timestampSeconds = Math.floor(Date.now() / 1_000);
+      const first = await postToBot(url, flow.stack.signingSecret, signed, { timestampSeconds });
+      const replay = await postToBot(url, flow.stack.signingSecret, signed, { timestampSeconds });
+      expect([first.status, replay.status]).toEqual([200, 200]);
+      await flow.finalStatus(await flow.card());
+      // The replay was acknowledged and dropped; a request that came after it is handled, so it had its turn.
+      await postToBot(url, flow.stack.signingSecret, body('demo/web -- echo after'), {
+        timestampSeconds: timestampSeconds + 1,
+      });
+      await expect.poll(() => executeCalls(flow as FlowFixture).length).toBe(2);
+      expect(cards(flow).map((card) => JSON.stringify(card.blocks).includes('echo once'))).toEqual([true, false]);
+      expect(flow.logs.join('\n')).toContain('already seen (a replay)');
+    },
+  );
 });

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
+import { DEFAULT_KEY_PREFIX } from './approval/keys.js';
 import { MemoryApprovalStore } from './approval/memory-approval-store.js';
 import { describeRedisDurability, keepsEveryClaim, RedisApprovalStore } from './approval/redis-approval-store.js';
 import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/run-signals.js';
@@ -25,6 +26,7 @@ import { type BotIdentityCache, createBotIdentityCache, ObservedWebClient } from
 import { createExecFlow } from './slack/flow/exec-flow.js';
 import type { FlowTuning } from './slack/flow/flow-deps.js';
 import { type ReadinessCheck, startBotHttpServer } from './slack/http-server.js';
+import { MemoryReplayGuard, RedisReplayGuard } from './slack/replay-guard.js';
 import { SlackPeopleDirectory } from './slack/slack-people.js';
 import { SlackUserGroupResolver } from './slack/slack-user-group-resolver.js';
 import { WebSlackNotifier } from './slack/web-slack-notifier.js';
@@ -153,6 +155,9 @@ export async function startBotWith(
       ...(config.slack.mode === 'socket' ? { appToken: config.slack.appToken } : {}),
       ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
       authorize: botIdentity.authorize,
+      replayGuard: redis
+        ? new RedisReplayGuard(redis, options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX)
+        : new MemoryReplayGuard(systemClock),
     },
     flow,
     logger,

@@ -435,7 +435,10 @@ export class MemoryApprovalStore implements ApprovalStore {
       reply = this.refuse(ctx, record, ApprovalErrorCode.VersionConflict, true);
     } else if (
       input.context &&
-      (input.context.channel !== record.channel || input.context.messageTs !== record.cardMessageTs)
+      (!input.context.channel ||
+        !input.context.messageTs ||
+        input.context.channel !== record.channel ||
+        input.context.messageTs !== record.cardMessageTs)
     ) {
       reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { ...input.context });
     } else if (input.expectedDigest !== undefined && input.expectedDigest !== record.digest) {

@@ -421,7 +421,8 @@ export class RedisApprovalStore implements ApprovalStore {
         input.userId,
         input.expectedVersion ?? '',
         input.expectedDigest ?? '',
-        input.context?.channel ?? '',
+        // '' only when the call is no click; a click is checked even when Slack sent no channel or message.
+        input.context ? `:${input.context.channel}` : '',
         input.context?.messageTs ?? '',
         ...extra,
         base.token,

@@ -210,6 +210,16 @@ export class UnknownClusterError extends EcsError {
   }
 }
 
+/** A task ARN that names a task of another account, partition or region than the configured cluster's. */
+export class ForeignTaskArnError extends EcsError {
+  readonly code = 'ecs.foreign_task_arn';
+  constructor(typed: string, cluster: string, actual: string) {
+    super(`task ARN ${typed} is not the task ${actual} of cluster ${cluster}`, {
+      userMessage: `The task ARN ${typed} is not a task of cluster ${cluster} (that cluster's task is ${actual}): it names another account, partition or region. Nothing was run.`,
+    });
+  }
+}
+
 /** A task id or ARN that ECS does not know (or that has been gone long enough to be forgotten). */
 export class TaskNotFoundError extends EcsError {
   readonly code = 'ecs.task_not_found';

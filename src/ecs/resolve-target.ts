@@ -3,6 +3,7 @@ import { taskIdOf } from './ecs-port.js';
 import {
   AmbiguousContainerError,
   ContainerNotFoundError,
+  ForeignTaskArnError,
   MalformedTargetError,
   NoEligibleTaskError,
   PRECHECKS,
@@ -10,6 +11,7 @@ import {
   TaskNotFoundError,
   UnknownClusterError,
 } from './errors.js';
+import { placeOfCluster } from './task-arn.js';
 
 /** Where a command should run, as written (same shape as the Slack parser's TargetSpec). */
 export type TargetRequest =
@@ -20,6 +22,7 @@ export type TargetRequest =
       taskArn: string;
       cluster: string;
       taskId: string;
+      partition?: string;
       region?: string;
       account?: string;
       container?: string;
@@ -49,7 +52,7 @@ export interface ResolvedTarget {
 }
 
 const TASK_ID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const TASK_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):task\/([A-Za-z0-9_-]+)\/([0-9a-f]{32}|[0-9a-f-]{36})$/;
+const TASK_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):task\/([A-Za-z0-9_-]+)\/([0-9a-f]{32}|[0-9a-f-]{36})$/;
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** True for a 32-hex task id (or the older UUID form). */
@@ -74,8 +77,15 @@ export function targetFromFlags(flags: {
   if (flags.task !== undefined) {
     const arn = TASK_ARN.exec(flags.task);
     if (arn) {
-      const [, region, account, cluster, taskId] = arn as unknown as [string, string, string, string, string];
-      return { kind: 'task-arn', taskArn: flags.task, cluster, taskId, region, account, ...container };
+      const [, partition, region, account, cluster, taskId] = arn as unknown as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      return { kind: 'task-arn', taskArn: flags.task, cluster, taskId, partition, region, account, ...container };
     }
     if (!TASK_ID.test(flags.task)) {
       throw new MalformedTargetError(flags.task, 'a task id is 32 hexadecimal characters (or a task ARN)');
@@ -106,18 +116,15 @@ export function clusterFor(
 }
 
 function sameCluster(settings: ClusterSettings, target: Extract<TargetRequest, { kind: 'task-arn' }>): boolean {
-  const arn = /^arn:[^:]+:ecs:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(settings.cluster);
-  if (arn) {
-    const [, region, account, name] = arn;
-    return (
-      name === target.cluster &&
-      (target.region === undefined || region === target.region) &&
-      (target.account === undefined || account === target.account)
-    );
-  }
-  return (
-    settings.cluster === target.cluster &&
-    (target.region === undefined || settings.region === undefined || settings.region === target.region)
+  const name = settings.cluster.startsWith('arn:')
+    ? settings.cluster.slice(settings.cluster.lastIndexOf('/') + 1)
+    : settings.cluster;
+  if (name !== target.cluster) return false;
+  // Every part of the ARN's place that the config states must agree: partition, account and region.
+  const place = placeOfCluster(settings);
+  const typed = { partition: target.partition, region: target.region, account: target.account };
+  return (['partition', 'account', 'region'] as const).every(
+    (part) => typed[part] === undefined || place[part] === undefined || typed[part] === place[part],
   );
 }
 
@@ -277,6 +284,11 @@ export async function resolveTarget(
   const { tasks } = await gateway.describeTasks(cluster.cluster, [ref], read);
   const task = tasks[0];
   if (!task) throw new TaskNotFoundError(taskIdOf(ref), cluster.alias);
+  // ECS answers for a task id within the configured cluster; a typed ARN must be that very task, not a namesake in
+  // another account, partition or region.
+  if (target.kind === 'task-arn' && task.taskArn !== target.taskArn) {
+    throw new ForeignTaskArnError(target.taskArn, cluster.alias, task.taskArn);
+  }
   const service = task.group?.startsWith('service:') ? task.group.slice('service:'.length) : undefined;
   const container = chooseContainer(task, target.container, service ? cluster.defaultContainers?.[service] : undefined);
   precheck(task, container);

@@ -10,11 +10,11 @@
  * means any container; the lone `*` means every target.
  */
 
+import { RE2JS } from 're2js';
+import { compileGlob } from './glob-matcher.js';
+
 const REGEX_PATTERN = /^\/(.+)\/([a-z]*)$/s;
 const ALLOWED_REGEX_FLAGS = /^[imsu]*$/;
-const ORDINARY = '[^;&|`$()<>\\n\\r]';
-/** Where a shell may start another command; deny rules look at each piece on its own as well as the whole. */
-const COMMAND_SEPARATORS = /\|\||&&|[;&|\n\r`()]|\$\(/;
 
 /** A pattern that failed to compile, with a message fit for a config error. */
 export class PatternSyntaxError extends Error {}
@@ -39,25 +39,31 @@ export interface CommandMatcher {
   matches(normalizedCommand: string, options?: { anySegment?: boolean }): boolean;
 }
 
-function globToRegexSource(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] as string;
-    const trailingWildcard = char === ' ' && /^ \*{1,2}$/.test(glob.slice(i));
-    if (trailingWildcard) {
-      // `rm -rf *` should also catch a bare `rm -rf`, which has no trailing space to match.
-      const star = glob.slice(i + 1) === '**' ? '[\\s\\S]*' : `${ORDINARY}*`;
-      return `${out}(?: ${star})?`;
-    }
-    if (char === '*') {
-      if (glob[i + 1] === '*') {
-        out += '[\\s\\S]*';
-        i++;
-      } else out += `${ORDINARY}*`;
-    } else if (char === '?') out += ORDINARY;
-    else out += escapeRegex(char);
+/** RE2 syntax flags for the JavaScript flags a policy may use; `u` is RE2's own behaviour already. */
+const RE2_FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL, u: 0 };
+
+/**
+ * Compiles `/regex/flags` for RE2's engine, which runs in time linear in the command: a backtracking regex such as
+ * `(a|a)*b` or `a*a*a*b` could take minutes on a long command. RE2 has no backreferences or lookarounds; a pattern
+ * that uses them is refused when the policy loads.
+ */
+function compileRegex(pattern: string, body: string, flags: string): (command: string) => boolean {
+  try {
+    // A JavaScript regex that does not compile is reported as such, before RE2 gives its own reason.
+    new RegExp(body, flags);
+  } catch (error) {
+    throw new PatternSyntaxError(`invalid regex ${pattern}: ${(error as Error).message}`);
   }
-  return out;
+  let mask = 0;
+  for (const flag of flags) mask |= RE2_FLAGS[flag] ?? 0;
+  try {
+    const regex = RE2JS.compile(RE2JS.translateRegExp(body), mask);
+    return (command) => regex.test(command);
+  } catch (error) {
+    throw new PatternSyntaxError(
+      `regex ${pattern} cannot be matched in linear time (no backreferences or lookarounds): ${(error as Error).message}`,
+    );
+  }
 }
 
 /** Compiles a command glob or `/regex/flags`; throws PatternSyntaxError for a regex that does not compile. */
@@ -68,28 +74,17 @@ export function compileCommandPattern(pattern: string): CommandMatcher {
     if (!ALLOWED_REGEX_FLAGS.test(flags)) {
       throw new PatternSyntaxError(`regex flags "${flags}" are not supported (use i, m, s, u)`);
     }
-    let regex: RegExp;
-    try {
-      regex = new RegExp(body, flags);
-    } catch (error) {
-      throw new PatternSyntaxError(`invalid regex ${pattern}: ${(error as Error).message}`);
-    }
-    return { source: pattern, matches: (command) => regex.test(command) };
+    const test = compileRegex(pattern, body, flags);
+    return { source: pattern, matches: (command) => test(command) };
   }
   const glob = normalizeCommand(pattern);
   if (glob === '') throw new PatternSyntaxError('an empty command pattern matches nothing; write "*" for any command');
   if (glob === '*' || glob === '**') return { source: pattern, matches: () => true };
-  const regex = new RegExp(`^${globToRegexSource(glob)}$`);
+  const matcher = compileGlob(glob);
   return {
     source: pattern,
-    matches(command, options) {
-      if (regex.test(command)) return true;
-      if (!options?.anySegment) return false;
-      return command
-        .split(COMMAND_SEPARATORS)
-        .map((part) => part.trim())
-        .some((part) => part !== '' && regex.test(part));
-    },
+    matches: (command, options) =>
+      matcher.test(command) || (options?.anySegment === true && matcher.testPieces(command)),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type AnyMiddlewareArgs,
   App,
   type Authorize,
   type Logger as BoltLogger,
@@ -7,6 +8,7 @@ import {
   HTTPModuleFunctions,
   HTTPReceiver,
   LogLevel,
+  type Middleware,
   type Receiver,
   SocketModeReceiver,
 } from '@slack/bolt';
@@ -15,6 +17,7 @@ import type { BotMetrics } from '../shared/bot-metrics.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
+import { type ReplayGuard, signedRequestDigest } from './replay-guard.js';
 import { checkSlackHeaders, hasValidSlackSignature, readRawBody, type SlackRequestRefusal } from './verify-request.js';
 
 /** The Slack side of the settings, already validated by loadConfig. */
@@ -32,6 +35,8 @@ export interface SlackSettings {
    * main.ts passes the bot identity cache's.
    */
   authorize?: Authorize<boolean>;
+  /** HTTP mode: remembers signed requests so one delivered twice is acted on once. */
+  replayGuard?: ReplayGuard;
 }
 
 export interface SlackApp {
@@ -81,6 +86,25 @@ function toBoltLogger(logger: Logger): BoltLogger {
   };
 }
 
+const SIGNED_REQUEST_DIGEST = 'signedRequestDigest';
+
+/**
+ * A global middleware that acknowledges and drops a signed request seen before. A replayed slash command would
+ * otherwise post a second card and run a second time; a person typing the command again sends a new signature and
+ * gets the usual answer (a pointer to the pending request).
+ */
+function dropReplays(guard: ReplayGuard, logger: Logger): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const digest = args.context[SIGNED_REQUEST_DIGEST];
+    if (typeof digest === 'string' && !(await guard.firstSight(digest))) {
+      logger.warn({ digest: digest.slice(0, 16) }, 'dropped a signed Slack request already seen (a replay)');
+      if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+      return;
+    }
+    await args.next();
+  };
+}
+
 /**
  * Builds the Bolt app with the receiver the settings call for: Socket Mode when an app token is set, otherwise
  * HTTP with Slack's signature check on the raw bytes. No environment is read here; main.ts passes everything in.
@@ -92,7 +116,7 @@ export function createSlackApp(
   metrics?: Pick<BotMetrics, 'slackRequestRefused'>,
 ): SlackApp {
   const boltLogger = toBoltLogger(logger);
-  const appWith = (receiver: Receiver): App => {
+  const appWith = (receiver: Receiver, replayGuard?: ReplayGuard): App => {
     // Token verification (auth.test) is left to the identity cache and /readyz, so starting never depends on Slack
     // answering.
     const app = new App({
@@ -102,6 +126,7 @@ export function createSlackApp(
       clientOptions: slackClientOptions(settings.apiUrl),
       tokenVerificationEnabled: false,
     });
+    if (replayGuard) app.use(dropReplays(replayGuard, logger));
     registerListeners(app, handlers, logger);
     return app;
   };
@@ -150,8 +175,16 @@ export function createSlackApp(
       }
       return await HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
     },
+    // The signature on these bytes was checked before Bolt saw the request.
+    customPropertiesExtractor: (req) => {
+      const { rawBody } = req as typeof req & { rawBody?: Buffer };
+      const signature = req.headers['x-slack-signature'];
+      const timestamp = req.headers['x-slack-request-timestamp'];
+      if (!rawBody || typeof signature !== 'string' || typeof timestamp !== 'string') return {};
+      return { [SIGNED_REQUEST_DIGEST]: signedRequestDigest(signature, timestamp, rawBody) };
+    },
   });
-  const app = appWith(receiver);
+  const app = appWith(receiver, settings.replayGuard);
 
   const refuse = (req: IncomingMessage, res: ServerResponse, reason: SlackRequestRefusal, log: object): void => {
     logger.warn({ path: req.url, ...log }, 'refused unsigned or stale Slack request');

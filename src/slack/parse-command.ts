@@ -9,6 +9,7 @@ export type TargetSpec =
       taskArn: string;
       cluster: string;
       taskId: string;
+      partition: string;
       region: string;
       account: string;
       container?: string;
@@ -55,6 +56,15 @@ const RUNBOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const PARAM = /^([A-Za-z_][A-Za-z0-9_]{0,63})=(.*)$/s;
 const TASK_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):task\/([A-Za-z0-9_-]+)\/([0-9a-f]{32})$/;
 const MAX_HISTORY = 50;
+/**
+ * The longest command a person may type: far beyond any one-liner, and small enough that the policy's patterns
+ * answer in well under a millisecond each. Checked before anything else reads the text.
+ */
+export const MAX_COMMAND_CHARS = 16 * 1024;
+/** The longest `--reason`: it is stored, audited and shown on the card. */
+export const MAX_REASON_CHARS = 1_000;
+/** Room for the target and options around a command of the longest length. */
+const MAX_TEXT_CHARS = MAX_COMMAND_CHARS + 4 * 1024;
 
 /**
  * Undoes what Slack does to typed text before it reaches us: auto-links (`<http://x|x>`, `<mailto:a@b|a@b>`),
@@ -62,15 +72,18 @@ const MAX_HISTORY = 50;
  * stays the literal text `&lt;` the user typed.
  */
 export function normalizeSlackText(text: string): string {
-  return text
-    .replace(/<((?:https?|mailto|ftp):[^|>]*)\|([^>]*)>/g, '$2')
-    .replace(/<((?:https?|mailto|ftp):[^>]*)>/g, (_, url: string) => url.replace(/^mailto:/, ''))
-    .replace(/[\u201C\u201D\u201E\u201F\u2033]/g, '"')
-    .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\u00A0/g, ' ');
+  return (
+    text
+      // Slack escapes a typed `<` as `&lt;`, so a link never holds one; excluding it keeps these scans linear.
+      .replace(/<((?:https?|mailto|ftp):[^|<>]*)\|([^<>]*)>/g, '$2')
+      .replace(/<((?:https?|mailto|ftp):[^<>]*)>/g, (_, url: string) => url.replace(/^mailto:/, ''))
+      .replace(/[\u201C\u201D\u201E\u201F\u2033]/g, '"')
+      .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .replace(/\u00A0/g, ' ')
+  );
 }
 
 interface Token {
@@ -125,6 +138,11 @@ function tokenize(source: string): { tokens: Token[] } | { error: string } {
 }
 
 const fail = (error: string, hint: string): ParseResult => ({ ok: false, error, hint });
+const tooLong = (length: number): ParseResult =>
+  fail(
+    `the command is ${length} characters long; the limit is ${MAX_COMMAND_CHARS}`,
+    'put a long script in the image or a runbook and run that',
+  );
 
 /** Parses a target: `cluster/service[:container]`, `cluster/<32-hex task id>[:container]` or a task ARN. */
 export function parseTarget(text: string): { ok: true; value: TargetSpec } | { ok: false; error: string } {
@@ -140,10 +158,26 @@ export function parseTarget(text: string): { ok: true; value: TargetSpec } | { o
         error: `"${text}" is not a task ARN (arn:aws:ecs:<region>:<account>:task/<cluster>/<task-id>)`,
       };
     }
-    const [, , region, account, cluster, taskId] = match as unknown as [string, string, string, string, string, string];
+    const [, partition, region, account, cluster, taskId] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     return {
       ok: true,
-      value: { kind: 'task-arn', taskArn: arn, cluster, taskId, region, account, ...(container ? { container } : {}) },
+      value: {
+        kind: 'task-arn',
+        taskArn: arn,
+        cluster,
+        taskId,
+        partition,
+        region,
+        account,
+        ...(container ? { container } : {}),
+      },
     };
   }
   const slash = text.indexOf('/');
@@ -193,6 +227,13 @@ function readFlags(tokens: Token[]): { ok: true; flags: Flags } | { ok: false; e
       case '--reason': {
         const value = takeValue();
         if (!value?.trim()) return { ok: false, error: '--reason needs a text', hint: '--reason "why this must run"' };
+        if (value.trim().length > MAX_REASON_CHARS) {
+          return {
+            ok: false,
+            error: `the reason is ${value.trim().length} characters long; the limit is ${MAX_REASON_CHARS}`,
+            hint: 'say why in a sentence; link to the incident for the rest',
+          };
+        }
         flags.reason = value.trim();
         break;
       }
@@ -237,6 +278,7 @@ function runOptions(flags: Flags): RunOptions {
 
 /** Parses the text of `/ecs-exec ...` (what Slack puts in the `text` field) into a command, or says how to fix it. */
 export function parseSlashCommand(rawText: string): ParseResult {
+  if (rawText.length > MAX_TEXT_CHARS) return tooLong(rawText.length);
   const text = normalizeSlackText(rawText).trim();
   if (text === '' || text === 'help' || text === '--help' || text === '-h')
     return { ok: true, value: { kind: 'help' } };
@@ -248,6 +290,7 @@ export function parseSlashCommand(rawText: string): ParseResult {
   const before = separatorIndex === -1 ? tokens : tokens.slice(0, separatorIndex);
   const separator = separatorIndex === -1 ? undefined : tokens[separatorIndex];
   const command = separator ? text.slice(separator.end).trim() : undefined;
+  if (command !== undefined && command.length > MAX_COMMAND_CHARS) return tooLong(command.length);
   const [head, ...args] = before;
   if (!head) return fail('a target is missing before --', 'write /ecs-exec <cluster>/<service> -- <command>');
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, formatConfigIssue } from '../../config/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import type { PolicyConfig } from '../../config/schema.js';
+import { foreignArnReason } from '../../ecs/task-arn.js';
 import { clusterAliasFor, describeApproval, evaluatePolicy, type PolicyTarget } from '../../policy/evaluate.js';
 import { isGroupMember } from '../../policy/groups.js';
 import { policyVersion } from '../../policy/policy-version.js';
@@ -142,6 +143,8 @@ function targetFrom(policy: PolicyConfig, text: string): PolicyTarget | string {
   if (spec.kind === 'task') return { clusterAlias: spec.cluster, taskId: spec.taskId, ...container };
   const alias = clusterAliasFor(policy, spec.cluster, spec.region);
   if (!alias) return `no configured cluster is "${spec.cluster}" in ${spec.region}`;
+  const foreign = foreignArnReason(alias, policy.clusters[alias] as PolicyConfig['clusters'][string], spec);
+  if (foreign) return foreign;
   return { clusterAlias: alias, taskId: spec.taskId, ...container };
 }
 

@@ -1,5 +1,6 @@
 import { AmbiguousContainerError } from '../../ecs/errors.js';
 import type { ClusterSettings, TargetRequest } from '../../ecs/resolve-target.js';
+import { foreignArnReason } from '../../ecs/task-arn.js';
 import { toUserMessage } from '../../errors.js';
 import { clusterAliasFor, evaluatePolicy, type PolicyDecision } from '../../policy/evaluate.js';
 import { userGroupIdsOf } from '../../policy/groups.js';
@@ -71,6 +72,8 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       const alias = clusterAliasFor(policy, spec.cluster, spec.region);
       if (!alias) return { error: `the cluster "${spec.cluster}" of that task ARN is not in the config` };
       const cluster = clusterFor(alias) as ClusterSettings;
+      const foreign = foreignArnReason(alias, cluster, spec);
+      if (foreign) return { error: foreign };
       return {
         clusterAlias: alias,
         cluster,
@@ -79,7 +82,9 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
           taskArn: spec.taskArn,
           cluster: cluster.cluster,
           taskId: spec.taskId,
+          partition: spec.partition,
           region: spec.region,
+          account: spec.account,
           ...(spec.container ? { container: spec.container } : {}),
         },
       };

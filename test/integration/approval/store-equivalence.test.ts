@@ -36,9 +36,16 @@ const ORDER: Readonly<Record<RequestState, number>> = {
   error: 9,
 };
 
+/**
+ * What a click says about the card it came from: nothing (a call that is no click), the request's own card, or a
+ * signed payload with the channel or message missing, empty or naming another card.
+ */
+const CARD_CLICKS = ['none', 'same', 'noChannel', 'noMessage', 'neither', 'foreignChannel', 'foreignMessage'] as const;
+type CardClick = (typeof CARD_CLICKS)[number];
+
 type Op =
   | { kind: 'create'; count: 0 | 1 | 2; selfApproval: boolean; breakGlassAllowed: boolean; ttlMs: number }
-  | { kind: 'approve' | 'deny' | 'cancel'; request: number; user: number; card: boolean }
+  | { kind: 'approve' | 'deny' | 'cancel'; request: number; user: number; card: CardClick }
   | { kind: 'breakGlass'; request: number; user: number; reason: string }
   | { kind: 'dispatch'; request: number; digestOk: boolean }
   | { kind: 'markRunning'; request: number }
@@ -59,7 +66,12 @@ const create: fc.Arbitrary<Op> = fc.record({
   ttlMs: fc.constantFrom(1_000, 60_000),
 });
 const click = (kind: 'approve' | 'deny' | 'cancel'): fc.Arbitrary<Op> =>
-  fc.record({ kind: fc.constant(kind), request, user, card: fc.constantFrom(false, false, true) });
+  fc.record({
+    kind: fc.constant(kind),
+    request,
+    user,
+    card: fc.constantFrom<CardClick>('none', 'none', 'same', 'same', ...CARD_CLICKS),
+  });
 // Weighted towards the calls that move requests forward, so sequences reach dispatch and the end states.
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: create, weight: 1 },
@@ -114,7 +126,25 @@ function describeResult(result: TransitionResult): unknown {
 
 async function apply(store: ApprovalStore, step: Op, ids: string[], digests: Map<string, string>): Promise<unknown> {
   const id = (index: number): string => ids[index % Math.max(ids.length, 1)] ?? 'r-zzzzzz';
-  const context = (index: number) => ({ channel: 'C0INCIDENT', messageTs: `card-${id(index)}` });
+  const context = (index: number, card: CardClick) => {
+    const own = { channel: 'C0INCIDENT', messageTs: `card-${id(index)}` };
+    switch (card) {
+      case 'none':
+        return undefined;
+      case 'same':
+        return own;
+      case 'noChannel':
+        return { ...own, channel: '' };
+      case 'noMessage':
+        return { ...own, messageTs: '' };
+      case 'neither':
+        return { channel: '', messageTs: '' };
+      case 'foreignChannel':
+        return { ...own, channel: 'C0ELSEWHERE' };
+      case 'foreignMessage':
+        return { ...own, messageTs: 'card-someone-else' };
+    }
+  };
   try {
     switch (step.kind) {
       case 'create': {
@@ -136,11 +166,12 @@ async function apply(store: ApprovalStore, step: Op, ids: string[], digests: Map
       case 'approve':
       case 'deny':
       case 'cancel': {
+        const clicked = context(step.request, step.card);
         const input = {
           id: id(step.request),
           userId: USERS[step.user] as string,
           eligibleApprovers: ELIGIBLE,
-          ...(step.card ? { context: context(step.request) } : {}),
+          ...(clicked ? { context: clicked } : {}),
         };
         return describeResult(await store[step.kind](input));
       }

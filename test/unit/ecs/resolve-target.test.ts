@@ -3,6 +3,7 @@ import type { EcsGateway } from '../../../src/ecs/ecs-port.js';
 import {
   AmbiguousContainerError,
   ContainerNotFoundError,
+  ForeignTaskArnError,
   MalformedTargetError,
   NoEligibleTaskError,
   PrecheckFailedError,
@@ -18,6 +19,7 @@ import {
   resolveTarget,
   targetFromFlags,
 } from '../../../src/ecs/resolve-target.js';
+import { foreignArnReason } from '../../../src/ecs/task-arn.js';
 import { container, hexId, task } from './fixtures.js';
 
 const prod: ClusterSettings = {
@@ -217,6 +219,48 @@ describe('clusterFor', () => {
     expect(() => clusterFor({ ...base, region: 'us-east-1', account: '111122223333' }, clusters)).toThrow(
       UnknownClusterError,
     );
+  });
+});
+
+describe('task ARNs of another partition, account or region', () => {
+  const base = { kind: 'task-arn' as const, taskArn: 'x', cluster: 'prod', taskId: hexId(1) };
+  const place = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
+
+  it.each([
+    ['another partition', { ...place, partition: 'aws-cn' }],
+    ['another account', { ...place, account: '999999999999' }],
+    ['another region', { ...place, region: 'us-east-1' }],
+  ])('are not the cluster of a cluster ARN: %s', (_name, arn) => {
+    expect(() => clusterFor({ ...base, ...arn }, { prod })).toThrow(UnknownClusterError);
+    expect(foreignArnReason('prod', prod, arn)).toMatch(/it is not a task of cluster "prod"/);
+  });
+
+  it("are checked against a named cluster's region and its role's account and partition", () => {
+    const named: ClusterSettings = {
+      ...prod,
+      cluster: 'prod',
+      roleArn: 'arn:aws-us-gov:iam::444455556666:role/ecs-exec-bot',
+      region: 'us-gov-west-1',
+    };
+    const own = { partition: 'aws-us-gov', region: 'us-gov-west-1', account: '444455556666' };
+    expect(clusterFor({ ...base, ...own }, { prod: named })).toBe(named);
+    expect(foreignArnReason('prod', named, own)).toBeUndefined();
+    expect(foreignArnReason('prod', named, { ...own, account: '111122223333' })).toBe(
+      'that task ARN is in account 111122223333 (cluster "prod" is in account 444455556666): it is not a task of cluster "prod"',
+    );
+    expect(() => clusterFor({ ...base, ...own, partition: 'aws' }, { prod: named })).toThrow(UnknownClusterError);
+  });
+
+  it('are refused after the lookup when ECS answers with a task of another ARN (a namesake elsewhere)', async () => {
+    const t = task({ id: hexId(5) });
+    const foreign = t.taskArn.replace('111122223333', '999999999999');
+    await expect(
+      resolveTarget(
+        fakeGateway([], [t]),
+        { kind: 'task-arn', taskArn: foreign, cluster: 'prod', taskId: hexId(5) },
+        { ...prod, cluster: 'prod' },
+      ),
+    ).rejects.toBeInstanceOf(ForeignTaskArnError);
   });
 });
 

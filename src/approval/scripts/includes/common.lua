@@ -221,7 +221,9 @@ local function expireNow(ctx)
 end
 
 -- Guards shared by approve, deny, cancel and break-glass. Returns a reply to send back, or nil to go on.
--- ARGV[5] expected version, ARGV[6] expected digest, ARGV[7]/ARGV[8] clicked channel / message ts ('' = unchecked).
+-- ARGV[5] expected version, ARGV[6] expected digest, ARGV[7]/ARGV[8] clicked channel / message ts. ARGV[7] is ''
+-- only for a call that is no click; a click's channel comes after a ':' so a click that names no channel or no
+-- message (a forged or truncated payload) is refused like a click on another card, never let through unchecked.
 local function clickGuards(ctx, record, exists, allowedStates)
   if not exists then
     return reply(ctx, -1, 'not_found', true)
@@ -232,8 +234,11 @@ local function clickGuards(ctx, record, exists, allowedStates)
   if ARGV[5] ~= '' and ARGV[5] ~= record.version then
     return reply(ctx, -8, 'version_conflict', true)
   end
-  if ARGV[7] ~= '' and (ARGV[7] ~= record.channel or ARGV[8] ~= record.cardTs) then
-    return reply(ctx, -12, 'context_mismatch', true, cjson.encode({ channel = ARGV[7], messageTs = ARGV[8] }))
+  if ARGV[7] ~= '' then
+    local channel = string.sub(ARGV[7], 2)
+    if channel == '' or ARGV[8] == '' or channel ~= record.channel or ARGV[8] ~= record.cardTs then
+      return reply(ctx, -12, 'context_mismatch', true, cjson.encode({ channel = channel, messageTs = ARGV[8] }))
+    end
   end
   if ARGV[6] ~= '' and ARGV[6] ~= record.digest then
     return reply(ctx, -7, 'digest_mismatch', true, cjson.encode({ presented = ARGV[6] }))

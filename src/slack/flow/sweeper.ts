@@ -35,10 +35,10 @@ export function createSweeper(deps: FlowDeps, cards: RequestCards, runs: RunDisp
   let reachableSince: number | undefined;
 
   async function sweep(): Promise<number> {
-    const passStartedAt = deps.clock.now();
     try {
       const closed = await pass();
-      reachableSince ??= passStartedAt;
+      // Counted from the end of the first whole pass: one that began while the store was away proves nothing.
+      reachableSince ??= deps.clock.now();
       return closed;
     } catch (error) {
       reachableSince = undefined;

@@ -94,6 +94,8 @@ async function main(): Promise<void> {
     for (const entry of texts) {
       if (seen.has(entry.key)) continue;
       seen.add(entry.key);
+      // Slack's own note that an ack timed out answers nothing; the timeout is counted as an ack failure.
+      if ('ephemeral' in entry && /failed with the error/.test(entry.text)) continue;
       if ('ephemeral' in entry && /queued/i.test(entry.text) && !/queue is full/i.test(entry.text)) {
         queuedNotices += 1;
         continue;

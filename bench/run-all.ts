@@ -12,6 +12,7 @@ const BENCHMARKS = [
   ['bench/output-pipeline.ts'],
   ['bench/approval-transitions.ts'],
   ['bench/flow-latency.ts'],
+  ['bench/front-door-burst.ts'],
 ];
 
 let failed = 0;

@@ -13,6 +13,7 @@ import { EXIT_COULD_NOT_RUN } from './cli/io.js';
 import { type Config, hasSlackSettings, loadConfig } from './config/load-config.js';
 import { createAwsClientFactory } from './ecs/aws-client-factory.js';
 import { createEcsExecEngine, type EngineTuning } from './ecs/exec-engine.js';
+import { ApiBudget, DEFAULT_BUDGET } from './ecs/rate-budget.js';
 import { isBotError } from './errors.js';
 import { useExtraRules } from './output/secret-rules.js';
 import { createCachingUserGroupResolver } from './policy/user-group-resolver-port.js';
@@ -132,7 +133,14 @@ export async function startBotWith(
     startOrphansAfterMs = START_ORPHANS_AFTER_MS;
   }
 
-  const awsFactory = createAwsClientFactory({ env });
+  // One budget for the whole process, reported on /metrics, so a queue building up is visible before it refuses.
+  const budget = new ApiBudget(
+    systemClock,
+    options.engine?.budget?.rates ?? DEFAULT_BUDGET,
+    options.engine?.budget?.maxWaitMs,
+    botMetrics.ecsBudget,
+  );
+  const awsFactory = createAwsClientFactory({ env, budget });
   const flow = createExecFlow({
     policy: config.policy,
     policyVersion: config.policyVersion,

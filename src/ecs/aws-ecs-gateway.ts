@@ -23,6 +23,7 @@ import type {
 import { taskIdOf } from './ecs-port.js';
 import { ClusterNotFoundError, EcsBudgetExceededError, EcsUnexpectedError, EcsUnreachableError } from './errors.js';
 import { ApiBudget, type BudgetClass, backoffDelay, sleep } from './rate-budget.js';
+import { forgetWhenSettled, type QueuedListener, SharedFlight } from './shared-flight.js';
 
 /** DescribeTasks accepts at most this many tasks per call. */
 export const DESCRIBE_TASKS_BATCH = 100;
@@ -70,7 +71,10 @@ interface CachedList {
 
 interface PendingBatch {
   ids: Set<string>;
-  waiters: Array<{ resolve: (r: Map<string, EcsTask | undefined>) => void; reject: (e: unknown) => void }>;
+  /** Told when the batch's DescribeTasks has to queue for the budget. */
+  listeners: Set<QueuedListener>;
+  settle?: { resolve: (r: Map<string, EcsTask | undefined>) => void; reject: (e: unknown) => void };
+  promise: Promise<Map<string, EcsTask | undefined>>;
 }
 
 /** The ECS API through `@aws-sdk/client-ecs`, mapping every SDK error to an `EcsError` exactly once. */
@@ -85,10 +89,10 @@ export class AwsEcsGateway implements EcsGateway {
   private readonly taskCache = new Map<string, CachedTask>();
   private readonly pending = new Map<string, PendingBatch>();
   /** Describes on the wire, by cluster and task id: a second ask for the same task joins the first. */
-  private readonly describing = new Map<string, Promise<EcsTask | undefined>>();
+  private readonly describing = new Map<string, SharedFlight<EcsTask | undefined>>();
   private readonly listCache = new Map<string, CachedList>();
   /** ListTasks calls on the wire, by query: identical concurrent lookups share one call. */
-  private readonly listing = new Map<string, Promise<string[]>>();
+  private readonly listing = new Map<string, SharedFlight<string[]>>();
   /** Bumped by every invalidation, so an answer sent for before it is not cached after it. */
   private generation = 0;
 
@@ -113,18 +117,19 @@ export class AwsEcsGateway implements EcsGateway {
     let flight = this.listing.get(key);
     if (!flight) {
       const generation = this.generation;
-      const started = this.fetchTaskList(query).then((arns) => {
-        if (generation === this.generation) this.listCache.set(key, { arns, at: this.clock.now() });
-        return arns;
-      });
+      const started = new SharedFlight(
+        (onQueued) =>
+          this.fetchTaskList(query, onQueued).then((arns) => {
+            if (generation === this.generation) this.listCache.set(key, { arns, at: this.clock.now() });
+            return arns;
+          }),
+        this.clock,
+      );
       flight = started;
       this.listing.set(key, started);
-      const done = (): void => {
-        if (this.listing.get(key) === started) this.listing.delete(key);
-      };
-      started.then(done, done);
+      forgetWhenSettled(this.listing, key, started);
     }
-    return [...(await flight)];
+    return [...(await flight.join(options.onQueued))];
   }
 
   /**
@@ -142,24 +147,28 @@ export class AwsEcsGateway implements EcsGateway {
     }
   }
 
-  private async fetchTaskList(query: {
-    cluster: string;
-    serviceName?: string;
-    desiredStatus?: 'RUNNING' | 'STOPPED';
-  }): Promise<string[]> {
+  private async fetchTaskList(
+    query: { cluster: string; serviceName?: string; desiredStatus?: 'RUNNING' | 'STOPPED' },
+    onQueued: QueuedListener,
+  ): Promise<string[]> {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call('ListTasks', 'read', query.cluster, () =>
-        this.client.send(
-          new ListTasksCommand({
-            cluster: query.cluster,
-            ...(query.serviceName ? { serviceName: query.serviceName } : {}),
-            desiredStatus: query.desiredStatus ?? 'RUNNING',
-            maxResults: 100,
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        ),
+      const page = await this.call(
+        'ListTasks',
+        'read',
+        query.cluster,
+        () =>
+          this.client.send(
+            new ListTasksCommand({
+              cluster: query.cluster,
+              ...(query.serviceName ? { serviceName: query.serviceName } : {}),
+              desiredStatus: query.desiredStatus ?? 'RUNNING',
+              maxResults: 100,
+              ...(nextToken ? { nextToken } : {}),
+            }),
+          ),
+        onQueued,
       );
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
@@ -183,20 +192,20 @@ export class AwsEcsGateway implements EcsGateway {
       const inFlight = this.describing.get(key);
       if (cached && now - cached.at <= maxAge && maxAge > 0) found.set(ref, cached.task);
       // A describe already on the wire was sent no earlier than this one would be answered: fresh enough for all.
-      else if (inFlight) waiting.push(inFlight.then((task) => void found.set(ref, task)));
+      else if (inFlight) waiting.push(inFlight.join(options.onQueued).then((task) => void found.set(ref, task)));
       else toFetch.push(ref);
     }
     if (toFetch.length > 0) {
       const batch = this.enqueueDescribe(cluster, toFetch);
       for (const ref of toFetch) {
         const key = cacheKey(cluster, taskIdOf(ref));
-        const one = batch.then((fetched) => fetched.get(taskIdOf(ref)));
+        const one = new SharedFlight((onQueued) => {
+          batch.listeners.add(onQueued);
+          return batch.promise.then((fetched) => fetched.get(taskIdOf(ref)));
+        }, this.clock);
         this.describing.set(key, one);
-        const done = (): void => {
-          if (this.describing.get(key) === one) this.describing.delete(key);
-        };
-        one.then(done, done);
-        waiting.push(one.then((task) => void found.set(ref, task)));
+        forgetWhenSettled(this.describing, key, one);
+        waiting.push(one.join(options.onQueued).then((task) => void found.set(ref, task)));
       }
     }
     await Promise.all(waiting);
@@ -305,10 +314,13 @@ export class AwsEcsGateway implements EcsGateway {
   }
 
   /** Coalesces concurrent describes of one cluster into calls of at most 100 tasks. */
-  private enqueueDescribe(cluster: string, refs: readonly string[]): Promise<Map<string, EcsTask | undefined>> {
+  private enqueueDescribe(cluster: string, refs: readonly string[]): PendingBatch {
     let batch = this.pending.get(cluster);
     if (!batch) {
-      const created: PendingBatch = { ids: new Set(), waiters: [] };
+      const created: PendingBatch = { ids: new Set(), listeners: new Set(), promise: Promise.resolve(new Map()) };
+      created.promise = new Promise((resolve, reject) => {
+        created.settle = { resolve, reject };
+      });
       this.pending.set(cluster, created);
       batch = created;
       setImmediate(() => {
@@ -317,30 +329,38 @@ export class AwsEcsGateway implements EcsGateway {
       });
     }
     for (const ref of refs) batch.ids.add(ref);
-    const target = batch;
-    return new Promise((resolve, reject) => target.waiters.push({ resolve, reject }));
+    return batch;
   }
 
   private flushDescribe(cluster: string, batch: PendingBatch): void {
     const refs = [...batch.ids];
     const chunks: string[][] = [];
     for (let i = 0; i < refs.length; i += DESCRIBE_TASKS_BATCH) chunks.push(refs.slice(i, i + DESCRIBE_TASKS_BATCH));
-    Promise.all(chunks.map((chunk) => this.describeChunk(cluster, chunk))).then(
+    const onQueued = (waitMs: number): void => {
+      for (const listener of batch.listeners) listener(waitMs);
+    };
+    Promise.all(chunks.map((chunk) => this.describeChunk(cluster, chunk, onQueued))).then(
       (maps) => {
         const merged = new Map<string, EcsTask | undefined>();
         for (const map of maps) for (const [id, task] of map) merged.set(id, task);
-        for (const waiter of batch.waiters) waiter.resolve(merged);
+        batch.settle?.resolve(merged);
       },
-      (error: unknown) => {
-        for (const waiter of batch.waiters) waiter.reject(error);
-      },
+      (error: unknown) => batch.settle?.reject(error),
     );
   }
 
-  private async describeChunk(cluster: string, refs: string[]): Promise<Map<string, EcsTask | undefined>> {
+  private async describeChunk(
+    cluster: string,
+    refs: string[],
+    onQueued: QueuedListener,
+  ): Promise<Map<string, EcsTask | undefined>> {
     const generation = this.generation;
-    const out = await this.call('DescribeTasks', 'read', cluster, () =>
-      this.client.send(new DescribeTasksCommand({ cluster, tasks: refs })),
+    const out = await this.call(
+      'DescribeTasks',
+      'read',
+      cluster,
+      () => this.client.send(new DescribeTasksCommand({ cluster, tasks: refs })),
+      onQueued,
     );
     const at = this.clock.now();
     const result = new Map<string, EcsTask | undefined>();
@@ -367,10 +387,16 @@ export class AwsEcsGateway implements EcsGateway {
    * Spends budget, sends, maps errors, and retries only what proves no session exists and is worth retrying.
    * Reads are idempotent, so an unanswered read may be retried too; an unanswered ExecuteCommand never is.
    */
-  private async call<T>(action: string, kind: BudgetClass, subject: string, send: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    action: string,
+    kind: BudgetClass,
+    subject: string,
+    send: () => Promise<T>,
+    onQueued?: QueuedListener,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
-      const slot = await this.budget.acquire(kind);
-      if (!slot.ok) throw new EcsBudgetExceededError(action, slot.waitMs);
+      const slot = await this.budget.acquire(kind, onQueued ? { onQueued } : {});
+      if (!slot.ok) throw new EcsBudgetExceededError(action, slot.waitMs, slot.queued);
       try {
         return await send();
       } catch (raw) {

@@ -99,6 +99,8 @@ export interface ExecuteCommandRequest {
 export interface ReadOptions {
   /** Accept a cached answer at most this old (ms); 0 forces a fresh call. */
   maxAgeMs?: number;
+  /** Called with the expected wait (ms) when the read has to queue for the bot's ECS budget. */
+  onQueued?: (waitMs: number) => void;
 }
 
 /** Answer of describeTasks: tasks found, and the ids or ARNs ECS reported as missing. */

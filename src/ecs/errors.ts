@@ -136,11 +136,12 @@ export class EcsThrottledError extends EcsError {
 /** Our own client-side budget refused the call so that a burst cannot exhaust the account's API rate. */
 export class EcsBudgetExceededError extends EcsError {
   readonly code = 'ecs.budget_exceeded';
-  constructor(action: string, waitMs: number) {
-    super(`${action}: client-side budget exhausted (next slot in ${waitMs} ms)`, {
+  constructor(action: string, waitMs: number, queued = 0) {
+    super(`${action}: client-side budget queue full (${queued} waiting, next slot in ${waitMs} ms)`, {
       userMessage:
-        'Too many ECS requests at once: the bot keeps a budget so it never exhausts the account API rate, and ' +
-        'this request did not fit. Fix: try again in a few seconds.',
+        `The bot's queue for ECS requests is full (${queued} waiting, about ${Math.ceil(waitMs / 1000)} s of work ` +
+        'ahead): it keeps to a budget so it never exhausts the account API rate, and this request did not fit. ' +
+        'Nothing was run. Fix: try again in a minute.',
     });
   }
 }

@@ -5,6 +5,7 @@ import { type DoctorCheck, doctorChecks, gatherDoctorFacts } from './doctor.js';
 import { taskIdOf } from './ecs-port.js';
 import { type ExecRunnerDeps, type ExecRunResult, runInContainer } from './exec-runner.js';
 import type { Requester } from './identity.js';
+import type { BudgetClass, BudgetRate } from './rate-budget.js';
 import { type ClusterSettings, type ResolvedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
 
 /** One approved run: the exact task and container that were approved, never re-chosen. */
@@ -24,8 +25,16 @@ export interface EngineRunRequest {
 
 /** What the Slack flow needs from ECS Exec, as one port; the flow never sees an SDK client. */
 export interface ExecEngine {
-  /** Chooses the task and container a request will run in (before anyone approves it). @throws EcsError */
-  resolve(cluster: ClusterSettings, target: TargetRequest, requester: Requester): Promise<ResolvedTarget>;
+  /**
+   * Chooses the task and container a request will run in (before anyone approves it). `onQueued` hears, with the
+   * expected wait, when the lookup has to queue for the bot's ECS budget. @throws EcsError
+   */
+  resolve(
+    cluster: ClusterSettings,
+    target: TargetRequest,
+    requester: Requester,
+    options?: { onQueued?: (waitMs: number) => void },
+  ): Promise<ResolvedTarget>;
   /** Runs the command in the approved task; throws EcsError only when nothing ran. */
   run(request: EngineRunRequest): Promise<ExecRunResult>;
   /** The `doctor` checklist for a service. */
@@ -34,6 +43,8 @@ export interface ExecEngine {
 
 /** Watchdog and polling periods; production uses the defaults, tests shorten them. */
 export interface EngineTuning {
+  /** The bot's ECS budget (rates per class, longest queue wait); production uses DEFAULT_BUDGET and 30 s. */
+  budget?: { rates?: Record<BudgetClass, BudgetRate>; maxWaitMs?: number };
   watchIntervalMs?: number;
   sessionOptions?: ExecRunnerDeps['sessionOptions'];
 }
@@ -41,8 +52,9 @@ export interface EngineTuning {
 /** The real engine over AWS clients built per cluster and identity by the factory. */
 export function createEcsExecEngine(factory: AwsClientFactory, options: EngineTuning = {}): ExecEngine {
   return {
-    async resolve(cluster, target, requester) {
-      return await resolveTarget(factory.clientsFor(cluster, requester).ecs, target, cluster);
+    async resolve(cluster, target, requester, options = {}) {
+      const read = options.onQueued ? { onQueued: options.onQueued } : {};
+      return await resolveTarget(factory.clientsFor(cluster, requester).ecs, target, cluster, read);
     },
     async run(request) {
       const clients = factory.clientsFor(request.cluster, request.requester);

@@ -65,35 +65,74 @@ export const DEFAULT_BUDGET: Record<BudgetClass, BudgetRate> = {
   read: { perSecond: 10, burst: 20 },
 };
 
-/** Waits for a token of each class, refusing when the queue ahead is longer than `maxWaitMs`. */
+/** What the budget reports about its queue, for metrics; every method is optional to implement as a no-op. */
+export interface BudgetObserver {
+  /** How many calls of the class are waiting for a token now. */
+  queueDepth(kind: BudgetClass, depth: number): void;
+  /** A call waited this long (ms) for its token; 0 when it went out at once. */
+  waited(kind: BudgetClass, waitMs: number): void;
+  /** A call was refused because the queue was full. */
+  refused(kind: BudgetClass): void;
+}
+
+/** How a caller takes part in the queue. */
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  /** Called at once, with the expected wait (ms), when the call has to wait for its token. */
+  onQueued?: (waitMs: number) => void;
+}
+
+/** The answer of `acquire`: go, or refused because the queue is full (with how long the wait would have been). */
+export type BudgetSlot = { ok: true } | { ok: false; waitMs: number; queued: number };
+
+/**
+ * Waits for a token of each class. The queue is bounded by time: a call that would wait longer than `maxWaitMs`
+ * (about `maxWaitMs × rate` calls ahead of it) is refused at once instead of queueing without bound.
+ */
 export class ApiBudget {
   private readonly buckets: Record<BudgetClass, TokenBucket>;
+  private readonly waiting: Record<BudgetClass, number> = { execute: 0, read: 0 };
 
   constructor(
     clock: Clock,
     rates: Record<BudgetClass, BudgetRate> = DEFAULT_BUDGET,
     readonly maxWaitMs = 30_000,
+    private readonly observer?: BudgetObserver,
   ) {
     this.buckets = { execute: new TokenBucket(rates.execute, clock), read: new TokenBucket(rates.read, clock) };
   }
 
+  /** Calls of the class waiting for a token now. */
+  queued(kind: BudgetClass): number {
+    return this.waiting[kind];
+  }
+
   /**
-   * Resolves when the call may go out; returns false (and spends nothing) when the wait would exceed the limit,
-   * so the caller can refuse the request instead of queueing without bound.
+   * Resolves when the call may go out; returns `ok: false` (and spends nothing) when the queue is full, so the
+   * caller can refuse the request with a clear message instead of queueing without bound.
    */
-  async acquire(kind: BudgetClass, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; waitMs: number }> {
+  async acquire(kind: BudgetClass, options: AcquireOptions | AbortSignal = {}): Promise<BudgetSlot> {
+    const { signal, onQueued } = options instanceof AbortSignal ? { signal: options, onQueued: undefined } : options;
     const bucket = this.buckets[kind];
     const waitMs = bucket.reserve();
     if (waitMs > this.maxWaitMs) {
       bucket.refund();
-      return { ok: false, waitMs };
+      this.observer?.refused(kind);
+      return { ok: false, waitMs, queued: this.waiting[kind] };
     }
+    this.observer?.waited(kind, waitMs);
     if (waitMs > 0) {
+      this.waiting[kind] += 1;
+      this.observer?.queueDepth(kind, this.waiting[kind]);
+      onQueued?.(waitMs);
       try {
         await sleep(waitMs, signal);
       } catch (error) {
         bucket.refund();
         throw error;
+      } finally {
+        this.waiting[kind] -= 1;
+        this.observer?.queueDepth(kind, this.waiting[kind]);
       }
     }
     return { ok: true };

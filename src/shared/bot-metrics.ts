@@ -1,5 +1,6 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/audit-entry.js';
+import type { BudgetObserver } from '../ecs/rate-budget.js';
 
 /**
  * Why the front door turned a request away before any handler saw it: unsigned or stale, a signature that does not
@@ -10,6 +11,8 @@ export type SlackRefusal = 'stale_or_unsigned' | 'bad_signature' | 'slack_unavai
 /** What the bot counts for `/metrics`, beyond the process defaults. */
 export interface BotMetrics {
   slackRequestRefused(reason: SlackRefusal): void;
+  /** The ECS budget's queue: depth, waits and refusals by budget class. */
+  ecsBudget: BudgetObserver;
   /** Every audit entry: requests, decisions (and refused clicks), rejections and how runs ended. */
   audited(entry: AuditEntry): void;
 }
@@ -39,9 +42,33 @@ export function createBotMetrics(registry: Registry): BotMetrics {
     labelNames: ['state'],
     registers: [registry],
   });
+  const budgetDepth = new Gauge({
+    name: 'ecs_exec_ecs_budget_queue_depth',
+    help: "ECS calls waiting for a token of the bot's client-side budget, by class (read, execute)",
+    labelNames: ['class'],
+    registers: [registry],
+  });
+  const budgetWait = new Histogram({
+    name: 'ecs_exec_ecs_budget_wait_seconds',
+    help: "How long ECS calls waited for the bot's client-side budget, by class; 0 when a token was free",
+    labelNames: ['class'],
+    buckets: [0, 0.1, 0.5, 1, 2, 5, 10, 20, 30],
+    registers: [registry],
+  });
+  const budgetRefused = new Counter({
+    name: 'ecs_exec_ecs_budget_refused_total',
+    help: "ECS calls refused because the bot's budget queue was full, by class",
+    labelNames: ['class'],
+    registers: [registry],
+  });
   return {
     slackRequestRefused(reason) {
       refused.inc({ reason });
+    },
+    ecsBudget: {
+      queueDepth: (kind, depth) => budgetDepth.set({ class: kind }, depth),
+      waited: (kind, waitMs) => budgetWait.observe({ class: kind }, waitMs / 1000),
+      refused: (kind) => budgetRefused.inc({ class: kind }),
     },
     audited(entry) {
       audited.inc({ action: entry.action, outcome: entry.outcome });

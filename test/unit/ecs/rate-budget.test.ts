@@ -68,3 +68,60 @@ describe('backoffDelay', () => {
     expect(min(3)).toBe(500);
   });
 });
+
+describe('ApiBudget queue', () => {
+  function observed() {
+    const seen = { depth: [] as number[], waits: [] as number[], refused: 0 };
+    const observer = {
+      queueDepth: (_kind: string, depth: number) => void seen.depth.push(depth),
+      waited: (_kind: string, waitMs: number) => void seen.waits.push(waitMs),
+      refused: () => {
+        seen.refused += 1;
+      },
+    };
+    return { seen, observer };
+  }
+
+  it('tells a caller at once that it is queued, and for how long, and reports the depth', async () => {
+    const clock = fakeClock();
+    const { seen, observer } = observed();
+    const budget = new ApiBudget(
+      clock,
+      { execute: { perSecond: 1, burst: 1 }, read: { perSecond: 100, burst: 1 } },
+      30_000,
+      observer,
+    );
+    const told: number[] = [];
+    expect(await budget.acquire('read', { onQueued: (ms) => told.push(ms) })).toEqual({ ok: true });
+    const second = budget.acquire('read', { onQueued: (ms) => told.push(ms) });
+    const third = budget.acquire('read', { onQueued: (ms) => told.push(ms) });
+    // Told before any waiting happened.
+    expect(told).toEqual([10, 20]);
+    expect(budget.queued('read')).toBe(2);
+    await Promise.all([second, third]);
+    expect(budget.queued('read')).toBe(0);
+    expect(seen.depth).toEqual([1, 2, 1, 0]);
+    expect(seen.waits).toEqual([0, 10, 20]);
+  });
+
+  it('refuses only when the queue is full, saying how many wait', async () => {
+    const clock = fakeClock();
+    const { seen, observer } = observed();
+    const budget = new ApiBudget(
+      clock,
+      { execute: { perSecond: 1, burst: 1 }, read: { perSecond: 1, burst: 1 } },
+      2_000,
+      observer,
+    );
+    const stop = new AbortController();
+    const waiting = [budget.acquire('execute'), budget.acquire('execute', stop), budget.acquire('execute', stop)];
+    const refused = await budget.acquire('execute');
+    expect(refused).toEqual({ ok: false, waitMs: 3_000, queued: 2 });
+    expect(seen.refused).toBe(1);
+    // The two queued calls are given up rather than waited for; their places go back to the queue.
+    stop.abort(new Error('test over'));
+    const settled = await Promise.allSettled(waiting);
+    expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(budget.queued('execute')).toBe(0);
+  });
+});

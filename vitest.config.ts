@@ -8,6 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Property and corpus tests are CPU-bound: on a loaded 2-core machine they take several times their quiet
+          // duration. A stuck test still fails; a slow one does not.
+          testTimeout: 30_000,
         },
       },
       {

@@ -164,8 +164,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () 
     await expect.poll(() => tail.textContent(), { timeout: 20_000 }).toContain('tick-5');
     await screenshot('live-tail');
     await thread.getByText('exit 0').first().waitFor();
-    // The run ended: the same message shows the final status and the last lines, and nothing is left to stop.
-    await expect.poll(() => tail.textContent(), { timeout: 20_000 }).toMatch(/ended: ✅ exit 0/);
+    // The run ended: the same message now carries the result, its last lines included, and nothing is left to stop.
+    await expect.poll(() => tail.textContent(), { timeout: 20_000 }).toMatch(/✅ exit 0/);
     await expect.poll(() => tail.textContent()).toContain('tick-8');
     expect(await tail.locator('button[data-action-id="ecs_exec_stop"]').count()).toBe(0);
   });

@@ -152,6 +152,7 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   const answeredAt: number[] = [];
   let otherAnswers = 0;
+  const otherTexts = new Map<string, number>();
   let refused = 0;
   let queuedNotices = 0;
   const slackCallsBefore = stack.slack.calls.length;
@@ -185,6 +186,8 @@ async function main(): Promise<void> {
       else if ('ephemeral' in entry) {
         // A private answer does not quote the command; it answers one of its user's requests.
         otherAnswers += 1;
+        const text = /"text":"((?:[^"\\]|\\.){0,70})/.exec(entry.text)?.[1] ?? '?';
+        otherTexts.set(text, (otherTexts.get(text) ?? 0) + 1);
         answeredAt.push(now);
       }
     }
@@ -251,6 +254,9 @@ async function main(): Promise<void> {
       `  cards ${REQUESTS - pending.size}, other answers ${otherAnswers} (refused ${refused}), told "queued" ${queuedNotices}; ` +
         `last answer ${(lastAnswer / 1000).toFixed(2)} s after the first request (target ≤ ${TARGET.allAnsweredMs / 1000} s) ${mark(checks.answered)}`,
     );
+    for (const [text, count] of [...otherTexts].sort((a, b) => b[1] - a[1]).slice(0, 3)) {
+      console.log(`    ${count} × "${text}…"`);
+    }
     if (!Object.values(checks).every(Boolean)) process.exitCode = 1;
   } finally {
     bot.kill('SIGTERM');

@@ -8,7 +8,7 @@ import {
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { type Clock, systemClock } from '../shared/clock.js';
-import { definedOnly, toEcsError, toEcsTask } from './aws-ecs-mapping.js';
+import { toEcsCluster, toEcsError, toEcsTask } from './aws-ecs-mapping.js';
 import type {
   DescribeTasksResult,
   EcsCluster,
@@ -224,32 +224,7 @@ export class AwsEcsGateway implements EcsGateway {
     );
     const found = out.clusters?.[0];
     if (!found?.clusterArn || found.status === 'INACTIVE') throw new ClusterNotFoundError(cluster, this.region);
-    const exec = found.configuration?.executeCommandConfiguration;
-    const log = exec?.logConfiguration;
-    return {
-      clusterArn: found.clusterArn,
-      clusterName: found.clusterName ?? cluster,
-      status: found.status ?? 'UNKNOWN',
-      ...(exec
-        ? {
-            executeCommandConfiguration: {
-              ...(exec.kmsKeyId ? { kmsKeyId: exec.kmsKeyId } : {}),
-              ...(exec.logging ? { logging: exec.logging } : {}),
-              ...(log
-                ? {
-                    logConfiguration: definedOnly({
-                      cloudWatchLogGroupName: log.cloudWatchLogGroupName,
-                      cloudWatchEncryptionEnabled: log.cloudWatchEncryptionEnabled,
-                      s3BucketName: log.s3BucketName,
-                      s3EncryptionEnabled: log.s3EncryptionEnabled,
-                      s3KeyPrefix: log.s3KeyPrefix,
-                    }),
-                  }
-                : {}),
-            },
-          }
-        : {}),
-    };
+    return toEcsCluster({ ...found, clusterArn: found.clusterArn }, cluster);
   }
 
   async describeTaskDefinition(taskDefinition: string): Promise<EcsTaskDefinition> {

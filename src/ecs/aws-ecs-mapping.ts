@@ -1,5 +1,5 @@
-import type { Task } from '@aws-sdk/client-ecs';
-import type { EcsTask } from './ecs-port.js';
+import type { Cluster, Task } from '@aws-sdk/client-ecs';
+import type { EcsCluster, EcsTask } from './ecs-port.js';
 import { taskIdOf } from './ecs-port.js';
 import {
   ClusterNotFoundError,
@@ -24,6 +24,36 @@ export function definedOnly<T extends Record<string, unknown>>(
 ): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+/** SDK cluster → our cluster, with its ECS Exec settings (KMS key, logging). */
+export function toEcsCluster(found: Cluster & { clusterArn: string }, cluster: string): EcsCluster {
+  const exec = found.configuration?.executeCommandConfiguration;
+  const log = exec?.logConfiguration;
+  return {
+    clusterArn: found.clusterArn,
+    clusterName: found.clusterName ?? cluster,
+    status: found.status ?? 'UNKNOWN',
+    ...(exec
+      ? {
+          executeCommandConfiguration: {
+            ...(exec.kmsKeyId ? { kmsKeyId: exec.kmsKeyId } : {}),
+            ...(exec.logging ? { logging: exec.logging } : {}),
+            ...(log
+              ? {
+                  logConfiguration: definedOnly({
+                    cloudWatchLogGroupName: log.cloudWatchLogGroupName,
+                    cloudWatchEncryptionEnabled: log.cloudWatchEncryptionEnabled,
+                    s3BucketName: log.s3BucketName,
+                    s3EncryptionEnabled: log.s3EncryptionEnabled,
+                    s3KeyPrefix: log.s3KeyPrefix,
+                  }),
+                }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 

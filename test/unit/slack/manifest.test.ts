@@ -41,9 +41,11 @@ describe('manifest.yml and the code agree', () => {
     const declared = new Set<string>([...Object.values(ACTION_IDS), ...Object.values(CALLBACK_IDS)]);
     const used = new Set<string>();
     for (const file of sourceFiles('src')) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/['"`](ecs_exec_[a-z_]+)['"`]/g)) {
-        // Prometheus counters share the prefix; their names end in _total, which no Slack id does.
-        if (!(match[1] as string).endsWith('_total')) used.add(match[1] as string);
+      for (const match of readFileSync(file, 'utf8').matchAll(/(name:\s*)?['"`](ecs_exec_[a-z_]+)['"`]/g)) {
+        // Prometheus metrics share the prefix: counters end in _total, which no Slack id does, and every metric is
+        // declared as `name: '…'`, which no Slack id is.
+        const id = match[2] as string;
+        if (!id.endsWith('_total') && match[1] === undefined) used.add(id);
       }
     }
     expect([...used].filter((id) => !declared.has(id))).toEqual([]);

@@ -96,7 +96,15 @@ const SIGNED_REQUEST_DIGEST = 'signedRequestDigest';
 function dropReplays(guard: ReplayGuard, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const digest = args.context[SIGNED_REQUEST_DIGEST];
-    if (typeof digest === 'string' && !(await guard.firstSight(digest))) {
+    // A guard that cannot answer lets the request through: with the store unreachable too, nothing a replay asks for
+    // can be stored or run, and the person still hears that nothing ran instead of getting an error from Slack.
+    const firstSight =
+      typeof digest !== 'string' ||
+      (await guard.firstSight(digest).catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not check a Slack request for a replay; handling it');
+        return true;
+      }));
+    if (typeof digest === 'string' && !firstSight) {
       logger.warn({ digest: digest.slice(0, 16) }, 'dropped a signed Slack request already seen (a replay)');
       if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
       return;

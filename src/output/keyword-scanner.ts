@@ -172,10 +172,17 @@ export class KeywordScanner {
   }
 
   /**
-   * Runs from `state` over `bytes[from, to)`, adding (position, state) pairs where a keyword ends to `hits` when
+   * Runs from `initialState` over `bytes[from, to)`, adding (position, state) pairs where a keyword ends to `hits` when
    * given; returns the state reached.
    */
-  private scanLane(bytes: Uint8Array, state: number, from: number, to: number, hits: number[] | undefined): number {
+  private scanLane(
+    bytes: Uint8Array,
+    initialState: number,
+    from: number,
+    to: number,
+    hits: number[] | undefined,
+  ): number {
+    let state = initialState;
     const delta = this.delta;
     const classOf = this.classOf;
     const firstOutput = this.firstOutputState;

@@ -73,7 +73,7 @@ export function patternSafetyProblems(source: string): string[] {
     if (quantifier) {
       if (quantifier.unbounded)
         problems.add(`repeats without a bound (${quantifier.text}); write {1,${MAX_REPEAT}} or less`);
-      if (quantifier.max > MAX_REPEAT) problems.add(`repeats more than ${MAX_REPEAT} times (${quantifier.text})`);
+      else if (quantifier.max > MAX_REPEAT) problems.add(`repeats more than ${MAX_REPEAT} times (${quantifier.text})`);
       if (previous === 'risky-group') {
         problems.add('repeats a group that itself repeats or has alternatives (nested quantifier)');
       }

@@ -282,8 +282,13 @@ function partialSecretAtEnd(text: string, end: number, set: RuleSet, spans: Foun
   const lineStart = Math.max(text.lastIndexOf('\n', end - 1) + 1, coveredUntil, end - MAX_SECRET_MATCH_CHARS);
   if (lineStart >= end) return undefined;
   const lastLine = text.slice(lineStart, end);
+  // A partial pattern holds one of its rule's keywords, so only rules whose keyword is on the line can match.
+  const candidates = new Set<SecretRule>();
+  set.scanner.scan(lastLine, (keyword) => {
+    for (const rule of set.rulesByKeyword[keyword] ?? []) if (rule.partial) candidates.add(rule);
+  });
   let best: Found | undefined;
-  for (const rule of set.rules) {
+  for (const rule of candidates) {
     const m = rule.partial?.exec(lastLine);
     if (!m) continue;
     const start = lineStart + m.index;

@@ -48,8 +48,8 @@ export const CLOUD_RULES: readonly SecretRuleSpec[] = [
       keep: ['EURASIAN markets opened', 'AKIA is the prefix of a key id'],
     },
     {
-      pattern: String.raw`(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])`,
-      partial: String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{0,15}`,
+      pattern: '(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])',
+      partial: '(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{0,15}',
     },
   ),
   labelled(
@@ -67,7 +67,7 @@ export const CLOUD_RULES: readonly SecretRuleSpec[] = [
   labelled(
     'aws-session-token',
     'AWS session token next to its name (credentials file, env, task-role JSON "Token")',
-    String.raw`aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token|"token"`,
+    `aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token|"token"`,
     'token',
     8,
     4096,
@@ -120,7 +120,7 @@ export const CLOUD_RULES: readonly SecretRuleSpec[] = [
     id: 'azure-sas-signature',
     description: 'Azure shared access signature (sig= in a SAS URL or token)',
     keywords: ['sig='],
-    pattern: String.raw`[?&;]sig=([A-Za-z0-9%+/=]{16,256})`,
+    pattern: '[?&;]sig=([A-Za-z0-9%+/=]{16,256})',
     examples: {
       redact: [
         `https://acct.blob.core.windows.net/c/f?sv=2022-11-02&se=2026-12-01&sp=r&sig=${s(`${fakeChars(40, BASE64.slice(0, 62), 19)}%3D`)}`,
@@ -133,7 +133,7 @@ export const CLOUD_RULES: readonly SecretRuleSpec[] = [
     description: 'Azure storage account key or shared access key in a connection string',
     keywords: ['accountkey=', 'sharedaccesskey='],
     anyCase: true,
-    pattern: String.raw`(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{20,100}={0,2})`,
+    pattern: '(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{20,100}={0,2})',
     flags: 'i',
     examples: {
       redact: [
@@ -184,7 +184,7 @@ export const CLOUD_RULES: readonly SecretRuleSpec[] = [
     'terraform-cloud-token',
     'Terraform Cloud / HCP Terraform API token',
     ['.atlasv1.'],
-    String.raw`[A-Za-z0-9_=-]{60,70}`,
+    '[A-Za-z0-9_=-]{60,70}',
     {
       redact: [`token = "${s(`${fakeChars(14, LOWER_ALNUM, 26)}.atlasv1.${fakeChars(67, undefined, 27)}`)}"`],
       keep: ['.atlasv1.short'],

@@ -58,7 +58,7 @@ export const CODE_AND_PACKAGE_RULES: readonly SecretRuleSpec[] = [
     id: 'atlassian-api-token',
     description: 'Atlassian (Jira, Confluence, Bitbucket) API token',
     keywords: ['ATATT3', 'ATCTT3', 'ATBB'],
-    pattern: String.raw`(?<![A-Za-z0-9_])(?:ATATT3|ATCTT3|ATBB)[A-Za-z0-9_=-]{24,200}(?![A-Za-z0-9_=-])`,
+    pattern: '(?<![A-Za-z0-9_])(?:ATATT3|ATCTT3|ATBB)[A-Za-z0-9_=-]{24,200}(?![A-Za-z0-9_=-])',
     examples: {
       redact: [`JIRA_API_TOKEN=${s(`ATATT3xFfGF0${fakeChars(180, undefined, 45)}`)}`],
       keep: ['ATATT3 short'],
@@ -120,7 +120,7 @@ export const CODE_AND_PACKAGE_RULES: readonly SecretRuleSpec[] = [
     'sourcegraph-token',
     'Sourcegraph access token',
     ['sgp_'],
-    String.raw`(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}`,
+    '(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}',
     {
       redact: [`SRC_ACCESS_TOKEN=${s(`sgp_${fakeChars(16, HEX, 57)}_${fakeChars(40, HEX, 58)}`)}`],
       keep: ['sgp_x'],

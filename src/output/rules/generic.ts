@@ -13,7 +13,7 @@ const JWT = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib3QiLCJpYXQiOjE3MDAwMDAwMDB9.${fak
 /** Words that make a setting's value a secret; each is also the keyword that wakes the rule up. */
 const SECRET_WORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'cred', 'auth', 'private'];
 const WORDS = SECRET_WORDS.join('|');
-const LABEL = String.raw`([A-Za-z0-9_.-]{0,64}(?:${WORDS})[A-Za-z0-9_.-]{0,64})`;
+const LABEL = `([A-Za-z0-9_.-]{0,64}(?:${WORDS})[A-Za-z0-9_.-]{0,64})`;
 /** A quoted value may hold spaces; an unquoted one ends at a space, quote, comma, semicolon or `&`. */
 const VALUE = String.raw`(?:"([^"\r\n]{1,512})"|'([^'\r\n]{1,512})'|([^\s"',;&<>]{1,512}))`;
 

@@ -8,7 +8,7 @@ export const MESSAGING_RULES: readonly SecretRuleSpec[] = [
     description: 'Slack bot, user, app, configuration and legacy tokens (xoxb-, xoxp-, xapp-, xoxe-, ...)',
     keywords: ['xox', 'xapp-'],
     pattern: String.raw`(?<![A-Za-z0-9_])(?:xox[a-z](?:\.xox[bp])?|xapp)-[A-Za-z0-9-]{6,1024}`,
-    partial: String.raw`(?<![A-Za-z0-9_])(?:xox[a-z]|xapp)-[A-Za-z0-9-]*`,
+    partial: '(?<![A-Za-z0-9_])(?:xox[a-z]|xapp)-[A-Za-z0-9-]*',
     examples: {
       redact: [
         `SLACK_BOT_TOKEN=${s(`${'xox'}b-1234567890-0987654321-${fakeChars(24, undefined, 70)}`)}`,
@@ -57,7 +57,7 @@ export const MESSAGING_RULES: readonly SecretRuleSpec[] = [
     id: 'telegram-bot-token',
     description: 'Telegram bot token (digits:AA...)',
     keywords: [':AA'],
-    pattern: String.raw`(?<![0-9])[0-9]{8,10}:AA[0-9A-Za-z_-]{33}(?![0-9A-Za-z_-])`,
+    pattern: '(?<![0-9])[0-9]{8,10}:AA[0-9A-Za-z_-]{33}(?![0-9A-Za-z_-])',
     examples: {
       redact: [`TELEGRAM_BOT_TOKEN=${s(`1234567890:AA${fakeChars(33, undefined, 81)}`)}`],
       keep: ['12:AA battery'],
@@ -79,7 +79,7 @@ export const MESSAGING_RULES: readonly SecretRuleSpec[] = [
     id: 'mailchimp-api-key',
     description: 'Mailchimp API key (32 hex then the data centre)',
     keywords: ['-us'],
-    pattern: String.raw`(?<![A-Za-z0-9])[0-9a-f]{32}-us[0-9]{1,2}(?![A-Za-z0-9])`,
+    pattern: '(?<![A-Za-z0-9])[0-9a-f]{32}-us[0-9]{1,2}(?![A-Za-z0-9])',
     examples: {
       redact: [`MAILCHIMP_API_KEY=${s(`${fakeChars(32, HEX, 86)}-us21`)}`],
       keep: ['region eu-west-1 and us-east-1'],

@@ -61,7 +61,7 @@ export const PAYMENT_RULES: readonly SecretRuleSpec[] = [
     redact: [`SHIPPO_TOKEN=${s(`shippo_live_${fakeChars(40, HEX, 98)}`)}`],
     keep: ['shippo_live_ prefix'],
   }),
-  prefixedToken('duffel-token', 'Duffel API token', ['duffel_live_', 'duffel_test_'], String.raw`[a-zA-Z0-9_=-]{43}`, {
+  prefixedToken('duffel-token', 'Duffel API token', ['duffel_live_', 'duffel_test_'], '[a-zA-Z0-9_=-]{43}', {
     redact: [`DUFFEL_TOKEN=${s(`duffel_live_${fakeChars(43, undefined, 99)}`)}`],
     keep: ['duffel_test_ prefix'],
   }),

@@ -65,8 +65,8 @@ export function prefixedToken(
     id,
     description,
     keywords: prefixes,
-    pattern: String.raw`(?<![A-Za-z0-9_])(?:${alternatives})${body}(?![A-Za-z0-9_])`,
-    partial: String.raw`(?<![A-Za-z0-9_])(?:${alternatives})[A-Za-z0-9_.~+/=-]*`,
+    pattern: `(?<![A-Za-z0-9_])(?:${alternatives})${body}(?![A-Za-z0-9_])`,
+    partial: `(?<![A-Za-z0-9_])(?:${alternatives})[A-Za-z0-9_.~+/=-]*`,
     examples,
     ...extra,
   };

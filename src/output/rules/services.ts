@@ -7,8 +7,9 @@ export const SERVICE_RULES: readonly SecretRuleSpec[] = [
     id: 'openai-api-key',
     description: 'OpenAI API key (project, service account, admin and legacy keys)',
     keywords: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'T3BlbkFJ'],
-    pattern: String.raw`(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,300}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![A-Za-z0-9_-])`,
-    partial: String.raw`(?<![A-Za-z0-9_-])sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]*`,
+    pattern:
+      '(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,300}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![A-Za-z0-9_-])',
+    partial: '(?<![A-Za-z0-9_-])sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]*',
     examples: {
       redact: [
         `OPENAI_API_KEY=${s(`sk-proj-${fakeChars(74, undefined, 110)}T3BlbkFJ${fakeChars(74, undefined, 111)}`)}`,
@@ -45,7 +46,7 @@ export const SERVICE_RULES: readonly SecretRuleSpec[] = [
     'grafana-token',
     'Grafana Cloud API token and service account token',
     ['glc_', 'glsa_'],
-    String.raw`[A-Za-z0-9+/_]{32,400}={0,3}`,
+    '[A-Za-z0-9+/_]{32,400}={0,3}',
     {
       redact: [`GRAFANA_TOKEN=${s(`glsa_${fakeChars(32, undefined, 117)}_${fakeChars(8, HEX, 118)}`)}`],
       keep: ['glc_x'],
@@ -69,14 +70,14 @@ export const SERVICE_RULES: readonly SecretRuleSpec[] = [
     id: 'new-relic-license-key',
     description: 'New Relic license key (40 characters ending NRAL)',
     keywords: ['NRAL'],
-    pattern: String.raw`(?<![A-Za-z0-9])[a-f0-9]{36}NRAL(?![A-Za-z0-9])`,
+    pattern: '(?<![A-Za-z0-9])[a-f0-9]{36}NRAL(?![A-Za-z0-9])',
     examples: { redact: [`NEW_RELIC_LICENSE_KEY=${s(`${fakeChars(36, HEX, 121)}NRAL`)}`], keep: ['NRAL'] },
   },
   prefixedToken(
     'sentry-token',
     'Sentry user and organisation auth tokens',
     ['sntryu_', 'sntrys_'],
-    String.raw`[A-Za-z0-9+/=_]{64,400}`,
+    '[A-Za-z0-9+/=_]{64,400}',
     {
       redact: [`SENTRY_AUTH_TOKEN=${s(`sntryu_${fakeChars(64, HEX, 122)}`)}`],
       keep: ['sntryu_ prefix'],
@@ -102,14 +103,15 @@ export const SERVICE_RULES: readonly SecretRuleSpec[] = [
     id: '1password-secret-key',
     description: '1Password account secret key',
     keywords: ['A3-'],
-    pattern: String.raw`(?<![A-Za-z0-9])A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}(?![A-Za-z0-9])`,
+    pattern:
+      '(?<![A-Za-z0-9])A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}(?![A-Za-z0-9])',
     examples: { redact: [`secret key: ${s('A3-ABC123-DEF456GHI78-JKL90-MNO12-PQR34')}`], keep: ['A3-paper size'] },
   },
   prefixedToken('notion-token', 'Notion integration token', ['ntn_', 'secret_'], '[A-Za-z0-9]{43,46}', {
     redact: [`NOTION_TOKEN=${s(`ntn_${fakeChars(11, '0123456789', 126)}${fakeChars(35, undefined, 127)}`)}`],
     keep: ['secret_name=db'],
   }),
-  prefixedToken('frameio-token', 'Frame.io API token', ['fio-u-'], String.raw`[A-Za-z0-9_=-]{64}`, {
+  prefixedToken('frameio-token', 'Frame.io API token', ['fio-u-'], '[A-Za-z0-9_=-]{64}', {
     redact: [`FRAMEIO_TOKEN=${s(`fio-u-${fakeChars(64, undefined, 128)}`)}`],
     keep: ['fio-u-x'],
   }),
@@ -133,7 +135,7 @@ export const SERVICE_RULES: readonly SecretRuleSpec[] = [
     id: 'maxmind-license-key',
     description: 'MaxMind license key',
     keywords: ['_mmk'],
-    pattern: String.raw`(?<![A-Za-z0-9])[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk(?![A-Za-z0-9])`,
+    pattern: '(?<![A-Za-z0-9])[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk(?![A-Za-z0-9])',
     examples: {
       redact: [`MAXMIND_LICENSE_KEY=${s(`${fakeChars(6, undefined, 132)}_${fakeChars(29, undefined, 133)}_mmk`)}`],
       keep: ['file_mmk'],

@@ -30,12 +30,12 @@ const NOT_A_SECRET_VALUE = new RegExp(
     String.raw`^(?:true|false|yes|no|on|off|null|nil|none|undefined|empty|required|optional|enabled|disabled|n\/a)$`,
     String.raw`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$`, // $VAR, ${VAR}
     String.raw`^\$\{\{?.{0,200}\}\}?$`, // ${{ secrets.X }}, ${file:...}
-    String.raw`^%[A-Za-z_][A-Za-z0-9_]*%$`, // %VAR%
+    '^%[A-Za-z_][A-Za-z0-9_]*%$', // %VAR%
     String.raw`^\{\{.{0,200}\}\}$`, // {{ template }}
-    String.raw`^<[^<>]{0,100}>$`, // <your-token>
+    '^<[^<>]{0,100}>$', // <your-token>
     String.raw`^\[REDACTED[^\]]{0,64}\]`, // already redacted
     String.raw`^(?:\*+|x+|X+|\.+|-+|_+|#+|•+)$`, // ****, xxxx
-    String.raw`^(?:redacted|masked|hidden|placeholder)$`,
+    '^(?:redacted|masked|hidden|placeholder)$',
     String.raw`^\/(?:[A-Za-z0-9._-]+\/?)+$`, // /run/secrets/db (a path)
     String.raw`^[a-z][a-z0-9+.-]{1,20}:\/\/[^:@\s]*$`, // a URL without credentials
   ].join('|'),

@@ -4,6 +4,8 @@ import { ordinaryOutput } from '../../fixtures/output/ordinary-output.js';
 import { PEM_BLOCK, PEM_SECRET_LINES, secretCorpus } from '../../fixtures/output/secret-corpus.js';
 
 const MiB = 1024 * 1024;
+/** Megabytes go through the pipeline several times: seconds on a busy machine. */
+const HEAVY = { timeout: 60_000 };
 const CORPUS = secretCorpus();
 
 /** What must not appear: the whole secret, and a piece of its middle (a partial leak is a leak). */
@@ -34,7 +36,7 @@ describe('secret corpus', () => {
     expect(new Set(CORPUS.map((s) => s.shape)).size).toBeGreaterThanOrEqual(10);
   });
 
-  it('redacts every secret planted in a megabyte of ordinary output, in 1 KiB frames and in odd ones', () => {
+  it('redacts every secret planted in a megabyte of ordinary output, in 1 KiB frames and in odd ones', HEAVY, () => {
     const ordinary = ordinaryOutput(1.2 * MiB);
     // One corpus entry every ~40 ordinary lines, so secrets fall across frames and the redactor's carry-over cut.
     const lines: string[] = [];
@@ -52,7 +54,7 @@ describe('secret corpus', () => {
     }
   });
 
-  it('changes no more than 1 in 10,000 lines of ordinary output', () => {
+  it('changes no more than 1 in 10,000 lines of ordinary output', HEAVY, () => {
     const ordinary = ordinaryOutput(1.2 * MiB);
     const out = runPipeline(ordinary.join(''), [1024]).text.split('\n');
     let changed = 0;
@@ -67,7 +69,7 @@ describe('secret corpus', () => {
     expect(changed, examples.join('\n')).toBeLessThanOrEqual(ordinary.length / 10_000);
   });
 
-  it('redacts a private key block split across two frames at every offset', () => {
+  it('redacts a private key block split across two frames at every offset', HEAVY, () => {
     const text = `before\n${PEM_BLOCK}after\n`;
     const bytes = Buffer.from(text);
     for (let cut = 0; cut <= bytes.length; cut++) {

@@ -28,14 +28,19 @@ export async function withRedis(
     io.stderr.write(`ecs-exec ${commandName}: ${isBotError(error) ? error.message : String(error)}\n`);
     return EXIT_COULD_NOT_RUN;
   }
-  redis.on('error', () => undefined);
+  // connect() only says "Connection is closed."; why (refused, TLS, AUTH) comes as an error event.
+  let firstError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    firstError ??= error;
+  });
   try {
     await redis.connect();
     return await run(redis);
   } catch (error) {
     const host = new URL(url).host;
+    const reason = firstError ?? error;
     io.stderr.write(
-      `ecs-exec ${commandName}: cannot read Redis at ${host}: ${error instanceof Error ? error.message : error}\n`,
+      `ecs-exec ${commandName}: cannot read Redis at ${host}: ${reason instanceof Error ? reason.message : reason}\n`,
     );
     return EXIT_COULD_NOT_RUN;
   } finally {

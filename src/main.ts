@@ -81,9 +81,9 @@ export async function startBotWith(
     auditChannel?.(entry);
   };
   if (config.redisUrl) {
+    const redisKeys = keys(options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX);
     // Fail fast instead of queueing: a click must get "nothing happened, try again" within Slack's 3 s, and a
     // command resent after a reconnect must not run a transition twice (the scripts are idempotent anyway).
-    const redisKeys = keys(options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX);
     redis = createRedisClient(redisConnectionSettings(config.redisUrl, env), {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: false,
@@ -215,6 +215,8 @@ export async function startBot(args: string[], io: CliIo): Promise<number> {
   let config: Config;
   try {
     config = loadConfig(io.env);
+    // REDIS_CLUSTER and REDIS_TLS_CA_FILE are checked now, so a mistake there is reported like any other setting.
+    if (config.redisUrl) redisConnectionSettings(config.redisUrl, io.env);
   } catch (error) {
     io.stderr.write(`ecs-exec serve: ${isBotError(error) ? error.message : String(error)}\n`);
     return EXIT_COULD_NOT_RUN;

@@ -18,7 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/setup/redis.global-setup.ts'],
+          globalSetup: ['test/setup/redis.global-setup.ts', 'test/setup/redis-cluster.global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

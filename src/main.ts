@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
-import { DEFAULT_KEY_PREFIX } from './approval/keys.js';
+import { DEFAULT_KEY_PREFIX, keys } from './approval/keys.js';
 import { MemoryApprovalStore } from './approval/memory-approval-store.js';
 import { describeRedisDurability, keepsEveryClaim, RedisApprovalStore } from './approval/redis-approval-store.js';
+import { createRedisClient, type RedisClient, redisConnectionSettings } from './approval/redis-connection.js';
 import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/run-signals.js';
 import type { AuditEntry } from './audit/audit-entry.js';
 import type { CliIo } from './cli/io.js';
@@ -62,7 +62,7 @@ export async function startBotWith(
   useExtraRules(config.policy.redaction.rules);
   const replicaId = `${hostname()}-${randomUUID().slice(0, 6)}`;
 
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let store: ApprovalStore;
   let runSignals: RunSignals;
   /** Set only where a stored claim cannot be forgotten (see FlowDeps.startOrphansAfterMs). */
@@ -91,13 +91,17 @@ export async function startBotWith(
     auditChannel?.(entry);
   };
   if (config.redisUrl) {
+    const redisKeys = keys(options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX);
     // Fail fast instead of queueing: a click must get "nothing happened, try again" within Slack's 3 s, and a
     // command resent after a reconnect must not run a transition twice (the scripts are idempotent anyway).
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+    redis = createRedisClient(redisConnectionSettings(config.redisUrl, env), {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: false,
+    });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection problem'));
     await redis.connect();
     // ExecuteCommand follows a stored `dispatched`; say loudly when Redis could forget that after a crash.
-    const durability = await describeRedisDurability(redis);
+    const durability = await describeRedisDurability(redis, redisKeys.auditHead);
     for (const warning of durability?.warnings ?? []) logger.warn(warning);
     if (keepsEveryClaim(durability)) startOrphansAfterMs = START_ORPHANS_AFTER_MS;
     else {
@@ -118,7 +122,7 @@ export async function startBotWith(
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.warn({ err: error.message }, 'redis subscriber connection problem'));
     await subscriber.connect();
-    const redisSignals = new RedisRunSignals(redis, subscriber, `${options.redisKeyPrefix ?? 'ecs-exec:'}run-signals`);
+    const redisSignals = new RedisRunSignals(redis, subscriber, redisKeys.runSignals);
     // Take work only once a Stop sent by another replica is sure to reach this one.
     await redisSignals.ready();
     runSignals = redisSignals;
@@ -164,7 +168,7 @@ export async function startBotWith(
       ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
       authorize: botIdentity.authorize,
       replayGuard: redis
-        ? new RedisReplayGuard(redis, options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX)
+        ? new RedisReplayGuard(redis, keys(options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX).replay)
         : new MemoryReplayGuard(systemClock),
     },
     flow,
@@ -252,6 +256,8 @@ export async function startBot(args: string[], io: CliIo): Promise<number> {
   let config: Config;
   try {
     config = loadConfig(io.env);
+    // REDIS_CLUSTER and REDIS_TLS_CA_FILE are checked now, so a mistake there is reported like any other setting.
+    if (config.redisUrl) redisConnectionSettings(config.redisUrl, io.env);
   } catch (error) {
     io.stderr.write(`ecs-exec serve: ${isBotError(error) ? error.message : String(error)}\n`);
     return EXIT_COULD_NOT_RUN;

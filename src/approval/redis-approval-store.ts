@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { AUDIT_FIELDS, type AuditEntry, fieldsFromFlat, toAuditEntry } from '../audit/audit-entry.js';
 import type { AuditReader, AuditSink } from '../audit/audit-port.js';
 import { type Clock, systemClock } from '../shared/clock.js';
@@ -34,6 +33,7 @@ import {
 } from './create-request.js';
 import { ApprovalErrorCode, toApprovalError } from './errors.js';
 import { type ApprovalKeys, DEFAULT_KEY_PREFIX, keys } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
 import { newRequestId } from './request-id.js';
 import { type ApprovalScript, defineApprovalCommands } from './scripts/index.js';
 
@@ -96,7 +96,7 @@ export class RedisApprovalStore implements ApprovalStore {
   private readonly known = new Map<string, StoredFields>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: RedisApprovalStoreOptions = {},
   ) {
     this.keys = keys(options.prefix ?? DEFAULT_KEY_PREFIX);
@@ -218,12 +218,13 @@ export class RedisApprovalStore implements ApprovalStore {
       base,
     );
     const claimed = this.result(reply, input.id, 'be dispatched');
+    const slotKey = this.keys.request(input.id);
     const needed =
       this.dispatchReplicas === 'auto'
-        ? Math.min(1, connectedReplicasOf(await this.redis.info('replication')))
+        ? Math.min(1, connectedReplicasOf(await onSlotNode(this.redis, slotKey, 'info', 'replication')))
         : this.dispatchReplicas;
     if (needed > 0) {
-      const confirmed = await this.redis.wait(needed, this.dispatchWaitMs);
+      const confirmed = await onSlotNode(this.redis, slotKey, 'wait', needed, this.dispatchWaitMs);
       if (confirmed < needed) {
         // The claim may not survive a failover, so nothing may run on it: close it as an error, audited, and say so.
         const closed = await this.finish(input.id, 'error', {
@@ -628,11 +629,14 @@ export function keepsEveryClaim(durability: RedisDurability | undefined): boolea
  * Reads the server's persistence settings. Returns undefined when `CONFIG` is not allowed (a locked-down ACL user,
  * as recommended), in which case the operator has to vouch for the settings.
  */
-export async function describeRedisDurability(redis: Redis): Promise<RedisDurability | undefined> {
+export async function describeRedisDurability(
+  redis: RedisClient,
+  slotKey: string = keys(DEFAULT_KEY_PREFIX).auditHead,
+): Promise<RedisDurability | undefined> {
   try {
-    const [, appendonly = ''] = (await redis.config('GET', 'appendonly')) as string[];
-    const [, appendfsync = ''] = (await redis.config('GET', 'appendfsync')) as string[];
-    const connectedReplicas = connectedReplicasOf(await redis.info('replication'));
+    const [, appendonly = ''] = await onSlotNode(redis, slotKey, 'config', 'GET', 'appendonly');
+    const [, appendfsync = ''] = await onSlotNode(redis, slotKey, 'config', 'GET', 'appendfsync');
+    const connectedReplicas = connectedReplicasOf(await onSlotNode(redis, slotKey, 'info', 'replication'));
     const warnings: string[] = [];
     if (appendonly !== 'yes' && connectedReplicas === 0) {
       warnings.push('Redis has no AOF and no replica: a crash can forget that a request was already dispatched.');
@@ -645,6 +649,35 @@ export async function describeRedisDurability(redis: Redis): Promise<RedisDurabi
   }
 }
 
+/** Replies of the keyless commands `onSlotNode` sends. */
+interface SlotNodeReplies {
+  info: string;
+  wait: number;
+  config: string[];
+}
+
+/**
+ * Sends one keyless command to the node that holds `slotKey`. On a cluster a keyless command would go to any node,
+ * but `WAIT` only counts replicas of the writes made on its own connection, and the persistence settings that
+ * matter are those of the node holding our slot; a pipeline goes to the node of its keys, so an `EXISTS` on the
+ * key steers it. On a single node the `EXISTS` only rides along in the same round trip.
+ */
+async function onSlotNode<C extends keyof SlotNodeReplies>(
+  redis: RedisClient,
+  slotKey: string,
+  command: C,
+  ...args: (string | number)[]
+): Promise<SlotNodeReplies[C]> {
+  const replies = await redis
+    .pipeline()
+    .exists(slotKey)
+    .call(command, ...args)
+    .exec();
+  const [error, reply] = replies?.[1] ?? [new Error(`no reply to ${command}`), undefined];
+  if (error) throw error;
+  return reply as SlotNodeReplies[C];
+}
+
 /** `connected_slaves` from an `INFO replication` reply. */
 function connectedReplicasOf(info: string): number {
   return Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
@@ -652,7 +685,7 @@ function connectedReplicasOf(info: string): number {
 
 /** Reads an audit chain stored by the scripts: the stream in pages, and the chain head hash. */
 export function createRedisAuditReader(
-  redis: Redis,
+  redis: RedisClient,
   keySet: Pick<ApprovalKeys, 'auditStream' | 'auditHead'>,
 ): AuditReader {
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 
 /**
  * Tells every replica that a run should stop. A run lives in the process that dispatched it, but the Stop click or
@@ -66,8 +66,8 @@ export class RedisRunSignals implements RunSignals {
   private readonly subscribed: Promise<unknown>;
 
   constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
   ) {
     this.subscribed = subscriber.subscribe(channel);

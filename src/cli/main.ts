@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: 'verify the hash-chained audit log in Redis, or export it as JSON lines',
     load: async () => (await import('./commands/audit.js')).auditCommand,
   },
+  redis: {
+    summary: "copy the bot's Redis keys from an older key prefix (migrate-keys)",
+    load: async () => (await import('./commands/redis.js')).redisCommand,
+  },
   exec: {
     summary: 'run a command (or a shell) in an ECS container and exit with its exit code',
     load: async () => (await import('./commands/exec.js')).execCommand,

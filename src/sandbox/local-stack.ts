@@ -20,6 +20,8 @@ export interface LocalStackOptions {
   redisUrl?: string;
   /** Key prefix in Redis, so several stacks can share one server. */
   redisKeyPrefix?: string;
+  /** Further Redis settings for the bot's environment (`REDIS_CLUSTER`, `REDIS_TLS_CA_FILE`). */
+  redisEnv?: Record<string, string>;
   slack?: SlackStandInOptions;
   sandbox?: SandboxOptions;
   /** Where the bot's JSON log lines go (default: nowhere). */
@@ -81,7 +83,7 @@ export class LocalStack {
         ...(options.metricsPort !== undefined ? { METRICS_PORT: String(options.metricsPort) } : {}),
         ECS_EXEC_CONFIG: 'ecs-exec.yml',
         LOG_LEVEL: options.logLevel ?? 'info',
-        ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+        ...(options.redisUrl ? { REDIS_URL: options.redisUrl, ...options.redisEnv } : {}),
       };
       const config = loadConfig(env, () => options.configYaml);
       const bot = await startBotWith(config, env, logger, {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../approval/redis-connection.js';
 import type { Clock } from '../shared/clock.js';
 
 /**
@@ -26,12 +26,12 @@ export function signedRequestDigest(signature: string, timestamp: string, rawBod
 /** Shared by every replica: `SET NX PX` answers for the first sighting on any of them. */
 export class RedisReplayGuard implements ReplayGuard {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly keyOf: (digest: string) => string,
   ) {}
 
   async firstSight(digest: string): Promise<boolean> {
-    return (await this.redis.set(`${this.prefix}replay:${digest}`, '1', 'PX', REPLAY_WINDOW_MS, 'NX')) === 'OK';
+    return (await this.redis.set(this.keyOf(digest), '1', 'PX', REPLAY_WINDOW_MS, 'NX')) === 'OK';
   }
 }
 

@@ -22,12 +22,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `redis-server` on a free loopback port with persistence off and waits until it answers. */
-export async function startRedisServer(port?: number): Promise<{ url: string; port: number; process: ChildProcess }> {
+/**
+ * Starts `redis-server` on a free loopback port with persistence off and waits until it answers. `extraArgs` add
+ * to (or, given later, override) the defaults: cluster mode, TLS.
+ */
+export async function startRedisServer(
+  port?: number,
+  extraArgs: readonly string[] = [],
+): Promise<{ url: string; port: number; process: ChildProcess }> {
   const chosenPort = port ?? (await freePort());
   const child = spawn(
     'redis-server',
-    ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    [
+      '--port',
+      String(chosenPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise<void>((resolve, reject) => {

@@ -1,19 +1,11 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { DEFAULT_KEY_PREFIX, keys } from '../../approval/keys.js';
 import { createRedisAuditReader } from '../../approval/redis-approval-store.js';
+import type { RedisClient } from '../../approval/redis-connection.js';
 import { toAuditEntry } from '../../audit/audit-entry.js';
 import { verifyAuditChain } from '../../audit/verify-audit-chain.js';
-import {
-  type CliCommand,
-  type CliIo,
-  EXIT,
-  EXIT_COULD_NOT_RUN,
-  parseOrUsage,
-  UsageError,
-  usageFailure,
-  wantsHelp,
-} from '../io.js';
+import { type CliCommand, EXIT, parseOrUsage, UsageError, usageFailure, wantsHelp } from '../io.js';
+import { withRedis } from '../with-redis.js';
 
 const USAGE = `Usage: ecs-exec audit <verify|export> [--prefix PREFIX]
 
@@ -38,29 +30,6 @@ function parseOptions(args: string[]): { action: string; prefix: string } {
   return { action, prefix: values.prefix ?? DEFAULT_KEY_PREFIX };
 }
 
-async function withRedis(io: CliIo, run: (redis: Redis) => Promise<number>): Promise<number> {
-  const url = io.env['REDIS_URL'];
-  if (!url) {
-    io.stderr.write('ecs-exec audit: REDIS_URL is not set; the audit chain lives in Redis.\n');
-    return EXIT_COULD_NOT_RUN;
-  }
-  // One attempt, no queueing: a CLI that hangs on an unreachable Redis tells the auditor nothing.
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await run(redis);
-  } catch (error) {
-    const host = new URL(url).host;
-    io.stderr.write(
-      `ecs-exec audit: cannot read Redis at ${host}: ${error instanceof Error ? error.message : error}\n`,
-    );
-    return EXIT_COULD_NOT_RUN;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** `ecs-exec audit verify | export`: checks or dumps the hash-chained audit log. */
 export const auditCommand: CliCommand = async (args, io) => {
   if (wantsHelp(args) || args[0] === 'help') {
@@ -75,10 +44,10 @@ export const auditCommand: CliCommand = async (args, io) => {
     return usageFailure(io, 'ecs-exec audit', error.message, USAGE);
   }
   const { action } = options;
-  const reader = (redis: Redis) => createRedisAuditReader(redis, keys(options.prefix));
+  const reader = (redis: RedisClient) => createRedisAuditReader(redis, keys(options.prefix));
 
   if (action === 'verify') {
-    return await withRedis(io, async (redis) => {
+    return await withRedis(io, 'audit', async (redis) => {
       const verification = await verifyAuditChain(reader(redis));
       if (verification.ok) {
         io.stdout.write(
@@ -96,7 +65,7 @@ export const auditCommand: CliCommand = async (args, io) => {
     });
   }
   if (action === 'export') {
-    return await withRedis(io, async (redis) => {
+    return await withRedis(io, 'audit', async (redis) => {
       for await (const raw of reader(redis).entries()) io.stdout.write(`${JSON.stringify(toAuditEntry(raw))}\n`);
       return 0;
     });

@@ -69,7 +69,7 @@ it('lets the recommended ACL user send and hear stop signals on its own channel 
     await admin.acl('DELUSER', user);
     admin.disconnect();
   });
-  const signals = new RedisRunSignals(publisher, subscriber, `${prefix}run-signals`);
+  const signals = new RedisRunSignals(publisher, subscriber, keys(prefix).runSignals);
   const heard: string[] = [];
   signals.onStop((requestId) => heard.push(requestId));
   await signals.requestStop('r-acl001', 'U0ALICE');

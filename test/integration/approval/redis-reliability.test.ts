@@ -295,7 +295,7 @@ describe('Redis approval store across connection loss', () => {
     const result = await store.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
 
     // The call reached Redis twice (first send, then ioredis's re-send), yet counted once.
-    const sends = proxy.clientBytes.split(`${prefix}idem:approve:${record.id}:`).length - 1;
+    const sends = proxy.clientBytes.split(keys(prefix).idempotency('approve', record.id, '')).length - 1;
     expect(sends).toBeGreaterThanOrEqual(2);
     expect(result.record.approvals.map((approval) => approval.userId)).toEqual(['U0ALICE']);
     expect((await store.get(record.id))?.version).toBe(2);
@@ -421,6 +421,6 @@ describe('Redis approval store across a Redis restart', () => {
 
     server = await startDurableRedis(port, dir);
     const checker = client(url);
-    expect(await checker.keys(`${prefix}*`)).toEqual([]);
+    expect(await checker.keys(`${keys(prefix).prefix}*`)).toEqual([]);
   });
 });

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { WrongStateError } from '../../../src/approval/errors.js';
 import { keys } from '../../../src/approval/keys.js';
 import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import {
+  createRedisClient,
+  type RedisClient,
+  redisConnectionSettings,
+} from '../../../src/approval/redis-connection.js';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
 import { ManualClock, prodRequest } from './approval-store.contract.js';
 import { deletePrefix } from './redis-test-helpers.js';
@@ -16,31 +20,47 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A connection to the single node or to the cluster, built as the bot builds it (connecting on first use). */
+const backends: Array<[string, () => RedisClient]> = [
+  ['single node', () => connectTo(inject('redisUrl'), false)],
+  ['Redis Cluster', () => connectTo(inject('redisClusterUrl'), true)],
+];
+
+function connectTo(url: string, cluster: boolean): RedisClient {
+  const settings = redisConnectionSettings(url, { REDIS_CLUSTER: String(cluster) });
+  return createRedisClient(settings, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+}
+
 /** Two replicas on their own connections sharing one prefix, as two bot processes would. */
-function replicas(): {
+function replicas(connect: () => RedisClient): {
   a: RedisApprovalStore;
   b: RedisApprovalStore;
   clock: ManualClock;
-  admin: Redis;
+  admin: RedisClient;
   prefix: string;
 } {
-  const url = inject('redisUrl');
   const prefix = `test:${randomUUID()}:`;
   const clock = new ManualClock();
-  const connections = [new Redis(url), new Redis(url)];
+  const connections = [connect(), connect()];
   cleanups.push(async () => {
-    await deletePrefix(connections[0] as Redis, prefix);
+    await deletePrefix(connections[0] as RedisClient, prefix);
     for (const redis of connections) redis.disconnect();
   });
   const [a, b] = connections.map(
     (redis, i) => new RedisApprovalStore(redis, { prefix, clock, replicaId: `replica-${i}` }),
   );
-  return { a: a as RedisApprovalStore, b: b as RedisApprovalStore, clock, admin: connections[0] as Redis, prefix };
+  return {
+    a: a as RedisApprovalStore,
+    b: b as RedisApprovalStore,
+    clock,
+    admin: connections[0] as RedisClient,
+    prefix,
+  };
 }
 
-describe('Redis store replies', () => {
+describe.each(backends)('Redis store replies (%s)', (_backend, connect) => {
   it('gives a replica that never saw the request the same whole record as the one that made it', async () => {
-    const { a, b, clock } = replicas();
+    const { a, b, clock } = replicas(connect);
     const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
     clock.advance(1_000);
     const first = await b.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
@@ -60,7 +80,7 @@ describe('Redis store replies', () => {
   });
 
   it('answers a click retried on another replica after the request moved on with the first answer', async () => {
-    const { a, b, clock } = replicas();
+    const { a, b, clock } = replicas(connect);
     const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
     const click = { id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE, idempotencyKey: 'action-1.1' };
     const first = await a.approve(click);
@@ -79,7 +99,7 @@ describe('Redis store replies', () => {
   });
 
   it('still answers a retry whose first answer an earlier release kept as JSON', async () => {
-    const { a, b, admin, prefix } = replicas();
+    const { a, b, admin, prefix } = replicas(connect);
     const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
     const click = { id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE, idempotencyKey: 'action-2.1' };
     const first = await a.approve(click);
@@ -97,7 +117,7 @@ describe('Redis store replies', () => {
   });
 
   it('answers a create retried on another replica with the request the first call made', async () => {
-    const { a, b } = replicas();
+    const { a, b } = replicas(connect);
     const first = await a.create(prodRequest({ idempotencyKey: 'slash-trigger-7' }));
     await a.attachCard(first.record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
     const again = await b.create(prodRequest({ idempotencyKey: 'slash-trigger-7' }));
@@ -106,7 +126,7 @@ describe('Redis store replies', () => {
   });
 
   it('reports a refusal with the record as stored, whichever replica is asked', async () => {
-    const { a, b } = replicas();
+    const { a, b } = replicas(connect);
     const { record } = await a.create(prodRequest());
     await a.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
     const stored = await a.get(record.id);
@@ -117,7 +137,7 @@ describe('Redis store replies', () => {
   });
 
   it('never mixes what a replica remembers with a record that was rewritten at the same version', async () => {
-    const { a, admin, prefix } = replicas();
+    const { a, admin, prefix } = replicas(connect);
     const { record } = await a.create(prodRequest({ approval: TWO_OF_SRE }));
     await a.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
     // As after a failover that lost that approval and took another replica's deny at the same version number.

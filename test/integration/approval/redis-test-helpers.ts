@@ -1,11 +1,21 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import { hashTagged } from '../../../src/approval/keys.js';
+import type { RedisClient } from '../../../src/approval/redis-connection.js';
 
-/** Deletes every key under a test prefix (bullmq's queue-per-test isolation). */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+/**
+ * Deletes every key under a test prefix (bullmq's queue-per-test isolation). The prefix is hash-tagged as the store
+ * tags it, so all its keys sit on one node; on a cluster every primary is scanned because SCAN is per node.
+ */
+export async function deletePrefix(redis: RedisClient, prefix: string): Promise<void> {
+  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  // MATCH is a glob: the braces of the tag are literal there, and nothing else in a test prefix is special.
+  const pattern = `${hashTagged(prefix)}*`;
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      for (const key of found) await redis.del(key);
+    } while (cursor !== '0');
+  }
 }

@@ -6,7 +6,7 @@ export interface CliProcess {
   stdout(): Buffer;
   stderr(): string;
   /** Resolves once stdout matches (checked on every chunk, so no polling and no fixed delay). */
-  waitForStdout(pattern: RegExp | string): Promise<void>;
+  waitForStdout(pattern: RegExp | string | ((text: string) => boolean)): Promise<void>;
   /** Resolves with the exit code (or 128 + n when killed by signal n). */
   exit: Promise<number>;
 }
@@ -31,12 +31,18 @@ export function startProcess(file: string, args: string[], env: Record<string, s
     child.on('close', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))),
   );
   const stdout = (): Buffer => Buffer.concat(out);
-  const waitForStdout = (pattern: RegExp | string): Promise<void> =>
+  const waitForStdout = (pattern: RegExp | string | ((text: string) => boolean)): Promise<void> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
         const text = stdout().toString('utf8');
-        if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) resolve();
-        else if (child.exitCode !== null) reject(new Error(`exited before ${pattern}: ${text}`));
+        const found =
+          typeof pattern === 'string'
+            ? text.includes(pattern)
+            : typeof pattern === 'function'
+              ? pattern(text)
+              : pattern.test(text);
+        if (found) resolve();
+        else if (child.exitCode !== null) reject(new Error(`exited before ${String(pattern)}: ${text}`));
         else waiters.push(check);
       };
       check();

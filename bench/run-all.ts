@@ -10,6 +10,7 @@ const BENCHMARKS = [
   ['bench/ssm-throughput.ts'],
   ['--expose-gc', 'bench/ssm-concurrency.ts'],
   ['bench/output-pipeline.ts'],
+  ['bench/policy-match.ts'],
   ['bench/approval-transitions.ts'],
   ['bench/flow-latency.ts'],
   ['bench/front-door-burst.ts'],

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  AUDIT_CHAIN_VERSION,
   AUDIT_FIELDS,
   type AuditEntry,
   auditLinkHash,
@@ -505,7 +506,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       outcome: change.outcome,
       detail: JSON.stringify(change.detail),
     };
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string> = { chain: AUDIT_CHAIN_VERSION };
     for (const name of AUDIT_FIELDS) fields[name] = values[name] ?? '';
     fields['hash'] = auditLinkHash(fields);
     this.chain.push({ fields });

@@ -71,13 +71,21 @@ export interface AuditEntry {
 }
 
 /**
- * The bytes an entry's chain hash covers: every field in `AUDIT_FIELDS` order as `name=<byte length>:<value>\n`.
- * Length prefixes make the encoding unambiguous whatever the values contain (newlines, `=`), and it is trivial
- * to produce identically in Lua.
+ * The chain version of new entries. Version 1 (no `chain` field): SHA-1 over the fields. Version 2: SHA-256 over
+ * `chain=1:2\n` followed by the same fields. An entry carries its version, so a chain that began under version 1
+ * verifies whole after the change, and since the version is hashed an entry cannot be passed off as the other kind.
+ */
+export const AUDIT_CHAIN_VERSION = '2';
+
+/**
+ * The bytes an entry's chain hash covers: its `chain` version when it has one, then every field in `AUDIT_FIELDS`
+ * order, each as `name=<byte length>:<value>\n`. Length prefixes make the encoding unambiguous whatever the values
+ * contain (newlines, `=`), and it is trivial to produce identically in Lua.
  */
 export function canonicalAuditBytes(fields: Readonly<Record<string, string>>): Buffer {
   const parts: Buffer[] = [];
-  for (const name of AUDIT_FIELDS) {
+  const names = fields['chain'] === undefined ? AUDIT_FIELDS : (['chain', ...AUDIT_FIELDS] as const);
+  for (const name of names) {
     const value = Buffer.from(fields[name] ?? '', 'utf8');
     parts.push(Buffer.from(`${name}=${value.length}:`, 'utf8'), value, Buffer.from('\n', 'utf8'));
   }
@@ -85,19 +93,19 @@ export function canonicalAuditBytes(fields: Readonly<Record<string, string>>): B
 }
 
 /**
- * The chain hash: SHA-1 over the canonical bytes, which include `prev`.
+ * The chain hash of an entry, by its version: SHA-256 for version 2, SHA-1 for the entries written before it (no
+ * `chain` field). An unknown version has no hash, so it never verifies.
  *
- * Why SHA-1 and not SHA-256: the entry is appended by the same Lua script as the state change (so a transition can
- * never exist without its entry), and Redis's Lua only offers `redis.sha1hex`. A pure-Lua SHA-256 would hold Redis's
- * single thread for about a millisecond per entry, and hashing in Node would need a compare-and-set on one global
- * chain head, serialising every replica's transitions behind retries. The chain's job is to expose removal or
- * in-place edits; defeating it by substitution needs a second preimage for a given hash, which SHA-1 still resists
- * (the known attacks are collisions where the attacker writes both messages). An attacker who can rewrite Redis can
- * recompute any chain whatever the hash, which is why entries also go out as JSON log lines and the Redis ACL forbids
- * deleting audit keys. Payload digests inside entries (binding, output) stay SHA-256.
+ * The Lua scripts compute the same hash while appending (a transition never exists without its entry); Redis's Lua
+ * has no SHA-256, so `scripts/includes/sha256.lua` implements it. An attacker who can rewrite Redis can recompute
+ * any chain whatever the hash, which is why entries also go out as JSON log lines and the Redis ACL forbids deleting
+ * audit keys.
  */
 export function auditLinkHash(fields: Readonly<Record<string, string>>): string {
-  return createHash('sha1').update(canonicalAuditBytes(fields)).digest('hex');
+  const chain = fields['chain'];
+  if (chain === undefined) return createHash('sha1').update(canonicalAuditBytes(fields)).digest('hex');
+  if (chain === AUDIT_CHAIN_VERSION) return createHash('sha256').update(canonicalAuditBytes(fields)).digest('hex');
+  return '';
 }
 
 /** Parses a stored entry; `detail` that is not a JSON object becomes `{ raw }` rather than failing the reader. */

@@ -96,21 +96,40 @@ const SIGNED_REQUEST_DIGEST = 'signedRequestDigest';
 function dropReplays(guard: ReplayGuard, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const digest = args.context[SIGNED_REQUEST_DIGEST];
-    // A guard that cannot answer lets the request through: with the store unreachable too, nothing a replay asks for
-    // can be stored or run, and the person still hears that nothing ran instead of getting an error from Slack.
-    const firstSight =
-      typeof digest !== 'string' ||
-      (await guard.firstSight(digest).catch((error: unknown) => {
-        logger.warn({ err: error }, 'could not check a Slack request for a replay; handling it');
-        return true;
-      }));
-    if (typeof digest === 'string' && !firstSight) {
+    if (typeof digest === 'string' && (await seenBefore(guard, digest, logger))) {
       logger.warn({ digest: digest.slice(0, 16) }, 'dropped a signed Slack request already seen (a replay)');
       if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
       return;
     }
     await args.next();
   };
+}
+
+/** How long the replay check may take before the request goes on unchecked (Slack's 3-second ack comes first). */
+const REPLAY_CHECK_TIMEOUT_MS = 500;
+
+/**
+ * Whether the guard has seen the digest. When its store does not answer in time the request goes on: every later
+ * step needs the same store and says "nothing ran" itself, which is the answer the person should get.
+ */
+async function seenBefore(guard: ReplayGuard, digest: string, logger: Logger): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), REPLAY_CHECK_TIMEOUT_MS);
+  });
+  try {
+    const first = await Promise.race([guard.firstSight(digest), timeout]);
+    if (first === 'timeout') {
+      logger.warn('the replay check did not answer in time; the request goes on unchecked');
+      return false;
+    }
+    return !first;
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'the replay check failed; the request goes on unchecked');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -147,7 +147,7 @@ describe('audit chain verification on Redis', () => {
       'reject',
     ]);
     expect(lines[6]).toMatchObject({ to: 'succeeded', detail: { exitCode: 0, bytes: 42, redactions: 1 } });
-    expect(lines.every((line) => typeof line['hash'] === 'string' && (line['hash'] as string).length === 40)).toBe(
+    expect(lines.every((line) => typeof line['hash'] === 'string' && (line['hash'] as string).length === 64)).toBe(
       true,
     );
   });

@@ -46,14 +46,16 @@ describe('approval scripts', () => {
 
   it('hashes audit entries over the fields in the order the verifier uses, each length-prefixed', () => {
     const common = readFileSync(new URL('includes/common.lua', scriptDir), 'utf8');
-    const hashed = /redis\.sha1hex\(([\s\S]*?)\)\n/.exec(common)?.[1] ?? '';
+    const hashed = /local hash = sha256hex\(([\s\S]*?)\)\n/.exec(common)?.[1] ?? '';
+    // Version 2 entries hash their chain version first.
+    expect(hashed.startsWith("'chain=1:' .. AUDIT_CHAIN_VERSION .. ")).toBe(true);
     const names = [...hashed.matchAll(/'(?:\\n)?([a-zA-Z]+)=' \.\. #([a-zA-Z]+) \.\. ':' \.\. ([a-zA-Z]+)/g)];
     expect(names.map((match) => match[1])).toEqual([...AUDIT_FIELDS]);
     for (const [, name, lengthOf, value] of names) {
       expect([lengthOf, value]).toEqual([name, name]);
     }
-    // The XADD writes the same fields, in the same order, plus the hash.
+    // The XADD writes the version, the same fields in the same order, and the hash.
     const xadd = /rcall\('XADD', stream, '\*',([\s\S]*?)\)\n/.exec(common)?.[1] ?? '';
-    expect([...xadd.matchAll(/'([a-zA-Z]+)', /g)].map((match) => match[1])).toEqual([...AUDIT_FIELDS, 'hash']);
+    expect([...xadd.matchAll(/'([a-zA-Z]+)', /g)].map((match) => match[1])).toEqual(['chain', ...AUDIT_FIELDS, 'hash']);
   });
 });

@@ -12,7 +12,11 @@
   Sending only the change keeps the hot path small: a caller that knows the record receives a few fields instead
   of the whole hash, and Redis never reads the fields no guard needs.
 ]]
+--- @include "includes/sha256.lua"
+
 local GENESIS = '0000000000000000000000000000000000000000'
+-- Entries written now are version 2 (SHA-256); version 1 entries (SHA-1, no `chain` field) stay verifiable.
+local AUDIT_CHAIN_VERSION = '2'
 -- Same order as AUDIT_FIELDS in src/audit/audit-entry.ts; the chain hash covers these fields in this order.
 local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'from', 'to', 'version', 'outcome', 'detail' }
 -- Every field a transition may change after create (anything else is fixed at create). A replay from a caller that
@@ -121,14 +125,16 @@ end
 local function appendAudit(stream, head, at, requestId, action, actor, from, to, version, outcome, detail)
   local seq = tostring(rcall('HINCRBY', head, 'seq', 1))
   local prev = rcall('HGET', head, 'hash') or GENESIS
-  -- canonicalAuditBytes in src/audit/audit-entry.ts, written out: one concatenation is several times cheaper here.
-  local hash = redis.sha1hex('seq=' .. #seq .. ':' .. seq .. '\nprev=' .. #prev .. ':' .. prev
+  -- canonicalAuditBytes in src/audit/audit-entry.ts for a version-2 entry, written out: one concatenation is several
+  -- times cheaper here. The version leads the hashed bytes, so an entry cannot be passed off as an older version.
+  local hash = sha256hex('chain=1:' .. AUDIT_CHAIN_VERSION .. '\nseq=' .. #seq .. ':' .. seq .. '\nprev=' .. #prev .. ':' .. prev
     .. '\nat=' .. #at .. ':' .. at .. '\nrequestId=' .. #requestId .. ':' .. requestId
     .. '\naction=' .. #action .. ':' .. action .. '\nactor=' .. #actor .. ':' .. actor
     .. '\nfrom=' .. #from .. ':' .. from .. '\nto=' .. #to .. ':' .. to
     .. '\nversion=' .. #version .. ':' .. version .. '\noutcome=' .. #outcome .. ':' .. outcome
     .. '\ndetail=' .. #detail .. ':' .. detail .. '\n')
-  local streamId = rcall('XADD', stream, '*', 'seq', seq, 'prev', prev, 'at', at, 'requestId', requestId,
+  local streamId = rcall('XADD', stream, '*', 'chain', AUDIT_CHAIN_VERSION, 'seq', seq, 'prev', prev, 'at', at,
+    'requestId', requestId,
     'action', action, 'actor', actor, 'from', from, 'to', to, 'version', version, 'outcome', outcome,
     'detail', detail, 'hash', hash)
   rcall('HSET', head, 'hash', hash, 'streamId', streamId)

@@ -26,14 +26,6 @@ import {
 import { createCrlfToLf } from '../line-endings.js';
 import { enterRawMode, followResizes, forwardStdin, terminalSizeOf } from '../terminal.js';
 
-/** Exit codes for runs that did not end with the remote command's own code (timeout(1) and shell conventions). */
-export const EXEC_EXIT = {
-  timedOut: EXIT.timedOut,
-  cancelled: EXIT.interrupted,
-  interrupted: EXIT.sessionBroke,
-  statusUnknown: EXIT.statusUnknown,
-} as const;
-
 const USAGE = `Usage: ecs-exec exec --cluster C (--service S | --task T) [options] [-- CMD ...]
 
 Runs a command in an ECS container through ECS Exec: its output on stdout and nothing else, its exit code as ours.
@@ -61,15 +53,12 @@ not start (nothing ran). AWS_ENDPOINT_URL_ECS/_SSM/_KMS/_STS and the usual AWS v
 `;
 
 /** Joins argv for a POSIX shell (and the agent's shell-like splitting) so each word stays one word. */
-export function shellJoin(words: readonly string[]): string {
+function shellJoin(words: readonly string[]): string {
   return words.map(quoteWord).join(' ');
 }
 
 /** The exit status for a finished run: the remote code when known, else the conventions above. */
-export function exitStatusFor(
-  result: Pick<ExecRunResult, 'outcome' | 'exitCode'>,
-  signal?: AbortSignal | undefined,
-): number {
+function exitStatusFor(result: Pick<ExecRunResult, 'outcome' | 'exitCode'>, signal?: AbortSignal | undefined): number {
   switch (result.outcome) {
     case 'completed':
       return result.exitCode ?? EXIT.statusUnknown;

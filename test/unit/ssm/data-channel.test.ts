@@ -85,6 +85,26 @@ describe('DataChannel: opening', () => {
   });
 });
 
+describe('DataChannel: resize', () => {
+  it('sends a resize before the session is live as its first Size, and later ones in order with the keys', async () => {
+    const { agent, channel } = setup({ terminalSize: { cols: 80, rows: 24 } });
+    channel.resize({ cols: 100, rows: 30 });
+    agent.sendOutput('$ ');
+    await flush();
+    channel.sendInput(new TextEncoder().encode('a'));
+    channel.resize({ cols: 132, rows: 43 });
+    channel.sendInput(new TextEncoder().encode('b'));
+    await flush();
+    expect(agent.sizes).toEqual(['{"cols":100,"rows":30}', '{"cols":132,"rows":43}']);
+    expect(agent.inputs.map((m) => m.payloadType)).toEqual([
+      PayloadType.Size,
+      PayloadType.Output,
+      PayloadType.Size,
+      PayloadType.Output,
+    ]);
+  });
+});
+
 describe('DataChannel: early Size', () => {
   it('sends the Size after a quiet second without a handshake, and only once', async () => {
     const { agent, time } = setup();

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { WebClient } from '@slack/web-api';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApprovalStore } from './approval/approval-port.js';
 import { MemoryApprovalStore } from './approval/memory-approval-store.js';
 import { describeRedisDurability, keepsEveryClaim, RedisApprovalStore } from './approval/redis-approval-store.js';
+import { createRedisClient } from './approval/redis-connection.js';
 import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/run-signals.js';
 import type { AuditEntry } from './audit/audit-entry.js';
 import type { CliIo } from './cli/io.js';
@@ -74,7 +75,12 @@ export async function startBotWith(
   if (config.redisUrl) {
     // Fail fast instead of queueing: a click must get "nothing happened, try again" within Slack's 3 s, and a
     // command resent after a reconnect must not run a transition twice (the scripts are idempotent anyway).
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+    // With Sentinels in REDIS_URL the client finds the primary through them and follows a failover.
+    redis = createRedisClient(config.redisUrl, {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection problem'));
     await redis.connect();
     // ExecuteCommand follows a stored `dispatched`; say loudly when Redis could forget that after a crash.

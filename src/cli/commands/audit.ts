@@ -1,8 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { DEFAULT_KEY_PREFIX, keys } from '../../approval/keys.js';
 import { createRedisAuditReader } from '../../approval/redis-approval-store.js';
+import { createRedisClient } from '../../approval/redis-connection.js';
 import { toAuditEntry } from '../../audit/audit-entry.js';
 import { verifyAuditChain } from '../../audit/verify-audit-chain.js';
+import { describeRedisTarget, parseRedisUrl, RedisUrlError } from '../../config/redis-url.js';
 import { type CliCommand, type CliIo, EXIT_COULD_NOT_RUN } from '../io.js';
 
 const USAGE = `Usage: ecs-exec audit <verify|export> [--prefix PREFIX]
@@ -37,16 +39,24 @@ async function withRedis(io: CliIo, run: (redis: Redis) => Promise<number>): Pro
     io.stderr.write('ecs-exec audit: REDIS_URL is not set; the audit chain lives in Redis.\n');
     return EXIT_COULD_NOT_RUN;
   }
-  // One attempt, no queueing: a CLI that hangs on an unreachable Redis tells the auditor nothing.
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  let where: string;
+  let redis: Redis;
+  try {
+    where = describeRedisTarget(parseRedisUrl(url));
+    // One attempt, no queueing: a CLI that hangs on an unreachable Redis tells the auditor nothing.
+    redis = createRedisClient(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    io.stderr.write(`ecs-exec audit: REDIS_URL ${error.message}\n`);
+    return EXIT_COULD_NOT_RUN;
+  }
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     return await run(redis);
   } catch (error) {
-    const host = new URL(url).host;
     io.stderr.write(
-      `ecs-exec audit: cannot read Redis at ${host}: ${error instanceof Error ? error.message : error}\n`,
+      `ecs-exec audit: cannot read Redis at ${where}: ${error instanceof Error ? error.message : error}\n`,
     );
     return EXIT_COULD_NOT_RUN;
   } finally {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { createRedisClient } from '../../../src/approval/redis-connection.js';
 import { type AuditEntry, toAuditEntry } from '../../../src/audit/audit-entry.js';
 import { LocalStack, type LocalStackOptions } from '../../../src/sandbox/local-stack.js';
 import type { StoredMessage } from '../../../src/sandbox/slack/types.js';
@@ -131,7 +131,7 @@ export async function startFlow(redisUrl: string, overrides: Partial<LocalStackO
       return stack.slack.ephemeralsFor(user, CHANNEL).map((message) => message.text);
     },
     async auditEntries() {
-      const redis = new Redis(redisUrl, { lazyConnect: true });
+      const redis = createRedisClient(redisUrl, { lazyConnect: true });
       await redis.connect();
       try {
         const entries: AuditEntry[] = [];

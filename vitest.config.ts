@@ -21,6 +21,9 @@ export default defineConfig({
           globalSetup: ['test/setup/redis.global-setup.ts', 'test/setup/redis-cluster.global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          // Conditions are awaited, never slept on; on a loaded machine (CI, parallel runs) one can take seconds to
+          // hold. A poll returns as soon as its condition holds, so a long ceiling costs nothing when all is well.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { compileCommandPattern, compileTargetPattern, hasWildcard, PatternSyntaxError } from '../policy/patterns.js';
 import { commandPlaceholderUses, placeholderNames, templateSyntaxProblems } from '../policy/template.js';
 import { parseRedactionSection, type RedactionConfig } from './redaction-config.js';
+import { parseRedisUrl, RedisUrlError } from './redis-url.js';
 import { parseDuration, parseSize } from './units.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -51,7 +52,14 @@ export const envSchema = z.object({
     .optional(),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// or rediss:// URL' })
+    .check((ctx) => {
+      try {
+        parseRedisUrl(ctx.value);
+      } catch (error) {
+        if (!(error instanceof RedisUrlError)) throw error;
+        ctx.issues.push({ code: 'custom', message: error.message, input: ctx.value });
+      }
+    })
     .optional(),
   ECS_EXEC_CONFIG: z.string().default('./ecs-exec.yml'),
   AWS_REGION: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as eu-west-1' }).optional(),

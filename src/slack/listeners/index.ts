@@ -155,7 +155,12 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
         await handlers.action(actionId, action.value ?? '', context);
       } catch (error) {
         logger.error({ err: error, actionId }, 'button action failed');
-        await context.respond({ text: `:x: ${toUserMessage(error)}` }).catch(() => {});
+        // Anything but our own errors means Redis or Slack did not answer (a failover, an outage): the click may not
+        // have been recorded, and clicking again is safe because every transition is applied at most once.
+        const text = isBotError(error)
+          ? `:x: ${toUserMessage(error)}`
+          : ':x: The bot could not handle this click right now (its state store or Slack did not answer). Try again in a minute.';
+        await context.respond({ text }).catch(() => {});
       }
     });
   }

@@ -54,7 +54,8 @@ describe('ecs-exec exec', () => {
     expect(stdout.toString()).toBe('a\tb\nné €\r\n');
     expect(code).toBe(3);
     expect(stderr).not.toContain('ecs-exec:');
-  });
+    // A ceiling, not a wait: the file's first run loads the AWS SDK, slow on a busy machine.
+  }, 90_000);
 
   it('exits 0 for a command that succeeds, and passes several words as separate arguments', async () => {
     const { code, stdout } = await cli(
@@ -276,5 +277,6 @@ describe('the ecs-exec process', () => {
     // The pty merges the remote stderr into the one output stream, as ECS Exec does; a pipe gets LF endings.
     expect(Buffer.concat(stdout).toString()).toBe('out\nerr\n');
     expect(code).toBe(3);
-  });
+    // A ceiling, not a wait: npx and tsx compile the CLI from source first, which takes long on a busy machine.
+  }, 120_000);
 });

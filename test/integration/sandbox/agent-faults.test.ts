@@ -83,7 +83,8 @@ describe('agent fault knobs', () => {
     const controls = client.events.filter((e) => e.kind === 'control');
     expect(controls.map((e) => e.type)).toEqual(['pause_publication', 'start_publication']);
     const [pause, start] = controls;
-    expect((start?.at ?? 0) - (pause?.at ?? 0)).toBeGreaterThanOrEqual(380);
+    // The agent's own timestamps: on a busy machine the client may read the pause late, which shortens the gap it sees.
+    expect((start?.sentAt ?? 0) - (pause?.sentAt ?? 0)).toBeGreaterThanOrEqual(400);
     const outputDuringPause = client.events.filter(
       (e) => e.kind === 'output' && e.at > (pause?.at ?? 0) && e.at < (start?.at ?? 0),
     );
@@ -92,11 +93,11 @@ describe('agent fault knobs', () => {
 
   it('vanished agent: pause_publication with no end, client input answered by pause_publication, no channel_closed', async () => {
     const { client } = await run(LINES_COMMAND, { pausePublicationAfterFrames: 1 });
-    await new Promise((r) => setTimeout(r, 300));
+    await expect.poll(() => kinds(client, 'control').length).toBe(1);
     client.sendSize(80, 24);
-    await new Promise((r) => setTimeout(r, 600));
+    // The input is answered with another pause_publication (it may be resent meanwhile: each gets one), never an ack.
+    await expect.poll(() => kinds(client, 'control').length).toBeGreaterThanOrEqual(2);
     expect(client.closedOutput).toBeUndefined();
-    expect(kinds(client, 'control').length).toBeGreaterThanOrEqual(2);
     expect(client.unackedInput).toBe(1);
   });
 

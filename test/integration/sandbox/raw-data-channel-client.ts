@@ -32,6 +32,8 @@ export interface RawEvent {
   type?: string;
   payloadType?: number;
   at: number;
+  /** Control messages: when the sender made the frame (its CreatedDate), unaffected by how late it was read. */
+  sentAt?: number;
 }
 
 export interface RawClientOptions {
@@ -267,7 +269,7 @@ export class RawDataChannelClient {
         return;
       }
       default:
-        this.events.push({ kind: 'control', type: message.messageType, at });
+        this.events.push({ kind: 'control', type: message.messageType, at, sentAt: message.createdDate });
     }
   }
 

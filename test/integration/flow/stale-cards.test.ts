@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { hashTagged } from '../../../src/approval/keys.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
 import { ALICE, BOB, CHANNEL, FLOW_CONFIG, type FlowFixture, startFlow } from './flow-fixture.js';
 import { type ReplicaProcess, spawnReplica } from './replica-process.js';
@@ -30,7 +31,8 @@ describe('cards whose buttons the store no longer backs', () => {
     // What a restart of Redis without persistence leaves: the card is in Slack, the request is nowhere.
     const redis = new Redis(inject('redisUrl'));
     try {
-      const keys = await redis.keys(`${prefix}*`);
+      // The bot keeps its keys under the prefix's hash-tagged form.
+      const keys = await redis.keys(`${hashTagged(prefix)}*`);
       if (keys.length > 0) await redis.del(...keys);
     } finally {
       redis.disconnect();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { freePort, startRedisServer } from './redis.global-setup.js';
 
 export const MASTER_NAME = 'ecs-exec-test';
@@ -64,9 +64,13 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
   );
   const replicaClient = new Redis({ port: replicaPort, host: '127.0.0.1', lazyConnect: true });
   await replicaClient.connect();
-  await expect
-    .poll(async () => /master_link_status:up/.test(await replicaClient.info('replication')), { timeout: 10_000 })
-    .toBe(true);
+  // vi.waitFor, not expect.poll: a suite may start the group in beforeAll, outside any test.
+  await vi.waitFor(
+    async () => {
+      if (!/master_link_status:up/.test(await replicaClient.info('replication'))) throw new Error('replica not linked');
+    },
+    { timeout: 10_000, interval: 50 },
+  );
   replicaClient.disconnect();
   const sentinelPorts: number[] = [];
   const sentinels: ChildProcess[] = [];
@@ -97,9 +101,13 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     const sentinel = new Redis({ port, host: '127.0.0.1', lazyConnect: true });
     await sentinel.connect();
     try {
-      await expect
-        .poll(async () => JSON.stringify(await sentinel.call('SENTINEL', 'replicas', MASTER_NAME)), { timeout: 20_000 })
-        .toContain(String(replicaPort));
+      await vi.waitFor(
+        async () => {
+          const replicas = JSON.stringify(await sentinel.call('SENTINEL', 'replicas', MASTER_NAME));
+          if (!replicas.includes(String(replicaPort))) throw new Error('the Sentinel does not know the replica yet');
+        },
+        { timeout: 20_000, interval: 50 },
+      );
     } finally {
       sentinel.disconnect();
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { keys } from '../../../src/approval/keys.js';
-import { describeRedisDurability, RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { describeRedisDurability, type RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import {
   createRedisClient,
   type RedisClient,
@@ -11,7 +11,7 @@ import {
 import { RedisRunSignals } from '../../../src/approval/run-signals.js';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
 import { approvalStoreContract, prodRequest } from './approval-store.contract.js';
-import { deletePrefix } from './redis-test-helpers.js';
+import { storeOnFreshPrefix } from './redis-test-helpers.js';
 import { requestEventsContract } from './request-events.contract.js';
 
 /** A Cluster client built as the bot builds it from REDIS_URL + REDIS_CLUSTER=true. */
@@ -23,15 +23,7 @@ async function clusterClient(): Promise<RedisClient> {
 }
 
 async function subject(options: ConstructorParameters<typeof RedisApprovalStore>[1]) {
-  const redis = await clusterClient();
-  const prefix = `test:${randomUUID()}:`;
-  return {
-    store: new RedisApprovalStore(redis, { ...options, prefix }),
-    cleanup: async () => {
-      await deletePrefix(redis, prefix);
-      redis.disconnect();
-    },
-  };
+  return storeOnFreshPrefix(await clusterClient(), options);
 }
 
 approvalStoreContract('RedisApprovalStore on a Redis Cluster', async ({ clock, newId }) =>

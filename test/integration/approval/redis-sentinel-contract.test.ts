@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import type { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import { createRedisClient, redisConnectionSettings } from '../../../src/approval/redis-connection.js';
 import { type SentinelGroup, startSentinelGroup } from '../../setup/redis-sentinel.js';
 import { approvalStoreContract } from './approval-store.contract.js';
-import { deletePrefix } from './redis-test-helpers.js';
+import { storeOnFreshPrefix } from './redis-test-helpers.js';
 import { requestEventsContract } from './request-events.contract.js';
 
 // The same approval, race and audit contract as on a single node and a cluster, with the client finding its
@@ -23,14 +22,7 @@ async function subject(options: ConstructorParameters<typeof RedisApprovalStore>
   const settings = redisConnectionSettings(group.url, {});
   const redis = createRedisClient(settings, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
   await redis.connect();
-  const prefix = `test:${randomUUID()}:`;
-  return {
-    store: new RedisApprovalStore(redis, { ...options, prefix }),
-    cleanup: async () => {
-      await deletePrefix(redis, prefix);
-      redis.disconnect();
-    },
-  };
+  return storeOnFreshPrefix(redis, options);
 }
 
 approvalStoreContract('RedisApprovalStore through Redis Sentinel', async ({ clock, newId }) =>

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { hashTagged } from '../../../src/approval/keys.js';
+import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import type { RedisClient } from '../../../src/approval/redis-connection.js';
 
 /**
@@ -18,4 +20,19 @@ export async function deletePrefix(redis: RedisClient, prefix: string): Promise<
       for (const key of found) await redis.del(key);
     } while (cursor !== '0');
   }
+}
+
+/** A store on a fresh test prefix over a connected client, for the contract suites; cleanup empties the prefix. */
+export function storeOnFreshPrefix(
+  redis: RedisClient,
+  options: ConstructorParameters<typeof RedisApprovalStore>[1],
+): { store: RedisApprovalStore; cleanup(): Promise<void> } {
+  const prefix = `test:${randomUUID()}:`;
+  return {
+    store: new RedisApprovalStore(redis, { ...options, prefix }),
+    cleanup: async () => {
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
 }

@@ -307,14 +307,7 @@ export class RedisApprovalStore implements ApprovalStore {
     if (!(limit >= 1)) return [];
     // Requests leave the expiry index when dispatched or closed, so what is in it and not yet due is waiting:
     // pending approval (most of it, and few at any time) or approved. Their state and last change tell which.
-    const waiting = await this.redis.zrangebyscore(
-      this.keys.expiryIndex,
-      `(${this.clock.now()}`,
-      '+inf',
-      'LIMIT',
-      0,
-      WAITING_SCAN_LIMIT,
-    );
+    const waiting = await this.notYetDueIds();
     if (waiting.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of waiting) pipeline.hmget(this.keys.request(id), 'state', 'updatedAt');
@@ -332,9 +325,9 @@ export class RedisApprovalStore implements ApprovalStore {
     return records.filter((record) => record.state === 'approved');
   }
 
-  async listPending(limit = 100): Promise<ApprovalRecord[]> {
-    if (!(limit >= 1)) return [];
-    const waiting = await this.redis.zrangebyscore(
+  /** Ids still in the expiry index and not yet due: requests pending approval or approved and not started. */
+  private async notYetDueIds(): Promise<string[]> {
+    return await this.redis.zrangebyscore(
       this.keys.expiryIndex,
       `(${this.clock.now()}`,
       '+inf',
@@ -342,6 +335,11 @@ export class RedisApprovalStore implements ApprovalStore {
       0,
       WAITING_SCAN_LIMIT,
     );
+  }
+
+  async listPending(limit = 100): Promise<ApprovalRecord[]> {
+    if (!(limit >= 1)) return [];
+    const waiting = await this.notYetDueIds();
     const records = await this.loadMany(waiting);
     return records
       .filter((record) => record.state === 'pending_approval')

@@ -28,32 +28,64 @@ export interface EnvelopeOptions {
   retryAttempt?: number;
   retryReason?: string;
   ackTimeoutMs?: number;
+  /**
+   * The app's first ack of this envelope is lost: the connection it came on is cut as it arrives, so the envelope is
+   * delivered again on another connection (the app has already acted on it once).
+   */
+  firstAckLost?: boolean;
+}
+
+/** One Socket Mode connection as the server saw it, for tests to check the order of opens and closes. */
+export interface SocketConnectionRecord {
+  id: number;
+  /** When the server sent `hello` (ms since the epoch). */
+  helloAt: number;
+  /** When the server sent a `disconnect` frame asking the app to reconnect. */
+  disconnectRequestedAt?: number;
+  closedAt?: number;
 }
 
 interface Connection {
-  id: number;
+  record: SocketConnectionRecord;
   socket: WebSocket;
   pingTimer: NodeJS.Timeout;
 }
 
-interface PendingAck {
+/** An envelope waiting for its ack, and where it currently is. */
+interface PendingEnvelope {
+  frame: JsonObject;
+  timeoutMs: number;
+  firstAckLost: boolean;
+  connection: Connection | undefined;
+  timer?: NodeJS.Timeout;
   resolve: (ack: SocketAck) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
 }
 
-/** Slack's Socket Mode side: single-use connection tickets, `hello`, envelopes, acks and `disconnect` frames. */
+/**
+ * Slack's Socket Mode side: single-use connection tickets, `hello`, envelopes, acks and `disconnect` frames.
+ *
+ * As Slack does, an envelope goes to any open connection (preferring one not asked to reconnect), and one whose
+ * connection closes before the app acknowledged it is delivered again, with the same envelope id, on another
+ * connection: an app sees at least once what it must act on once.
+ */
 export class SocketModeServer {
   private readonly server = new WebSocketServer({ noServer: true });
   private readonly tickets = new Set<string>();
   private readonly connections: Connection[] = [];
-  private readonly pendingAcks = new Map<string, PendingAck>();
+  private readonly pending = new Map<string, PendingEnvelope>();
   private readonly events = new EventEmitter();
   private nextConnectionId = 0;
   /** Every frame the app sent, in order (acks and anything unexpected). */
   readonly received: JsonObject[] = [];
+  /** Every connection greeted with `hello`, in order. */
+  readonly history: SocketConnectionRecord[] = [];
   /** How many connections have completed the `hello` so far (a reconnect makes it grow). */
   helloCount = 0;
+  /** Connections turned away with `too_many_websockets`. */
+  refusedCount = 0;
+  /** Envelopes delivered again because their connection closed before the app acknowledged them. */
+  redeliveries = 0;
 
   constructor(private readonly options: SocketModeServerOptions) {}
 
@@ -123,11 +155,8 @@ export class SocketModeServer {
     });
   }
 
-  /** Delivers an envelope to the newest connection and resolves with the app's ack. */
+  /** Delivers an envelope and resolves with the app's ack (redelivering it if its connection closes first). */
   async sendEnvelope(type: SocketEnvelopeType, payload: JsonObject, options: EnvelopeOptions = {}): Promise<SocketAck> {
-    await this.waitForConnection(this.options.connectionWaitMs);
-    const connection = this.connections[this.connections.length - 1];
-    if (!connection) throw new SlackStandInError('sandbox.slack.no_socket_connection', 'No Socket Mode connection');
     const envelopeId = randomUUID();
     const frame: JsonObject = {
       envelope_id: envelopeId,
@@ -139,21 +168,92 @@ export class SocketModeServer {
       frame['retry_attempt'] = options.retryAttempt ?? 0;
       frame['retry_reason'] = options.retryReason ?? '';
     }
-    const timeoutMs = options.ackTimeoutMs ?? this.options.ackTimeoutMs;
-    const acked = new Promise<SocketAck>((resolve, reject) => {
+    return await new Promise<SocketAck>((resolve, reject) => {
+      const envelope: PendingEnvelope = {
+        frame,
+        timeoutMs: options.ackTimeoutMs ?? this.options.ackTimeoutMs,
+        firstAckLost: options.firstAckLost === true,
+        connection: undefined,
+        resolve,
+        reject,
+      };
+      this.pending.set(envelopeId, envelope);
+      void this.deliver(envelopeId, envelope);
+    });
+  }
+
+  /** Sends the envelope on an open connection, waiting for one when there is none; its ack deadline starts then. */
+  private async deliver(envelopeId: string, envelope: PendingEnvelope): Promise<void> {
+    const connection = this.deliveryTarget() ?? (await this.waitForOpenConnection().catch((error: Error) => error));
+    if (connection instanceof Error) {
+      this.settle(envelopeId, envelope)?.reject(connection);
+      return;
+    }
+    if (this.pending.get(envelopeId) !== envelope) return;
+    envelope.connection = connection;
+    const type = String(envelope.frame['type']);
+    envelope.timer = setTimeout(() => {
+      this.settle(envelopeId, envelope)?.reject(
+        new SlackStandInError(
+          'sandbox.slack.ack_timeout',
+          `The app did not acknowledge envelope ${envelopeId} (${type}) within ${envelope.timeoutMs} ms`,
+        ),
+      );
+    }, envelope.timeoutMs);
+    connection.socket.send(JSON.stringify(envelope.frame), (error) => {
+      // The connection closed under the frame: its close handler delivers the envelope again.
+      if (error && connection.socket.readyState === WebSocket.OPEN) connection.socket.terminate();
+    });
+  }
+
+  /** The next connection that opens, within `connectionWaitMs`. */
+  private async waitForOpenConnection(): Promise<Connection> {
+    await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pendingAcks.delete(envelopeId);
+        this.events.off('connected', onConnected);
         reject(
           new SlackStandInError(
-            'sandbox.slack.ack_timeout',
-            `The app did not acknowledge envelope ${envelopeId} (${type}) within ${timeoutMs} ms`,
+            'sandbox.slack.no_socket_connection',
+            `No Socket Mode connection within ${this.options.connectionWaitMs} ms`,
           ),
         );
-      }, timeoutMs);
-      this.pendingAcks.set(envelopeId, { resolve, reject, timer });
+      }, this.options.connectionWaitMs);
+      const onConnected = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.events.once('connected', onConnected);
     });
-    connection.socket.send(JSON.stringify(frame));
-    return await acked;
+    return this.deliveryTarget() ?? (await this.waitForOpenConnection());
+  }
+
+  /** The newest open connection not asked to reconnect, else the newest open one still serving. */
+  private deliveryTarget(): Connection | undefined {
+    const open = this.connections.filter((connection) => connection.socket.readyState === WebSocket.OPEN);
+    return open.findLast((connection) => connection.record.disconnectRequestedAt === undefined) ?? open.at(-1);
+  }
+
+  /** Forgets a pending envelope (stopping its timer) and returns it, or undefined when it was settled already. */
+  private settle(envelopeId: string, envelope: PendingEnvelope): PendingEnvelope | undefined {
+    if (this.pending.get(envelopeId) !== envelope) return undefined;
+    this.pending.delete(envelopeId);
+    clearTimeout(envelope.timer);
+    return envelope;
+  }
+
+  /** Envelopes in flight on a connection that closed go out again on another one. */
+  private redeliverFrom(connection: Connection): void {
+    for (const [envelopeId, envelope] of this.pending) {
+      if (envelope.connection !== connection) continue;
+      clearTimeout(envelope.timer);
+      envelope.connection = undefined;
+      if (envelope.frame['type'] === 'events_api') {
+        envelope.frame['retry_attempt'] = Number(envelope.frame['retry_attempt'] ?? 0) + 1;
+        envelope.frame['retry_reason'] = 'connection_closed';
+      }
+      this.redeliveries += 1;
+      void this.deliver(envelopeId, envelope);
+    }
   }
 
   /**
@@ -163,6 +263,7 @@ export class SocketModeServer {
   sendDisconnect(reason: SocketDisconnectReason, closeAfterMs?: number): number {
     const targets = [...this.connections];
     for (const connection of targets) {
+      connection.record.disconnectRequestedAt = Date.now();
       connection.socket.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-sandbox-1' } }));
       if (closeAfterMs !== undefined) {
         setTimeout(() => {
@@ -181,17 +282,18 @@ export class SocketModeServer {
   }
 
   async close(): Promise<void> {
-    for (const pending of this.pendingAcks.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(new SlackStandInError('sandbox.slack.closed', 'The Slack stand-in was closed'));
+    for (const [envelopeId, envelope] of [...this.pending]) {
+      this.settle(envelopeId, envelope)?.reject(
+        new SlackStandInError('sandbox.slack.closed', 'The Slack stand-in was closed'),
+      );
     }
-    this.pendingAcks.clear();
     for (const connection of [...this.connections]) connection.socket.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(socket: WebSocket): void {
     if (this.connections.length >= this.options.maxConnections) {
+      this.refusedCount += 1;
       socket.send(
         JSON.stringify({
           type: 'disconnect',
@@ -204,7 +306,7 @@ export class SocketModeServer {
     }
     this.nextConnectionId += 1;
     const connection: Connection = {
-      id: this.nextConnectionId,
+      record: { id: this.nextConnectionId, helloAt: Date.now() },
       socket,
       pingTimer: setInterval(() => {
         if (socket.readyState === WebSocket.OPEN) socket.ping(Buffer.from(randomBytes(4).toString('hex')));
@@ -212,18 +314,21 @@ export class SocketModeServer {
     };
     connection.pingTimer.unref();
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      if (!isBinary) this.onFrame(rawToString(data));
+      if (!isBinary) this.onFrame(connection, rawToString(data));
     });
     socket.on('close', () => {
       clearInterval(connection.pingTimer);
+      connection.record.closedAt = Date.now();
       const index = this.connections.indexOf(connection);
       if (index !== -1) this.connections.splice(index, 1);
+      this.redeliverFrom(connection);
       this.events.emit('disconnected');
     });
     socket.on('error', () => {
       // A reset from the client ends in `close`; nothing else to do.
     });
     this.connections.push(connection);
+    this.history.push(connection.record);
     socket.send(
       JSON.stringify({
         type: 'hello',
@@ -236,7 +341,7 @@ export class SocketModeServer {
     this.events.emit('connected');
   }
 
-  private onFrame(text: string): void {
+  private onFrame(connection: Connection, text: string): void {
     let frame: unknown;
     try {
       frame = JSON.parse(text);
@@ -247,12 +352,19 @@ export class SocketModeServer {
     this.received.push(frame);
     const envelopeId = frame['envelope_id'];
     if (typeof envelopeId !== 'string') return;
-    const pending = this.pendingAcks.get(envelopeId);
-    if (!pending) return;
-    this.pendingAcks.delete(envelopeId);
-    clearTimeout(pending.timer);
+    const envelope = this.pending.get(envelopeId);
+    if (!envelope) return;
+    if (envelope.firstAckLost) {
+      envelope.firstAckLost = false;
+      this.received.pop();
+      connection.socket.terminate();
+      return;
+    }
     const payload = frame['payload'];
-    pending.resolve({ envelope_id: envelopeId, payload: isJsonObject(payload) ? payload : {} });
+    this.settle(envelopeId, envelope)?.resolve({
+      envelope_id: envelopeId,
+      payload: isJsonObject(payload) ? payload : {},
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import type { BudgetObserver } from '../ecs/rate-budget.js';
+import type { SocketModeObserver } from '../slack/socket-mode/socket-mode-receiver.js';
 
 /**
  * Why the front door turned a request away before any handler saw it: unsigned or stale, a signature that does not
@@ -15,6 +16,8 @@ export interface BotMetrics {
   ecsBudget: BudgetObserver;
   /** Every audit entry: requests, decisions (and refused clicks), rejections and how runs ended. */
   audited(entry: AuditEntry): void;
+  /** Socket Mode connections open, and the ones Slack refused or that could not be opened. */
+  socketMode: SocketModeObserver;
 }
 
 /**
@@ -61,7 +64,22 @@ export function createBotMetrics(registry: Registry): BotMetrics {
     labelNames: ['class'],
     registers: [registry],
   });
+  const socketFailures = new Counter({
+    name: 'ecs_exec_socket_mode_connection_failures_total',
+    help: 'Socket Mode connections Slack refused (too_many_websockets: all 10 in use) or that could not be opened',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const socketOpen = new Gauge({
+    name: 'ecs_exec_socket_mode_connections',
+    help: 'Socket Mode connections this replica has open (2 for a moment while one replaces another)',
+    registers: [registry],
+  });
   return {
+    socketMode: {
+      connectionFailed: (reason) => socketFailures.inc({ reason }),
+      openConnections: (count) => socketOpen.set(count),
+    },
     slackRequestRefused(reason) {
       refused.inc({ reason });
     },

@@ -10,14 +10,14 @@ import {
   LogLevel,
   type Middleware,
   type Receiver,
-  SocketModeReceiver,
 } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { BotMetrics } from '../shared/bot-metrics.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
-import { type ReplayGuard, signedRequestDigest } from './replay-guard.js';
+import { type ReplayGuard, signedRequestDigest, socketDeliveryDigest } from './replay-guard.js';
+import { HandoffSocketModeReceiver } from './socket-mode/socket-mode-receiver.js';
 import { checkSlackHeaders, hasValidSlackSignature, readRawBody, type SlackRequestRefusal } from './verify-request.js';
 
 /** The Slack side of the settings, already validated by loadConfig. */
@@ -35,7 +35,7 @@ export interface SlackSettings {
    * main.ts passes the bot identity cache's.
    */
   authorize?: Authorize<boolean>;
-  /** HTTP mode: remembers signed requests so one delivered twice is acted on once. */
+  /** Remembers signed requests (HTTP) and Socket Mode deliveries, so one delivered twice is acted on once. */
   replayGuard?: ReplayGuard;
 }
 
@@ -86,18 +86,22 @@ function toBoltLogger(logger: Logger): BoltLogger {
   };
 }
 
-const SIGNED_REQUEST_DIGEST = 'signedRequestDigest';
+const DELIVERY_DIGEST = 'deliveryDigest';
 
 /**
- * A global middleware that acknowledges and drops a signed request seen before. A replayed slash command would
- * otherwise post a second card and run a second time; a person typing the command again sends a new signature and
- * gets the usual answer (a pointer to the pending request).
+ * A global middleware that acknowledges and drops a request seen before: a signed request replayed, or a Socket
+ * Mode envelope delivered again. A replayed slash command would otherwise post a second card and run a second
+ * time; a person typing the command again sends a new signature (a new envelope) and gets the usual answer (a
+ * pointer to the pending request).
  */
 function dropReplays(guard: ReplayGuard, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
-    const digest = args.context[SIGNED_REQUEST_DIGEST];
+    const digest = args.context[DELIVERY_DIGEST];
     if (typeof digest === 'string' && (await seenBefore(guard, digest, logger))) {
-      logger.warn({ digest: digest.slice(0, 16) }, 'dropped a signed Slack request already seen (a replay)');
+      logger.warn(
+        { digest: digest.slice(0, 16) },
+        'dropped a Slack request already seen (a replay), or an envelope Slack delivered again',
+      );
       if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
       return;
     }
@@ -140,7 +144,7 @@ export function createSlackApp(
   settings: SlackSettings,
   handlers: SlackHandlers,
   logger: Logger,
-  metrics?: Pick<BotMetrics, 'slackRequestRefused'>,
+  metrics?: Pick<BotMetrics, 'slackRequestRefused' | 'socketMode'>,
 ): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const appWith = (receiver: Receiver, replayGuard?: ReplayGuard): App => {
@@ -159,13 +163,18 @@ export function createSlackApp(
   };
 
   if (settings.appToken) {
-    const receiver = new SocketModeReceiver({
+    const receiver = new HandoffSocketModeReceiver({
       appToken: settings.appToken,
-      logger: boltLogger,
-      installerOptions: { clientOptions: settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {} },
+      ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
+      logger,
+      boltLogger,
+      ...(metrics?.socketMode ? { observer: metrics.socketMode } : {}),
+      customProperties: (envelope) => ({
+        [DELIVERY_DIGEST]: socketDeliveryDigest(envelope.envelope_id, envelope.body),
+      }),
     });
     return {
-      app: appWith(receiver),
+      app: appWith(receiver, settings.replayGuard),
       mode: 'socket',
       start: async () => {
         await receiver.start();
@@ -208,7 +217,7 @@ export function createSlackApp(
       const signature = req.headers['x-slack-signature'];
       const timestamp = req.headers['x-slack-request-timestamp'];
       if (!rawBody || typeof signature !== 'string' || typeof timestamp !== 'string') return {};
-      return { [SIGNED_REQUEST_DIGEST]: signedRequestDigest(signature, timestamp, rawBody) };
+      return { [DELIVERY_DIGEST]: signedRequestDigest(signature, timestamp, rawBody) };
     },
   });
   const app = appWith(receiver, settings.replayGuard);

@@ -23,6 +23,17 @@ export function signedRequestDigest(signature: string, timestamp: string, rawBod
   return createHash('sha256').update(`${signature}\n${timestamp}\n`).update(rawBody).digest('hex');
 }
 
+/**
+ * The digest of one Socket Mode delivery. Slack delivers an envelope whose ack it did not get again, on any of the
+ * app's connections (so possibly to another replica), with the same envelope id; an Events API retry keeps the
+ * event id. Nothing is signed over a socket, so these ids are what identifies a redelivery.
+ */
+export function socketDeliveryDigest(envelopeId: string, body: Readonly<Record<string, unknown>>): string {
+  const eventId = body['type'] === 'event_callback' ? body['event_id'] : undefined;
+  const identity = typeof eventId === 'string' ? `event:${eventId}` : `envelope:${envelopeId}`;
+  return createHash('sha256').update(`socket-mode\n${identity}`).digest('hex');
+}
+
 /** Shared by every replica: `SET NX PX` answers for the first sighting on any of them. */
 export class RedisReplayGuard implements ReplayGuard {
   constructor(

@@ -26,7 +26,7 @@ export {
   slashCommandPayload,
 } from './sign.js';
 export { type BotEndpoint, type Delivery, SlackUserActions } from './slack-actions.js';
-export type { EnvelopeOptions } from './socket-mode.js';
+export type { EnvelopeOptions, SocketConnectionRecord } from './socket-mode.js';
 export {
   BOT_SCOPES,
   type FileSummary,

@@ -7,7 +7,7 @@ import { FaultQueue } from './faults.js';
 import { extractUploadBytes, isJsonObject, parseApiArgs, parseFormArgs } from './http-body.js';
 import { type MethodRateLimit, RateLimiter, SLACK_RATE_LIMITS } from './rate-limits.js';
 import { ResponseUrls } from './response-urls.js';
-import { type EnvelopeOptions, SocketModeServer } from './socket-mode.js';
+import { type EnvelopeOptions, type SocketConnectionRecord, SocketModeServer } from './socket-mode.js';
 import type {
   ChannelState,
   FaultHandle,
@@ -373,6 +373,21 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
   /** How many Socket Mode connections have been greeted with `hello` since start. */
   get socketHelloCount(): number {
     return this.socketMode.helloCount;
+  }
+
+  /** Every Socket Mode connection greeted so far, with when it opened, was asked to reconnect, and closed. */
+  get socketConnectionHistory(): readonly SocketConnectionRecord[] {
+    return this.socketMode.history;
+  }
+
+  /** Envelopes delivered again because their connection closed before the app acknowledged them. */
+  get socketRedeliveries(): number {
+    return this.socketMode.redeliveries;
+  }
+
+  /** Connections turned away with `too_many_websockets`. */
+  get socketRefusals(): number {
+    return this.socketMode.refusedCount;
   }
 
   /** Frames the app sent over Socket Mode (acks), in order. */

@@ -76,6 +76,7 @@ export class SocketModeServer {
   private readonly pending = new Map<string, PendingEnvelope>();
   private readonly events = new EventEmitter();
   private nextConnectionId = 0;
+  private turn = 0;
   /** Every frame the app sent, in order (acks and anything unexpected). */
   readonly received: JsonObject[] = [];
   /** Every connection greeted with `hello`, in order. */
@@ -227,10 +228,16 @@ export class SocketModeServer {
     return this.deliveryTarget() ?? (await this.waitForOpenConnection());
   }
 
-  /** The newest open connection not asked to reconnect, else the newest open one still serving. */
+  /**
+   * The open connections not asked to reconnect take turns, as Slack spreads envelopes over an app's connections
+   * (over its replicas); when every open one has been asked to reconnect, they still serve until they close.
+   */
   private deliveryTarget(): Connection | undefined {
     const open = this.connections.filter((connection) => connection.socket.readyState === WebSocket.OPEN);
-    return open.findLast((connection) => connection.record.disconnectRequestedAt === undefined) ?? open.at(-1);
+    const serving = open.filter((connection) => connection.record.disconnectRequestedAt === undefined);
+    const candidates = serving.length > 0 ? serving : open;
+    this.turn += 1;
+    return candidates[this.turn % Math.max(1, candidates.length)];
   }
 
   /** Forgets a pending envelope (stopping its timer) and returns it, or undefined when it was settled already. */

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { SocketModeClient } from '@slack/socket-mode';
+import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { type RunningBot, startBotWith } from '../../../src/main.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { ALICE, CHANNEL, FLOW_CONFIG, type FlowFixture, startFlow } from './flow-fixture.js';
+
+let flow: FlowFixture | undefined;
+const others: SocketModeClient[] = [];
+let late: Promise<RunningBot> | undefined;
+
+afterEach(async () => {
+  // Free every slot so a replica still waiting for one can connect, and stop it.
+  await Promise.all(others.splice(0).map((client) => client.disconnect()));
+  const bot = await late?.catch(() => undefined);
+  await bot?.stop();
+  late = undefined;
+  await flow?.stack.stop();
+  flow = undefined;
+});
+
+const silent: SlackLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
+
+/** Slack's limit of Socket Mode connections per app. */
+const SLACK_LIMIT = 10;
+/** The bot's default backoff: 1 s after the first refusal, doubling (with up to half of each wait taken off). */
+const FIRST_STEP_MS = 1_000;
+
+describe('Socket Mode when all of the app’s connections are taken', () => {
+  it('backs off with jitter, alerts, and the connections that remain keep processing', async () => {
+    flow = await startFlow(inject('redisUrl'), { socketMode: true });
+    const fixture = flow;
+    const slack = fixture.stack.slack;
+    // Nine more connections of the same app (other replicas) fill Slack's limit; they acknowledge what they get.
+    let ackedByOthers = 0;
+    for (let index = 1; index < SLACK_LIMIT; index += 1) {
+      const client = new SocketModeClient({
+        appToken: slack.appToken,
+        logger: silent,
+        clientOptions: { slackApiUrl: slack.apiUrl },
+      });
+      client.on('slash_commands', async ({ ack }) => {
+        ackedByOthers += 1;
+        await ack();
+      });
+      await client.start();
+      others.push(client);
+    }
+    expect(slack.socketConnectionCount).toBe(SLACK_LIMIT);
+
+    // One more replica of the bot starts and is refused.
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk, _encoding, callback) {
+          lines.push(String(chunk));
+          callback();
+        },
+      }),
+    });
+    const env = {
+      ...fixture.stack.sandbox.env,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_APP_TOKEN: slack.appToken,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: '0',
+      ECS_EXEC_CONFIG: 'ecs-exec.yml',
+      REDIS_URL: inject('redisUrl'),
+    };
+    const opensBefore = slack.callsTo('apps.connections.open').length;
+    late = startBotWith(
+      loadConfig(env, () => FLOW_CONFIG),
+      env,
+      logger,
+      { host: '127.0.0.1', redisKeyPrefix: `test:${randomUUID()}:` },
+    );
+    const alerts = () => lines.filter((line) => line.includes('ALERT: Slack refused a Socket Mode connection'));
+    await expect.poll(() => alerts().length, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(4);
+    expect(JSON.parse(alerts()[0] as string)).toMatchObject({ level: 50, reason: 'too_many_websockets' });
+
+    // No stampede: attempt n+1 comes at least half of 1 s * 2^(n-1) after attempt n (load only adds to that).
+    const attempts = slack
+      .callsTo('apps.connections.open')
+      .slice(opensBefore)
+      .map((call) => call.at);
+    const gaps = attempts.slice(1, 4).map((at, index) => at - (attempts[index] as number));
+    expect(gaps).toHaveLength(3);
+    gaps.forEach((gap, index) => {
+      expect(gap).toBeGreaterThanOrEqual((FIRST_STEP_MS * 2 ** index) / 2 - 5);
+    });
+    // The waits grow instead of repeating one fixed period.
+    expect(gaps[2]).toBeGreaterThan(gaps[0] as number);
+    expect(slack.socketRefusals).toBeGreaterThanOrEqual(4);
+    expect(slack.socketConnectionCount).toBe(SLACK_LIMIT);
+
+    // Meanwhile every envelope goes to a connection that remains, and is processed there.
+    const texts = Array.from({ length: 30 }, (_, index) => `"while refused ${index}`);
+    for (const text of texts) {
+      const delivery = await fixture.stack.slash(ALICE, CHANNEL, text);
+      expect(delivery.failure).toBeUndefined();
+    }
+    const rejected = async () =>
+      (await fixture.auditEntries())
+        .filter((entry) => entry.action === 'reject')
+        .map((entry) => entry.detail['request']);
+    await expect.poll(async () => (await rejected()).length).toBe(texts.length - ackedByOthers);
+    expect(ackedByOthers).toBeGreaterThan(0);
+
+    // A slot frees up: the late replica takes it on its next attempt, and counted every refusal.
+    await others.pop()?.disconnect();
+    const bot = await late;
+    expect(slack.socketConnectionCount).toBe(SLACK_LIMIT);
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    const refused = /ecs_exec_socket_mode_connection_failures_total\{reason="too_many_websockets"\} (\d+)/.exec(
+      metrics,
+    );
+    expect(Number(refused?.[1])).toBe(alerts().length);
+    expect(metrics).toMatch(/^ecs_exec_socket_mode_connections 1$/m);
+  }, 120_000);
+});

@@ -140,7 +140,8 @@ describe('a replica that dies or stalls mid-run', () => {
     await expect
       .poll(() => JSON.stringify(flow?.stack.slack.message(CHANNEL, card.ts)?.blocks))
       .toMatch(/[Ii]nterrupted/);
-    // Never re-run: the one session is the one the dead replica started.
+    // Posted once, and never re-run: the one session is the one the dead replica started.
+    expect(finals(flow, card)).toHaveLength(1);
     expect(flow.stack.sandbox.sessions).toHaveLength(1);
     gate.open();
   }, 120_000);

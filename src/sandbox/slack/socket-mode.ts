@@ -88,7 +88,10 @@ export class SocketModeServer {
   /** Envelopes delivered again because their connection closed before the app acknowledged them. */
   redeliveries = 0;
 
-  constructor(private readonly options: SocketModeServerOptions) {}
+  constructor(private readonly options: SocketModeServerOptions) {
+    // Every envelope waiting for a connection listens for the next one to open.
+    this.events.setMaxListeners(0);
+  }
 
   /** A fresh single-use URL, as `apps.connections.open` returns. */
   issueUrl(wsBaseUrl: string): string {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { SocketModeClient } from '@slack/socket-mode';
 import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load-config.js';
-import { type RunningBot, startBotWith } from '../../../src/main.js';
-import { createLogger } from '../../../src/shared/logger.js';
-import { ALICE, CHANNEL, FLOW_CONFIG, type FlowFixture, startFlow } from './flow-fixture.js';
+import type { RunningBot } from '../../../src/main.js';
+import { ALICE, CHANNEL, type FlowFixture, startFlow } from './flow-fixture.js';
+import { startSocketReplica } from './socket-replica.js';
 
 let flow: FlowFixture | undefined;
 const others: SocketModeClient[] = [];
@@ -60,32 +58,10 @@ describe('Socket Mode when all of the app’s connections are taken', () => {
     expect(slack.socketConnectionCount).toBe(SLACK_LIMIT);
 
     // One more replica of the bot starts and is refused.
-    const lines: string[] = [];
-    const logger = createLogger({
-      level: 'info',
-      destination: new Writable({
-        write(chunk, _encoding, callback) {
-          lines.push(String(chunk));
-          callback();
-        },
-      }),
-    });
-    const env = {
-      ...fixture.stack.sandbox.env,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: '0',
-      ECS_EXEC_CONFIG: 'ecs-exec.yml',
-      REDIS_URL: inject('redisUrl'),
-    };
     const opensBefore = slack.callsTo('apps.connections.open').length;
-    late = startBotWith(
-      loadConfig(env, () => FLOW_CONFIG),
-      env,
-      logger,
-      { host: '127.0.0.1', redisKeyPrefix: `test:${randomUUID()}:` },
-    );
+    const replica = startSocketReplica(fixture, { redisUrl: inject('redisUrl'), prefix: `test:${randomUUID()}:` });
+    late = replica.started;
+    const lines = replica.lines;
     const alerts = () => lines.filter((line) => line.includes('ALERT: Slack refused a Socket Mode connection'));
     await expect.poll(() => alerts().length, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(4);
     expect(JSON.parse(alerts()[0] as string)).toMatchObject({ level: 50, reason: 'too_many_websockets' });

@@ -1,11 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { RunningBot } from '../../../src/main.js';
 import { type Delivery, SlackUserActions } from '../../../src/sandbox/slack/slack-actions.js';
 import type { SocketDisconnectReason } from '../../../src/sandbox/slack/types.js';
 import { ALICE, CHANNEL, type FlowFixture, startFlow } from './flow-fixture.js';
+import { startSocketReplica } from './socket-replica.js';
 
 let flow: FlowFixture | undefined;
+let replica: Promise<RunningBot> | undefined;
 
 afterEach(async () => {
+  await (await replica?.catch(() => undefined))?.stop();
+  replica = undefined;
   await flow?.stack.stop();
   flow = undefined;
 });
@@ -86,10 +92,15 @@ describe('Socket Mode under connection refreshes', () => {
     120_000,
   );
 
-  it('acts once on an envelope delivered again because its ack was lost with the connection', async () => {
-    flow = await startFlow(inject('redisUrl'), { socketMode: true });
+  it('acts once on an envelope delivered again to another replica because its ack was lost with the connection', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    flow = await startFlow(inject('redisUrl'), { socketMode: true, redisKeyPrefix: prefix });
     const fixture = flow;
     const slack = fixture.stack.slack;
+    const other = startSocketReplica(fixture, { redisUrl: inject('redisUrl'), prefix });
+    replica = other.started;
+    await replica;
+    expect(slack.socketConnectionCount).toBe(2);
     const payload = {
       token: 'unused',
       team_id: slack.identity.teamId,
@@ -102,14 +113,23 @@ describe('Socket Mode under connection refreshes', () => {
       response_url: slack.createResponseUrl({ channel: CHANNEL, user: ALICE }),
       trigger_id: slack.createTriggerId(ALICE),
     };
+    // The first replica acts and acks; the ack is lost with its connection, and Slack delivers the envelope again on
+    // the connection that remains: the other replica's.
     const ack = await slack.sendSocketEnvelope('slash_commands', payload, { firstAckLost: true, ackTimeoutMs: 10_000 });
     // The second delivery is only acknowledged: the work was done on the first.
     expect(ack.payload).toEqual({});
     expect(slack.socketRedeliveries).toBe(1);
-    // The bot reconnected by itself after the cut, and the second delivery was recognised.
-    expect(slack.socketHelloCount).toBe(2);
-    await expect.poll(() => fixture.logs.join('')).toContain('an envelope Slack delivered again');
+    const logs = () => [...fixture.logs, ...other.lines];
+    await expect.poll(() => logs().filter((line) => line.includes('an envelope Slack delivered again')).length).toBe(1);
     await expect.poll(async () => (await rejectedTexts(fixture)).length).toBe(1);
     expect(await rejectedTexts(fixture)).toEqual([unparsable(1)]);
+    // The replica that recognised the redelivery is not the one whose connection was cut.
+    const said = (lines: string[], text: string) => lines.some((line) => line.includes(text));
+    const cut = 'Socket Mode connection closed by Slack or the network';
+    const dropped = 'an envelope Slack delivered again';
+    expect([said(fixture.logs, cut), said(other.lines, cut)].sort()).toEqual([false, true]);
+    expect(said(fixture.logs, dropped)).toBe(said(other.lines, cut));
+    // The replica whose connection was cut opened a new one by itself.
+    await expect.poll(() => slack.socketConnectionCount).toBe(2);
   }, 60_000);
 });

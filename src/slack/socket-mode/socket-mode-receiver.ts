@@ -96,7 +96,11 @@ export class HandoffSocketModeReceiver implements Receiver {
         },
         {
           envelope: (from, envelope) => void this.process(from, envelope),
-          reconnectRequested: (from, reason) => void this.replace(from, reason),
+          reconnectRequested: (from, reason) => {
+            this.replace(from, reason).catch((error: unknown) =>
+              this.settings.logger.warn({ err: error }, 'could not hand over a Socket Mode connection'),
+            );
+          },
           lost: (from) => this.lost(from),
         },
       );
@@ -167,7 +171,9 @@ export class HandoffSocketModeReceiver implements Receiver {
       { connection: connection.id, open: this.connections.size },
       'Socket Mode connection closed by Slack or the network',
     );
-    void this.ensureConnection();
+    this.ensureConnection().catch((error: unknown) =>
+      this.settings.logger.error({ err: error }, 'could not reopen a Socket Mode connection'),
+    );
   }
 
   private async process(connection: SocketConnection, envelope: SocketEnvelope): Promise<void> {

@@ -105,4 +105,35 @@ describe('Socket Mode when all of the app’s connections are taken', () => {
     expect(Number(refused?.[1])).toBe(alerts().length);
     expect(metrics).toMatch(/^ecs_exec_socket_mode_connections 1$/m);
   }, 120_000);
+
+  it('keeps serving on the old connection while Slack refuses its replacement, and hands over when it can', async () => {
+    flow = await startFlow(inject('redisUrl'), { socketMode: true });
+    const fixture = flow;
+    const slack = fixture.stack.slack;
+    // Slack asks for a refresh while it cannot give the app another connection: apps.connections.open says so twice.
+    const refusal = slack.injectFault({
+      method: 'apps.connections.open',
+      kind: 'error',
+      error: 'too_many_websockets',
+      times: 2,
+    });
+    expect(slack.sendSocketDisconnect('refresh_requested')).toBe(1);
+    const alerts = () => fixture.logs.filter((line) => line.includes('ALERT: Slack refused a Socket Mode connection'));
+    await expect.poll(() => alerts().length).toBeGreaterThanOrEqual(1);
+    // The connection Slack asked to replace still serves meanwhile.
+    const during = await fixture.stack.slash(ALICE, CHANNEL, '"during the refusal');
+    expect(during.failure).toBeUndefined();
+    // The third attempt gets a connection; the old one is closed after it said hello.
+    await slack.waitForSocketHello(2, 30_000);
+    await expect.poll(() => slack.socketConnectionHistory[0]?.closedAt).toBeDefined();
+    const [old, replacement] = slack.socketConnectionHistory;
+    expect(replacement?.helloAt).toBeLessThanOrEqual(old?.closedAt ?? 0);
+    expect(refusal.hits).toBe(2);
+    expect(alerts()).toHaveLength(2);
+    const after = await fixture.stack.slash(ALICE, CHANNEL, '"after the handover');
+    expect(after.failure).toBeUndefined();
+    await expect
+      .poll(async () => (await fixture.auditEntries()).filter((entry) => entry.action === 'reject').length)
+      .toBe(2);
+  }, 60_000);
 });

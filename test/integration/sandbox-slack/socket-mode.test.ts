@@ -128,6 +128,33 @@ describe('Socket Mode with @slack/socket-mode', () => {
     expect(standIn.callsTo('apps.connections.open')).toHaveLength(3);
   });
 
+  it('delivers an envelope again, with the same id, when its connection closes before the ack', async () => {
+    const first = socketClient();
+    const seen: string[] = [];
+    first.on('interactive', ({ envelope_id }) => {
+      seen.push(`first:${envelope_id}`);
+      // No ack: this connection goes away with the envelope unanswered.
+      void first.disconnect();
+    });
+    await first.start();
+    const second = socketClient();
+    second.on('interactive', async ({ envelope_id, ack }) => {
+      seen.push(`second:${envelope_id}`);
+      await ack();
+    });
+    await second.start();
+    // Envelopes go to the connections in turn; send until the first connection has had one.
+    let ack = await standIn.sendSocketEnvelope('interactive', { type: 'block_actions', actions: [] });
+    if (!seen.some((entry) => entry.startsWith('first:'))) {
+      ack = await standIn.sendSocketEnvelope('interactive', { type: 'block_actions', actions: [] });
+    }
+    expect(seen.filter((entry) => entry.endsWith(ack.envelope_id))).toEqual([
+      `first:${ack.envelope_id}`,
+      `second:${ack.envelope_id}`,
+    ]);
+    expect(standIn.socketRedeliveries).toBe(1);
+  });
+
   it('rejects when the app never acknowledges', async () => {
     const client = socketClient();
     await client.start();

@@ -6,7 +6,7 @@ import { ErrorCode } from '@slack/web-api';
 type DisconnectReason = string;
 
 /** Raised by the client below when Slack asks for a new connection; the owner decides when this one closes. */
-const RECONNECT_REQUESTED = 'ecs_exec_reconnect_requested';
+const RECONNECT_REQUESTED = 'handoff:reconnect_requested';
 
 /**
  * The SDK's client answers Slack's `disconnect` frame (refresh_requested, warning) by closing at once and asking for

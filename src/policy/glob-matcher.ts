@@ -1,5 +1,6 @@
 /**
- * Command globs matched by simulating their automaton, never by backtracking.
+ * Command globs matched without backtracking: the usual glob (literals, `*`, `**`) by placing its literal segments
+ * (`segment-glob.ts`), any other by simulating its automaton.
  *
  * A glob is a row of tokens: a literal character, `?` (one ordinary character), `*` (a run of ordinary characters)
  * or `**` (anything). State j means "the first j tokens matched"; the set of live states is a bit set, and each
@@ -8,94 +9,17 @@
  * took time polynomial in the command length and froze the event loop on a hostile command.
  */
 
+import { CommandText, isOrdinary, isPieceBreak, isTrimmed, opensSubshell } from './command-text.js';
+import { type GlobToken, tokenizeGlob } from './glob-tokens.js';
+import { SegmentGlob } from './segment-glob.js';
+
 const ASCII = 128;
-const DOLLAR = 36;
-const OPEN_PAREN = 40;
-
-function asciiTable(chars: string): Uint8Array {
-  const table = new Uint8Array(ASCII);
-  for (const char of chars) table[char.charCodeAt(0)] = 1;
-  return table;
-}
-
-/** Characters that let a shell start another command; `*` and `?` never match them. */
-const SEPARATOR = asciiTable(';&|`$()<>\n\r');
-/** Characters that end a piece of a compound command; `$` only when it opens `$(`. */
-const PIECE_BREAK = asciiTable(';&|`()\n\r');
-
-function isOrdinary(code: number): boolean {
-  return code >= ASCII || SEPARATOR[code] !== 1;
-}
-
-/** What `String.prototype.trim` removes, so a piece is trimmed exactly as a split-and-trim would. */
-function isTrimmed(code: number): boolean {
-  if (code === 32 || (code >= 9 && code <= 13)) return true;
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
-
-/** The set of character codes in a command; the last one is kept, as every rule asks about the same command. */
-class CharacterSet {
-  private readonly ascii = new Uint8Array(ASCII);
-  private readonly other = new Set<number>();
-  constructor(text: string) {
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code < ASCII) this.ascii[code] = 1;
-      else this.other.add(code);
-    }
-  }
-  has(code: number): boolean {
-    return code < ASCII ? this.ascii[code] === 1 : this.other.has(code);
-  }
-}
-let lastCommand: string | undefined;
-let lastCharacters = new CharacterSet('');
-function charactersOf(command: string): CharacterSet {
-  if (command !== lastCommand) {
-    lastCharacters = new CharacterSet(command);
-    lastCommand = command;
-  }
-  return lastCharacters;
-}
-
-type Token = { kind: 'char'; code: number } | { kind: 'one' } | { kind: 'star' } | { kind: 'any' };
 
 /** A compiled glob; `test` answers for the whole command, `testPieces` for any piece of a compound one. */
 export interface GlobMatcher {
   test(command: string): boolean;
   /** Whether some piece between shell separators, trimmed, matches on its own. */
   testPieces(command: string): boolean;
-}
-
-function tokenize(glob: string): { tokens: Token[]; optionalTail: boolean } {
-  // `rm -rf *` should also catch a bare `rm -rf`: the trailing ` *` (or ` **`) may be absent.
-  const optionalTail = / \*{1,2}$/.test(glob);
-  const tokens: Token[] = [];
-  for (let i = 0; i < glob.length; i++) {
-    const code = glob.charCodeAt(i);
-    if (code === 42 /* * */) {
-      const any = glob.charCodeAt(i + 1) === 42;
-      if (any) i++;
-      const last = tokens[tokens.length - 1];
-      // Adjacent stars are one star (the wider wins); the automaton then needs a single closure step.
-      if (last?.kind === 'star' || last?.kind === 'any') {
-        if (any) tokens[tokens.length - 1] = { kind: 'any' };
-      } else tokens.push({ kind: any ? 'any' : 'star' });
-    } else if (code === 63 /* ? */) tokens.push({ kind: 'one' });
-    else tokens.push({ kind: 'char', code });
-  }
-  return { tokens, optionalTail };
 }
 
 /** Bit sets over states 0..m, stored as 32-bit words. */
@@ -114,7 +38,27 @@ class Masks {
 
 /** Compiles a normalised glob (not `*` or `**` alone, which the caller answers without matching). */
 export function compileGlob(glob: string): GlobMatcher {
-  const { tokens, optionalTail } = tokenize(glob);
+  const { tokens, optionalTail } = tokenizeGlob(glob);
+  const whole = SegmentGlob.of(tokens);
+  // Without its optional tail (` *` or ` **`), the glob is the same tokens but the last two.
+  const short = optionalTail ? SegmentGlob.of(tokens.slice(0, -2)) : undefined;
+  if (whole && (!optionalTail || short)) {
+    return {
+      test: (command) => {
+        const text = CommandText.of(command);
+        return whole.test(text) || (short?.test(text) ?? false);
+      },
+      testPieces: (command) => {
+        const text = CommandText.of(command);
+        return whole.testPieces(text) || (short?.testPieces(text) ?? false);
+      },
+    };
+  }
+  return compileAutomaton(tokens, optionalTail);
+}
+
+/** The automaton for a glob the segment matcher does not take (one with `?` or a separator in a literal). */
+function compileAutomaton(tokens: GlobToken[], optionalTail: boolean): GlobMatcher {
   const m = tokens.length;
   const masks = new Masks(m + 1);
   const literalAscii: Uint32Array[] = Array.from({ length: ASCII }, () => masks.empty());
@@ -199,8 +143,8 @@ export function compileGlob(glob: string): GlobMatcher {
     return false;
   }
   function hasLiterals(command: string): boolean {
-    const present = charactersOf(command);
-    for (const code of required) if (!present.has(code)) return false;
+    const present = CommandText.of(command);
+    for (const code of required) if (!present.hasCharacter(code)) return false;
     return true;
   }
 
@@ -222,14 +166,13 @@ export function compileGlob(glob: string): GlobMatcher {
       let acceptedAtLastChar = false;
       for (let i = 0; i < command.length; i++) {
         const code = command.charCodeAt(i);
-        const pieceBreak =
-          (code < ASCII && PIECE_BREAK[code] === 1) || (code === DOLLAR && command.charCodeAt(i + 1) === OPEN_PAREN);
+        const pieceBreak = isPieceBreak(code) || opensSubshell(command, i);
         if (pieceBreak) {
           if (acceptedAtLastChar) return true;
           state.fill(0);
           atPieceStart = true;
           acceptedAtLastChar = false;
-          if (code === DOLLAR) i++;
+          if (code === 36 /* $ of $( */) i++;
           continue;
         }
         const blank = isTrimmed(code);

@@ -10,14 +10,13 @@
  * means any container; the lone `*` means every target.
  */
 
-import { RE2JS } from 're2js';
+import { compileCommandRegex, PatternSyntaxError } from './command-regex.js';
 import { compileGlob } from './glob-matcher.js';
+
+export { PatternSyntaxError };
 
 const REGEX_PATTERN = /^\/(.+)\/([a-z]*)$/s;
 const ALLOWED_REGEX_FLAGS = /^[imsu]*$/;
-
-/** A pattern that failed to compile, with a message fit for a config error. */
-export class PatternSyntaxError extends Error {}
 
 /** Whether a command pattern is written as `/regex/flags`. */
 export function isRegexPattern(pattern: string): boolean {
@@ -26,7 +25,8 @@ export function isRegexPattern(pattern: string): boolean {
 
 /** Trims and collapses runs of spaces and tabs, so `ls  -l` and `ls -l` are the same command to every rule. */
 export function normalizeCommand(command: string): string {
-  return command.trim().replace(/[ \t]+/g, ' ');
+  // Only runs that change: a single space is left alone, which keeps a long command of many words cheap.
+  return command.trim().replace(/\t[ \t]*| [ \t]+/g, ' ');
 }
 
 function escapeRegex(text: string): string {
@@ -39,33 +39,6 @@ export interface CommandMatcher {
   matches(normalizedCommand: string, options?: { anySegment?: boolean }): boolean;
 }
 
-/** RE2 syntax flags for the JavaScript flags a policy may use; `u` is RE2's own behaviour already. */
-const RE2_FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL, u: 0 };
-
-/**
- * Compiles `/regex/flags` for RE2's engine, which runs in time linear in the command: a backtracking regex such as
- * `(a|a)*b` or `a*a*a*b` could take minutes on a long command. RE2 has no backreferences or lookarounds; a pattern
- * that uses them is refused when the policy loads.
- */
-function compileRegex(pattern: string, body: string, flags: string): (command: string) => boolean {
-  try {
-    // A JavaScript regex that does not compile is reported as such, before RE2 gives its own reason.
-    new RegExp(body, flags);
-  } catch (error) {
-    throw new PatternSyntaxError(`invalid regex ${pattern}: ${(error as Error).message}`);
-  }
-  let mask = 0;
-  for (const flag of flags) mask |= RE2_FLAGS[flag] ?? 0;
-  try {
-    const regex = RE2JS.compile(RE2JS.translateRegExp(body), mask);
-    return (command) => regex.test(command);
-  } catch (error) {
-    throw new PatternSyntaxError(
-      `regex ${pattern} cannot be matched in linear time (no backreferences or lookarounds): ${(error as Error).message}`,
-    );
-  }
-}
-
 /** Compiles a command glob or `/regex/flags`; throws PatternSyntaxError for a regex that does not compile. */
 export function compileCommandPattern(pattern: string): CommandMatcher {
   const regexMatch = REGEX_PATTERN.exec(pattern);
@@ -74,7 +47,7 @@ export function compileCommandPattern(pattern: string): CommandMatcher {
     if (!ALLOWED_REGEX_FLAGS.test(flags)) {
       throw new PatternSyntaxError(`regex flags "${flags}" are not supported (use i, m, s, u)`);
     }
-    const test = compileRegex(pattern, body, flags);
+    const test = compileCommandRegex(pattern, body, flags);
     return { source: pattern, matches: (command) => test(command) };
   }
   const glob = normalizeCommand(pattern);

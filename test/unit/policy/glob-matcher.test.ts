@@ -56,6 +56,29 @@ describe('glob automaton', () => {
     );
   });
 
+  it('answers as the backtracking regex did for literal segments and stars, on longer compound commands', () => {
+    // These globs take the segment matcher: leftmost placement run by run must agree with the reference.
+    const segmentGlobArb = fc
+      .array(fc.constantFrom('a', 'b', 'ab', 'ba', ' ', '*', '**', ' *', ' **', 'é'), { minLength: 1, maxLength: 8 })
+      .map((parts) => normalizeCommand(parts.join('')))
+      .filter((glob) => glob !== '' && glob !== '*' && glob !== '**');
+    const longCommandArb = fc
+      .array(fc.constantFrom('a', 'b', 'ab', ' ', ';', '&&', '$', '$(', ')', '>', '\n', 'é', '\u00a0'), {
+        maxLength: 30,
+      })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(segmentGlobArb, longCommandArb, (glob, rawCommand) => {
+        const command = normalizeCommand(rawCommand);
+        const reference = referenceRegex(glob);
+        const matcher = compileGlob(glob);
+        expect(matcher.test(command)).toBe(reference.test(command));
+        expect(matcher.testPieces(command)).toBe(referencePieces(reference, command));
+      }),
+      { numRuns: 10_000, seed: 20261203 },
+    );
+  });
+
   it.each([
     ['grep *a*b*c*d*e', 'grep '.concat('a'.repeat(65_536))],
     ['* * * * * *x', 'a '.repeat(32_768)],
@@ -93,6 +116,17 @@ describe('regex patterns', () => {
     ['/a.b/', 'a\nb', false],
     ['/\\/etc\\/passwd/', 'cat /etc/passwd', true],
     ['/^caf\\u00e9$/u', 'café', true],
+    // Run anchored: a `^` regex is decided at the start only.
+    ['/^grep\\s+\\S*10/', 'grep -10', true],
+    ['/^grep\\s+\\S*10/', 'x; grep -10', false],
+    ['/^x|grep/', 'a grep', true],
+    ['/^ls/m', 'id\nls', true],
+    // Case-insensitive regexes look for their words first: forms of k and s other than ASCII still match.
+    ['/desk\\s+top/i', 'DE\u017f\u212a TOP', true],
+    ['/caf\\u00e9 ab{2}cd/i', 'CAFÉ ABBCD', true],
+    ['/drop\\s+table/i', 'DROP  TABLES', true],
+    ['/drop\\s+table/i', 'DROP TAB', false],
+    ['/(?:drop)?\\s*table x?y/i', 'TABLE Y', true],
   ])('keeps JavaScript syntax and flags: %s vs %j → %s', (pattern, command, expected) => {
     expect(compileCommandPattern(pattern).matches(command)).toBe(expected);
   });

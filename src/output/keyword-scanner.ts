@@ -30,6 +30,8 @@ export class KeywordScanner {
   private readonly outputs: (readonly number[])[];
   /** Length of the longest keyword. */
   private readonly longest: number;
+  /** The text as bytes, reused from scan to scan: a fresh buffer per scan was mostly garbage to collect. */
+  private bytes: Buffer = Buffer.alloc(0);
 
   /** @throws RangeError for an empty keyword or one with a character outside ASCII. */
   constructor(private readonly keywords: readonly Keyword[]) {
@@ -125,8 +127,9 @@ export class KeywordScanner {
     // Bytes are read several times faster than characters. One byte per UTF-16 unit keeps positions the same; a
     // character outside Latin-1 loses its high byte, which can only add a keyword occurrence that the rule then
     // does not confirm, never hide one (keywords are ASCII, and the automaton finds a keyword whatever precedes it).
-    const bytes = Buffer.from(text, 'latin1');
-    const length = bytes.length;
+    if (this.bytes.length < text.length) this.bytes = Buffer.allocUnsafe(Math.max(text.length, 64 * 1024));
+    const length = this.bytes.write(text, 0, text.length, 'latin1');
+    const bytes = this.bytes;
     const classOf = this.classOf;
     const delta = this.delta;
     const firstOutput = this.firstOutputState;

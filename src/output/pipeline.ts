@@ -58,6 +58,11 @@ const DEFAULT_TAIL_CHARS = 65_536;
 const RAW_BLOCK_BYTES = 16 * 1024;
 const DEFAULT_SNAPSHOT_CHARS = 8192;
 const NON_ASCII = /[\x80-\xff]/g;
+/**
+ * For the kept output as one string: several times faster than `Buffer#toString` once the text has characters
+ * beyond ASCII (megabytes of it at the end of a long run). A byte order mark stays a character, as it was printed.
+ */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const ASCII_PROBE_BYTES = 1024;
 
 /**
@@ -135,7 +140,7 @@ class Pipeline implements OutputPipeline {
     const change = this.redactor?.sizeChange ?? { bytes: 0, newlines: 0 };
     const lineCount = this.newlines + change.newlines + (this.endsWithNewline ? 0 : 1);
     this.finished = {
-      text: Buffer.concat(this.kept, this.keptBytes).toString('utf8'),
+      text: UTF8.decode(Buffer.concat(this.kept, this.keptBytes)),
       tail: this.tail(),
       totalBytes: this.totalBytes,
       renderedBytes: this.renderedBytes + change.bytes,

@@ -4,8 +4,10 @@
  * approval, so each one should end with its request card in the channel (or a private answer).
  *
  * The bot runs as `ecs-exec serve` in a process of its own, as in production: Slack, ECS and the senders are
- * other machines there, so they do not share its event loop here either. Before the burst, C `help` requests open
- * the C connections (a load balancer in front of the bot keeps them open); `--cold` skips that.
+ * other machines there, so they do not share its event loop here either. The requests are signed before the burst
+ * and sent by a third process (`front-door-sender.ts`): this one plays Slack and ECS for the bot, and an ack timed on
+ * its busy event loop would include that work. Before the burst, C `help` requests open the C connections (a load
+ * balancer in front of the bot keeps them open); `--cold` skips that.
  *
  * Reports the ack latency (p50/p99/max, as the sender sees it), Slack `auth.test` calls, ECS reads per request, and
  * the time from the first request until every request has its card or answer. Targets for 400 requests, 50 at a
@@ -16,7 +18,7 @@
  *
  * Exits 1 when a target is missed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,8 +26,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startSandbox } from '../src/sandbox/index.js';
-import { SlackUserActions, startSlackStandIn } from '../src/sandbox/slack/index.js';
+import {
+  type SlackStandIn,
+  signSlackRequest,
+  slashCommandPayload,
+  startSlackStandIn,
+} from '../src/sandbox/slack/index.js';
 import { startRedisServer } from '../test/setup/redis.global-setup.js';
+import type { SendOrder, SendReport, SignedRequest } from './front-door-sender.js';
 
 const argument = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(name);
@@ -101,6 +109,41 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
+/** A slash command signed as Slack sends it, with a response URL and trigger id the stand-in knows. */
+function signedSlashCommand(slack: SlackStandIn, signingSecret: string, user: string, channel: string, text: string) {
+  const payload = slashCommandPayload({
+    channel_id: channel,
+    channel_name: channel.toLowerCase(),
+    user_id: user,
+    user_name: slack.workspace.users.get(user)?.name ?? user.toLowerCase(),
+    text,
+    team_id: slack.identity.teamId,
+    api_app_id: slack.identity.appId,
+    response_url: slack.createResponseUrl({ channel, user }),
+    trigger_id: slack.createTriggerId(user),
+  });
+  const body = new URLSearchParams(payload).toString();
+  return { body, headers: { ...signSlackRequest(signingSecret, body) } } satisfies SignedRequest;
+}
+
+/** The sending process: `warmUp` opens its connections, `burst` sends and times the requests. */
+function startSender(url: string, concurrency: number) {
+  const sender = fork(new URL('./front-door-sender.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  const exited = new Promise<never>((_, reject) => {
+    sender.once('exit', (code) => reject(new Error(`the sender exited with ${code} before reporting`)));
+  });
+  const ask = async <T>(order: SendOrder): Promise<T> => {
+    const answer = new Promise<T>((resolve) => sender.once('message', (message) => resolve(message as T)));
+    sender.send(order);
+    return await Promise.race([answer, exited]);
+  };
+  exited.catch(() => {});
+  return {
+    warmUp: (requests: SignedRequest[]) => ask<'warm'>({ kind: 'warm-up', url, concurrency, requests }),
+    burst: (requests: SignedRequest[]) => ask<SendReport>({ kind: 'burst', requests }),
+  };
+}
+
 /** The marker a request's command carries, so its card or answer can be found again. */
 const marker = (i: number): string => `burst-${i}-end`;
 
@@ -132,19 +175,24 @@ async function main(): Promise<void> {
     },
     botUrl,
   );
-  const actions = new SlackUserActions(slack, { kind: 'http', url: `${botUrl}/slack/events`, signingSecret });
-  const stack = {
-    slack,
-    sandbox,
-    slash: (user: string, channel: string, text: string) => actions.slashCommand({ user, channel, text }),
-  };
-  if (!COLD) {
-    // Opens the C connections a long-running bot already has (a load balancer keeps them open) before anything is
-    // timed: `help` is answered in the ack itself, so it leaves no work behind to slow the burst.
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, (_, i) => stack.slash(USERS[i % USERS.length] as string, 'C0WARMUP', 'help')),
-    );
-  }
+  const stack = { slack, sandbox };
+  // Signed before anything is timed; Slack signs with the time of sending, seconds apart from this.
+  const warmUp = COLD
+    ? []
+    : Array.from({ length: CONCURRENCY }, (_, i) =>
+        signedSlashCommand(slack, signingSecret, USERS[i % USERS.length] as string, 'C0WARMUP', 'help'),
+      );
+  const sender = startSender(`${botUrl}/slack/events`, CONCURRENCY);
+  await sender.warmUp(warmUp);
+  const burst = Array.from({ length: REQUESTS }, (_, i) =>
+    signedSlashCommand(
+      slack,
+      signingSecret,
+      USERS[i % USERS.length] as string,
+      CHANNEL,
+      `demo/web -- echo ${marker(i)}`,
+    ),
+  );
   const ecsReads = (): number =>
     stack.sandbox.calls.filter((call) => call.service === 'ecs' && ECS_READS.has(call.operation)).length;
   const readsBefore = ecsReads();
@@ -195,21 +243,19 @@ async function main(): Promise<void> {
 
   const botCpuBefore = cpuMsOf(bot.pid);
   const startedAt = performance.now();
-  let next = 0;
-  const sender = async (): Promise<void> => {
-    for (;;) {
-      const i = next;
-      next += 1;
-      if (i >= REQUESTS) return;
-      const user = USERS[i % USERS.length] as string;
-      const sentAt = performance.now();
-      const delivery = await stack.slash(user, CHANNEL, `demo/web -- echo ${marker(i)}`);
-      acks.push(performance.now() - sentAt);
-      if (delivery.failure) failures.push(delivery.failure);
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: CONCURRENCY }, () => sender()));
+    const report = await sender.burst(burst);
+    acks.push(...report.ackMs);
+    report.statuses.forEach((status, i) => {
+      if (status !== 200) failures.push(`${status} ${report.bodies[i]?.slice(0, 80)}`);
+      else if ((report.bodies[i] ?? '').trim() !== '') {
+        // An ack with content answers the request privately (Slack shows it to the person).
+        otherAnswers += 1;
+        const text = /"text":"((?:[^"\\]|\\.){0,70})/.exec(report.bodies[i] ?? '')?.[1] ?? '?';
+        otherTexts.set(text, (otherTexts.get(text) ?? 0) + 1);
+        answeredAt.push(startedAt + report.burstMs);
+      }
+    });
     const sentAllAt = performance.now();
     const deadline = sentAllAt + 60_000;
     while (pending.size > otherAnswers && performance.now() < deadline) {

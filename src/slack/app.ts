@@ -156,6 +156,9 @@ export function createSlackApp(
       logger: boltLogger,
       clientOptions: slackClientOptions(settings.apiUrl),
       tokenVerificationEnabled: false,
+      // Bolt's conversation store is unused here, and its lookup rejects with a new Error for every request that has
+      // no stored conversation: a stack trace captured in front of every ack.
+      convoStore: false,
     });
     if (replayGuard) app.use(dropReplays(replayGuard, logger));
     registerListeners(app, handlers, logger);

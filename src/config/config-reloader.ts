@@ -163,7 +163,7 @@ export function startConfigReloader(deps: ConfigReloaderDeps): ConfigReloader {
   });
   const stale = new Gauge({
     name: 'ecs_exec_config_refused',
-    help: '1 while the newest version of the config was refused and an older one is in force, else 0',
+    help: 'Whether the newest version of the config was refused (1) and an older one is in force, else 0',
     registers: [deps.registry],
   });
   const showInfo = (loaded: LoadedPolicy): void => {

@@ -108,6 +108,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
         requestText,
         why,
         ...(rule ? { ruleName: rule } : {}),
+        policyVersion: deps.config.current().policyVersion,
       })
       .catch((error: unknown) => logger.error({ err: error }, 'could not audit a rejection'));
   }

@@ -60,6 +60,11 @@ async function start(configLocation: string): Promise<LocalStack> {
   return stack;
 }
 
+/** The audit entries the bot logged, oldest first. */
+function audited(): Array<{ action: string; policyVersion?: string }> {
+  return logs.map((line) => JSON.parse(line)).flatMap((line) => (line.audit ? [line.audit] : []));
+}
+
 /** What the bot answers Alice to `/ecs-exec explain demo/web -- echo hi`, as she sees it. */
 async function explainEcho(s: LocalStack): Promise<string> {
   const before = s.slack.ephemeralsFor(ALICE, CHANNEL).length;
@@ -110,12 +115,21 @@ describe.each(sources)('config from $name', (source) => {
     const location = source.location();
     const s = await start(location);
     expect(await explainEcho(s)).toContain('Allowed');
+    await s.slash(ALICE, CHANNEL, 'demo/web -- echo under-the-first-policy');
+    await expect.poll(() => audited().some((entry) => entry.action === 'finish'), { timeout: 20_000 }).toBe(true);
 
     await waitForRevision(s, source.update(s, location, V2));
     const denied = await explainEcho(s);
     expect(denied).toContain('Denied');
     expect(denied).toContain('no-echo');
-    expect(logs.join('')).toContain('config reloaded');
+    const reloaded = logs.map((line) => JSON.parse(line)).find((line) => line.msg.startsWith('config reloaded'));
+    const [first, second] = [reloaded?.previousPolicyVersion, reloaded?.policyVersion];
+    expect(first).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(second).not.toBe(first);
+    // Every step of the request made under the first version records that version; a refusal under the second, its.
+    expect(new Set(audited().map((entry) => entry.policyVersion))).toEqual(new Set([first]));
+    await s.slash(ALICE, CHANNEL, 'demo/web -- echo under-the-second-policy');
+    await expect.poll(() => audited().find((entry) => entry.action === 'reject')?.policyVersion).toBe(second);
     expect(
       s.slack
         .messages(AUDIT)

@@ -61,7 +61,7 @@ async function start(configLocation: string): Promise<LocalStack> {
 }
 
 /** The audit entries the bot logged, oldest first. */
-function audited(): Array<{ action: string; policyVersion?: string }> {
+function audited(): Array<{ action: string; to?: string; policyVersion?: string }> {
   return logs.map((line) => JSON.parse(line)).flatMap((line) => (line.audit ? [line.audit] : []));
 }
 
@@ -152,4 +152,22 @@ describe.each(sources)('config from $name', (source) => {
     expect(told.at(-1)).toContain(location);
     expect(await metrics(s)).toMatch(/ecs_exec_config_reloads_total\{result="refused"\} [1-9]/);
   });
+});
+
+it('lets a run started under one version finish under it, while the next request gets the new one', async () => {
+  const s = await start('ssm:/ecs-exec/config');
+  await s.slash(ALICE, CHANNEL, 'demo/web -- echo started; sleep 3; echo finished');
+  await expect.poll(() => audited().some((entry) => entry.action === 'running'), { timeout: 20_000 }).toBe(true);
+  const first = audited()[0]?.policyVersion;
+
+  await waitForRevision(s, `version ${s.sandbox.configObjects.putParameter('/ecs-exec/config', V2)}`);
+  expect(await explainEcho(s)).toContain('Denied');
+  expect(audited().some((entry) => entry.action === 'finish')).toBe(false);
+
+  await expect.poll(() => audited().find((entry) => entry.action === 'finish'), { timeout: 20_000 }).toBeDefined();
+  const finish = audited().find((entry) => entry.action === 'finish') as { to?: string; policyVersion?: string };
+  expect(finish.to).toBe('succeeded');
+  expect(finish.policyVersion).toBe(first);
+  const reloaded = logs.map((line) => JSON.parse(line)).find((line) => line.msg.startsWith('config reloaded'));
+  expect(reloaded?.policyVersion).not.toBe(first);
 });

@@ -80,13 +80,6 @@ export function parseConfigLocation(value: string): ConfigLocation | { error: st
   return { kind: 'file', path: value };
 }
 
-/** How a location is written back in messages: the same form `ECS_EXEC_CONFIG` takes. */
-export function describeLocation(location: ConfigLocation): string {
-  if (location.kind === 'file') return location.path;
-  if (location.kind === 'ssm') return `ssm:${location.name}`;
-  return `s3://${location.bucket}/${location.key}`;
-}
-
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**

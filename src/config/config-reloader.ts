@@ -120,7 +120,7 @@ export interface ConfigReloaderDeps {
   initial: { config: Config; snapshot: ConfigSnapshot };
   intervalMs: number;
   logger: Logger;
-  /** Where `ecs_exec_config_reloads_total` and `ecs_exec_policy_info` go (the bot's /metrics). */
+  /** Where the reload counters and the policy-in-force gauge go (the bot's /metrics). */
   registry: Registry;
   /** Tells people (the audit channel, when there is one); must not throw. */
   announce?: (text: string) => void;

@@ -36,17 +36,13 @@ export interface EcsExecBotStackProps extends StackProps {
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 3000;
-const CONFIG_PATH = '/tmp/ecs-exec.yml';
 
 /**
- * The container's start: the config comes from Parameter Store as a variable and is written where
- * ECS_EXEC_CONFIG points; with ElastiCache the URL is put together from its endpoint and AUTH token, so the token
- * stays in Secrets Manager and never appears in the task definition.
+ * The container's start: with ElastiCache the URL is put together from its endpoint and AUTH token, so the token
+ * stays in Secrets Manager and never appears in the task definition. The bot reads its config from Parameter Store
+ * itself (ECS_EXEC_CONFIG=ssm:/...), and reloads it when the parameter gets a new version.
  */
 const START = [
-  'umask 077',
-  `printf '%s' "$ECS_EXEC_CONFIG_YAML" > ${CONFIG_PATH}`,
-  'unset ECS_EXEC_CONFIG_YAML',
   'if [ -n "$REDIS_AUTH_TOKEN" ]; then export REDIS_URL="rediss://:$REDIS_AUTH_TOKEN@$REDIS_HOST:$REDIS_PORT"; unset REDIS_AUTH_TOKEN; fi',
   'exec node bin/ecs-exec.js serve',
 ].join('\n');
@@ -72,10 +68,28 @@ export class EcsExecBotStack extends Stack {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'ecs-exec-bot: runs approved commands with ECS Exec (policy from ecs-exec iam-policy)',
     });
+    // Named, not generated: ECS_EXEC_CONFIG takes the name, and `iam-policy --config-source` writes the same ARN.
+    const configName = `/${this.stackName}/config`;
+    const configParameter = new ssm.StringParameter(this, 'Config', {
+      description: 'ecs-exec-bot config (ECS_EXEC_CONFIG); a new version is picked up by the running bot',
+      parameterName: configName,
+      stringValue: props.configYaml,
+      // Standard parameters hold 4 KB; a config with many rules and runbooks needs the advanced tier.
+      tier: props.configYaml.length > 4096 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+    });
     const generated = generatePolicies(policy, { botRoleArn: this.taskRole.roleArn });
     for (const statement of generated.botRole.permissions.Statement) {
       this.taskRole.addToPolicy(iam.PolicyStatement.fromJson(statement));
     }
+    // What `iam-policy --config-source ssm:/...` adds, on the parameter's own ARN (the generator cannot place the
+    // role's account and region here: they are deploy-time tokens). ssm:GetParameter only, not grantRead's four.
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadConfigParameter',
+        actions: ['ssm:GetParameter'],
+        resources: [configParameter.parameterArn],
+      }),
+    );
     for (const [index, role] of generated.clusterRoles.entries()) {
       // Per-cluster roles usually live in other accounts; the stack prints what to give them.
       new CfnOutput(this, `ClusterRole${index}Trust`, {
@@ -84,12 +98,6 @@ export class EcsExecBotStack extends Stack {
       });
     }
 
-    const configParameter = new ssm.StringParameter(this, 'Config', {
-      description: 'ecs-exec-bot config (ECS_EXEC_CONFIG)',
-      stringValue: props.configYaml,
-      // Standard parameters hold 4 KB; a config with many rules and runbooks needs the advanced tier.
-      tier: props.configYaml.length > 4096 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
-    });
     const slack = new secretsmanager.Secret(this, 'Slack', {
       description: `ecs-exec-bot Slack credentials: JSON with SLACK_BOT_TOKEN and ${mode === 'http' ? 'SLACK_SIGNING_SECRET' : 'SLACK_APP_TOKEN'}`,
     });
@@ -102,14 +110,13 @@ export class EcsExecBotStack extends Stack {
     });
     const secrets: Record<string, ecs.Secret> = {
       SLACK_BOT_TOKEN: ecs.Secret.fromSecretsManager(slack, 'SLACK_BOT_TOKEN'),
-      ECS_EXEC_CONFIG_YAML: ecs.Secret.fromSsmParameter(configParameter),
       ...(mode === 'http'
         ? { SLACK_SIGNING_SECRET: ecs.Secret.fromSecretsManager(slack, 'SLACK_SIGNING_SECRET') }
         : { SLACK_APP_TOKEN: ecs.Secret.fromSecretsManager(slack, 'SLACK_APP_TOKEN') }),
     };
     const environment: Record<string, string> = {
       PORT: String(PORT),
-      ECS_EXEC_CONFIG: CONFIG_PATH,
+      ECS_EXEC_CONFIG: `ssm:${configName}`,
       LOG_LEVEL: 'info',
     };
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {

@@ -10,7 +10,9 @@ import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/ru
 import type { AuditEntry } from './audit/audit-entry.js';
 import type { CliIo } from './cli/io.js';
 import { EXIT_COULD_NOT_RUN } from './cli/io.js';
-import { type Config, hasSlackSettings, loadConfig } from './config/load-config.js';
+import { loadStartupConfig, type StartupConfig, startConfigReloader } from './config/config-reloader.js';
+import { type Config, hasSlackSettings } from './config/load-config.js';
+import { fixedPolicy } from './config/policy-holder.js';
 import { createAwsClientFactory } from './ecs/aws-client-factory.js';
 import { createEcsExecEngine, type EngineTuning } from './ecs/exec-engine.js';
 import { ApiBudget, DEFAULT_BUDGET } from './ecs/rate-budget.js';
@@ -55,7 +57,14 @@ export async function startBotWith(
   config: Config,
   env: Record<string, string | undefined>,
   logger: Logger,
-  options: { host?: string; redisKeyPrefix?: string; tuning?: FlowTuning; engine?: EngineTuning } = {},
+  options: {
+    host?: string;
+    redisKeyPrefix?: string;
+    tuning?: FlowTuning;
+    engine?: EngineTuning;
+    /** Where the config was read from, to reload it on change; without it the policy stays as given. */
+    reload?: Omit<StartupConfig, 'config'>;
+  } = {},
 ): Promise<RunningBot> {
   if (config.slack.mode === 'none') throw new Error('Slack settings are required to start the bot');
   // Before anything can post, upload, audit or log output: the config file's own secret rules apply everywhere.
@@ -85,6 +94,22 @@ export async function startBotWith(
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const botMetrics = createBotMetrics(metrics);
+  const reloader = options.reload
+    ? startConfigReloader({
+        source: options.reload.source,
+        initial: { config, snapshot: options.reload.snapshot },
+        intervalMs: options.reload.reloadIntervalMs,
+        logger,
+        registry: metrics,
+        announce: (text) => {
+          const channel = config.policy.audit.channel;
+          if (!channel) return;
+          notifier.postMessage(channel, { text }).catch((error: unknown) => {
+            logger.warn({ err: error }, 'could not tell the audit channel about a config reload');
+          });
+        },
+      })
+    : undefined;
   const auditSink = (entry: AuditEntry): void => {
     logger.info({ audit: entry }, 'audit');
     botMetrics.audited(entry);
@@ -146,8 +171,7 @@ export async function startBotWith(
   );
   const awsFactory = createAwsClientFactory({ env, budget });
   const flow = createExecFlow({
-    policy: config.policy,
-    policyVersion: config.policyVersion,
+    config: reloader?.policy ?? fixedPolicy(config.policy, config.policyVersion, config.configPath),
     store,
     notifier,
     userGroups: createCachingUserGroupResolver(new SlackUserGroupResolver(client), { clock: systemClock }),
@@ -232,6 +256,7 @@ export async function startBotWith(
     ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
     async stop(graceMs = 0) {
       // New work stops first (the socket, then the HTTP server); runs in progress keep their Slack and AWS clients.
+      reloader?.stop();
       await slack.stop();
       await server.close();
       await metricsServer?.close();
@@ -254,8 +279,10 @@ export async function startBot(args: string[], io: CliIo): Promise<number> {
     return await runPlayground(args, io);
   }
   let config: Config;
+  let startup: StartupConfig;
   try {
-    config = loadConfig(io.env);
+    startup = await loadStartupConfig(io.env);
+    config = startup.config;
     // REDIS_CLUSTER and REDIS_TLS_CA_FILE are checked now, so a mistake there is reported like any other setting.
     if (config.redisUrl) redisConnectionSettings(config.redisUrl, io.env);
   } catch (error) {
@@ -264,7 +291,7 @@ export async function startBot(args: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel });
   routeProcessWarningsTo(logger);
-  const bot = await startBotWith(config, io.env, logger);
+  const bot = await startBotWith(config, io.env, logger, { reload: startup });
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });

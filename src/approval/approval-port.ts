@@ -203,12 +203,14 @@ export interface RejectionInput {
   requestText: string;
   why: string;
   ruleName?: string;
+  /** The version of the policy that refused it, for its audit entry. */
+  policyVersion?: string;
 }
 
 /** Something that happened to a request without changing it: a stop asked for or refused, a reminder sent. */
 export interface RequestEventInput {
   /** The request as the caller saw it; its state and version go into the entry. */
-  record: Pick<ApprovalRecord, 'id' | 'state' | 'version'>;
+  record: Pick<ApprovalRecord, 'id' | 'state' | 'version'> & Partial<Pick<ApprovalRecord, 'policyVersion'>>;
   action: 'stop' | 'remind';
   /** Slack user id, or the replica that acted. */
   actor: string;

@@ -60,6 +60,8 @@ interface CallContext {
   actor: string;
   action: AuditEntry['action'];
   now: number;
+  /** The policy version for the audit entry when it is not the stored request's (a rejection, an event). */
+  policy?: string;
 }
 
 const FINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
@@ -346,7 +348,7 @@ export class MemoryApprovalStore implements ApprovalStore {
   async recordRejection(input: RejectionInput): Promise<AuditEntry> {
     const sha256 = createHash('sha256').update(input.requestText, 'utf8').digest('hex');
     const audit = this.appendAudit(
-      { id: '', actor: input.requester, action: 'reject', now: this.clock.now() },
+      { id: '', actor: input.requester, action: 'reject', now: this.clock.now(), policy: input.policyVersion ?? '' },
       { from: 'requested', to: 'rejected', version: 0, outcome: 'ok', detail: rejectionAuditDetail(input, sha256) },
     );
     this.auditSink?.(audit);
@@ -373,7 +375,7 @@ export class MemoryApprovalStore implements ApprovalStore {
     }
     const { record } = input;
     const audit = this.appendAudit(
-      { id: record.id, actor: input.actor, action: input.action, now },
+      { id: record.id, actor: input.actor, action: input.action, now, policy: record.policyVersion ?? '' },
       {
         from: record.state,
         to: record.state,
@@ -505,6 +507,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       version: String(change.version),
       outcome: change.outcome,
       detail: JSON.stringify(change.detail),
+      policy: ctx.policy ?? this.records.get(ctx.id)?.policyVersion ?? '',
     };
     const fields: Record<string, string> = { chain: AUDIT_CHAIN_VERSION };
     for (const name of AUDIT_FIELDS) fields[name] = values[name] ?? '';

@@ -361,6 +361,7 @@ export class RedisApprovalStore implements ApprovalStore {
         input.record.version,
         input.outcome,
         JSON.stringify(input.detail ?? {}),
+        input.record.policyVersion ?? '',
       ],
     );
     if (reply.code !== 0 || !reply.audit) return undefined;
@@ -373,7 +374,13 @@ export class RedisApprovalStore implements ApprovalStore {
     const reply = await this.run(
       'reject',
       [this.keys.idempotency('reject', 'new', randomUUID()), this.keys.auditStream, this.keys.auditHead],
-      [this.clock.now(), this.idempotencyTtlMs, input.requester, JSON.stringify(rejectionAuditDetail(input, sha256))],
+      [
+        this.clock.now(),
+        this.idempotencyTtlMs,
+        input.requester,
+        JSON.stringify(rejectionAuditDetail(input, sha256)),
+        input.policyVersion ?? '',
+      ],
     );
     if (!reply.audit) throw new Error('reject script returned no audit entry');
     this.auditSink?.(reply.audit);

@@ -37,6 +37,8 @@ export const AUDIT_FIELDS = [
   'version',
   'outcome',
   'detail',
+  // Chain version 3 on: the policy version the request was decided with (see `policyVersion`).
+  'policy',
 ] as const;
 /** One of the hashed stream fields. */
 export type AuditField = (typeof AUDIT_FIELDS)[number];
@@ -67,15 +69,26 @@ export interface AuditEntry {
   /** `ok`, or the refusal (`self_approval`, `expired`, ...). */
   outcome: string;
   detail: Readonly<Record<string, unknown>>;
+  /**
+   * The version of the policy the request was decided with (`sha256:...`, see policy-version.ts); a rejection's is
+   * the policy that refused it. Absent on entries written before chain version 3.
+   */
+  policyVersion?: string;
   streamId?: string;
 }
 
 /**
- * The chain version of new entries. Version 1 (no `chain` field): SHA-1 over the fields. Version 2: SHA-256 over
- * `chain=1:2\n` followed by the same fields. An entry carries its version, so a chain that began under version 1
- * verifies whole after the change, and since the version is hashed an entry cannot be passed off as the other kind.
+ * The chain version of new entries. Version 1 (no `chain` field): SHA-1 over the fields up to `detail`. Version 2:
+ * SHA-256 over `chain=1:2\n` followed by the same fields. Version 3: SHA-256 over `chain=1:3\n`, the same fields
+ * and `policy`. An entry carries its version, so a chain that began under an older version verifies whole after the
+ * change, and since the version is hashed an entry cannot be passed off as another kind.
  */
-export const AUDIT_CHAIN_VERSION = '2';
+export const AUDIT_CHAIN_VERSION = '3';
+
+/** The fields each chain version hashes, after its `chain` field (none for version 1). */
+function hashedFields(chain: string | undefined): readonly string[] {
+  return chain === undefined || chain === '2' ? AUDIT_FIELDS.filter((name) => name !== 'policy') : AUDIT_FIELDS;
+}
 
 /**
  * The bytes an entry's chain hash covers: its `chain` version when it has one, then every field in `AUDIT_FIELDS`
@@ -84,7 +97,8 @@ export const AUDIT_CHAIN_VERSION = '2';
  */
 export function canonicalAuditBytes(fields: Readonly<Record<string, string>>): Buffer {
   const parts: Buffer[] = [];
-  const names = fields['chain'] === undefined ? AUDIT_FIELDS : (['chain', ...AUDIT_FIELDS] as const);
+  const chain = fields['chain'];
+  const names = chain === undefined ? hashedFields(chain) : ['chain', ...hashedFields(chain)];
   for (const name of names) {
     const value = Buffer.from(fields[name] ?? '', 'utf8');
     parts.push(Buffer.from(`${name}=${value.length}:`, 'utf8'), value, Buffer.from('\n', 'utf8'));
@@ -104,7 +118,7 @@ export function canonicalAuditBytes(fields: Readonly<Record<string, string>>): B
 export function auditLinkHash(fields: Readonly<Record<string, string>>): string {
   const chain = fields['chain'];
   if (chain === undefined) return createHash('sha1').update(canonicalAuditBytes(fields)).digest('hex');
-  if (chain === AUDIT_CHAIN_VERSION) return createHash('sha256').update(canonicalAuditBytes(fields)).digest('hex');
+  if (chain === '2' || chain === '3') return createHash('sha256').update(canonicalAuditBytes(fields)).digest('hex');
   return '';
 }
 
@@ -135,6 +149,7 @@ export function toAuditEntry(raw: RawAuditEntry): AuditEntry {
     outcome: field('outcome'),
     detail,
   };
+  if (field('policy') !== '') entry.policyVersion = field('policy');
   if (raw.streamId !== undefined) entry.streamId = raw.streamId;
   return entry;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { policyVersion } from '../policy/policy-version.js';
+import { ConfigSourceError, parseConfigLocation } from './config-source.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { envSchema, type FileIssue, type LogLevel, type PolicyConfig, validateConfigFile } from './schema.js';
 
@@ -24,7 +25,7 @@ export interface Config {
   metricsPort: number | undefined;
   /** Unset: the embedded in-process store. */
   redisUrl: string | undefined;
-  /** Where the policy file was read from. */
+  /** Where the policy file was read from: a file path, `ssm:/name` or `s3://bucket/key` (ECS_EXEC_CONFIG). */
   configPath: string;
   awsRegion: string | undefined;
   logLevel: LogLevel;
@@ -156,6 +157,15 @@ export function loadConfigFile(
   return result.policy;
 }
 
+/** Why the config could not be read, and what to set. */
+function unreadableMessage(configPath: string, error: unknown): string {
+  const hint = 'set ECS_EXEC_CONFIG to a file path, ssm:/parameter/name or s3://bucket/key (see ecs-exec.example.yml)';
+  if (error instanceof ConfigSourceError) return `${error.message}; ${hint}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+  return `cannot read the config file "${configPath}" (${why}); ${hint}`;
+}
+
 const SLACK_MISSING =
   'Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode), or SLACK_BOT_TOKEN and ' +
   'SLACK_APP_TOKEN (Socket Mode)';
@@ -206,17 +216,16 @@ export function loadConfig(
   }
 
   const configPath = clean['ECS_EXEC_CONFIG'] ?? './ecs-exec.yml';
+  const location = parseConfigLocation(configPath);
   let policy: PolicyConfig | undefined;
   let text: string | undefined;
-  try {
-    text = readFile(configPath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    issues.push({
-      path: 'ECS_EXEC_CONFIG',
-      message: `cannot read the config file "${configPath}" (${why}); set ECS_EXEC_CONFIG to its path (see ecs-exec.example.yml)`,
-    });
+  if ('error' in location) issues.push({ path: 'ECS_EXEC_CONFIG', message: location.error });
+  else {
+    try {
+      text = readFile(configPath);
+    } catch (error) {
+      issues.push({ path: 'ECS_EXEC_CONFIG', message: unreadableMessage(configPath, error) });
+    }
   }
   if (text !== undefined) {
     const region = broken.has('AWS_REGION') ? undefined : clean['AWS_REGION'];

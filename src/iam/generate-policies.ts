@@ -1,3 +1,4 @@
+import type { ConfigLocation } from '../config/config-source.js';
 import type { ClusterConfig, PolicyConfig } from '../config/schema.js';
 import { compileTargetPattern } from '../policy/patterns.js';
 import { compact, type PolicyDocument, type PolicyStatement, policyDocument } from './policy-document.js';
@@ -27,6 +28,14 @@ import { compact, type PolicyDocument, type PolicyStatement, policyDocument } fr
  *   sts:SetSourceIdentity from both the caller's policy and the role's trust policy, and the trust policy can
  *   require it with the `sts:SourceIdentity` condition key
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html).
+ * - The config's own source: an SSM parameter is `arn:${Partition}:ssm:${Region}:${Account}:parameter/${Name}` with
+ *   the name's leading `/` dropped (ssm:GetParameter); a SecureString under a customer managed key also needs
+ *   kms:Decrypt on that key, which SSM asks for with the `PARAMETER_ARN` encryption context and through
+ *   `kms:ViaService` `ssm.<region>.amazonaws.com` ("How AWS Systems Manager Parameter Store uses AWS KMS",
+ *   https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html); the AWS managed key
+ *   `alias/aws/ssm` needs no statement. An S3 object is `arn:${Partition}:s3:::${BucketName}/${ObjectName}`
+ *   (s3:GetObject, which also authorises HeadObject and conditional GETs); without s3:ListBucket a missing key answers
+ *   403 rather than 404, which the bot reports as unreadable either way.
  */
 
 const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
@@ -58,6 +67,14 @@ export interface GenerateOptions {
   botRoleArn?: string;
   /** Account of clusters given by name without `account`, and of the default bot role. */
   account?: string;
+  /** Where the bot reads its config (`ECS_EXEC_CONFIG`): an SSM parameter or S3 object gets a read statement. */
+  configSource?: {
+    location: ConfigLocation;
+    /** Region of the SSM parameter (the bot's AWS_REGION); default: the first cluster's. */
+    region?: string;
+    /** The customer managed KMS key of a SecureString parameter, as a key ARN. */
+    kmsKeyArn?: string;
+  };
 }
 
 /** A config cluster could not be placed in an account. */
@@ -255,6 +272,11 @@ export function generatePolicies(policy: PolicyConfig, options: GenerateOptions 
       Resource: compact([...byRole.keys()]),
     });
   }
+  if (options.configSource) {
+    const [, partition = 'aws', botAccount = ''] = /^arn:([^:]+):iam::(\d{12}):/.exec(botRoleArn) ?? [];
+    const region = options.configSource.region ?? first?.region ?? '';
+    botStatements.push(...configSourceStatements(options.configSource, partition, region, botAccount));
+  }
   return {
     botRole: { roleArn: botRoleArn, clusters: direct.map((c) => c.alias), permissions: policyDocument(botStatements) },
     clusterRoles: [...byRole].map(([roleArn, clusters]) => ({
@@ -264,4 +286,44 @@ export function generatePolicies(policy: PolicyConfig, options: GenerateOptions 
       trust: trustPolicy(botRoleArn),
     })),
   };
+}
+
+/** Read access to the config's own source, in the bot's account (see the ARN notes at the top). */
+function configSourceStatements(
+  source: NonNullable<GenerateOptions['configSource']>,
+  partition: string,
+  region: string,
+  account: string,
+): PolicyStatement[] {
+  const { location } = source;
+  if (location.kind === 'file') return [];
+  if (location.kind === 's3') {
+    return [
+      {
+        Sid: 'ReadConfigObject',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: `arn:${partition}:s3:::${location.bucket}/${location.key}`,
+      },
+    ];
+  }
+  const parameterArn = `arn:${partition}:ssm:${region}:${account}:parameter/${location.name.replace(/^\//, '')}`;
+  const statements: PolicyStatement[] = [
+    { Sid: 'ReadConfigParameter', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameterArn },
+  ];
+  if (source.kmsKeyArn) {
+    statements.push({
+      Sid: 'DecryptConfigParameter',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: source.kmsKeyArn,
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': `ssm.${region}.amazonaws.com`,
+          'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+        },
+      },
+    });
+  }
+  return statements;
 }

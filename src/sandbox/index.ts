@@ -7,6 +7,7 @@ import { DataChannelEndpoint, SessionFaultRules } from './agent/data-channel-end
 import { isScriptAvailable } from './agent/pty-process.js';
 import { ApiFaults } from './aws-api/api-faults.js';
 import type { RecordedCall } from './aws-api/calls.js';
+import { SandboxConfigObjects } from './aws-api/config-objects.js';
 import { SandboxKms } from './aws-api/kms-api.js';
 import { Principals } from './aws-api/principals.js';
 import type { SandboxIamOptions } from './aws-api/sandbox-iam.js';
@@ -24,6 +25,7 @@ export { syntheticOutput, syntheticOutputSha256 } from './agent/synthetic-output
 export type { ApiErrorFault } from './aws-api/api-faults.js';
 export { ApiFaults } from './aws-api/api-faults.js';
 export type { RecordedCall } from './aws-api/calls.js';
+export { SandboxConfigObjects } from './aws-api/config-objects.js';
 export { EXEC_NOT_ENABLED_MESSAGE, TARGET_NOT_CONNECTED_MESSAGE } from './aws-api/ecs-api.js';
 export type { SandboxIamOptions } from './aws-api/sandbox-iam.js';
 export { DEFAULT_TASK_IDS, defaultSeed } from './state/default-seed.js';
@@ -70,6 +72,8 @@ export interface Sandbox {
   readonly env: Record<string, string>;
   /** Seeded clusters, services, tasks, keys and roles; change them at run time. */
   readonly state: SandboxState;
+  /** SSM parameters and S3 objects served (the bot's config from `ssm:/…` or `s3://…`); change them at run time. */
+  readonly configObjects: SandboxConfigObjects;
   readonly faults: SandboxFaults;
   /** Every AWS API call answered, in order (including the agent's own KMS Decrypt). */
   readonly calls: RecordedCall[];
@@ -100,6 +104,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const principals = new Principals(state.defaultAccount, options.iam?.staticRoleArn);
   const kms = new SandboxKms(state);
   const apiFaults = new ApiFaults();
+  const configObjects = new SandboxConfigObjects();
   const agentFaults = new SessionFaultRules();
   if (options.agentFaults) agentFaults.defaults = { ...options.agentFaults };
   let wsBase = '';
@@ -142,6 +147,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       kms,
       principals,
       faults: apiFaults,
+      configObjects,
       record: (call) => calls.push(call),
       ...(options.iam ? { iam: options.iam } : {}),
     }),
@@ -183,6 +189,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AWS_ENDPOINT_URL_SSM: url,
     AWS_ENDPOINT_URL_KMS: url,
     AWS_ENDPOINT_URL_STS: url,
+    AWS_ENDPOINT_URL_S3: url,
   };
 
   let closed = false;
@@ -191,6 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port,
     env,
     state,
+    configObjects,
     faults: { api: apiFaults, agent: agentFaults },
     calls,
     get sessions() {

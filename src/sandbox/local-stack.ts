@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { PassThrough, type Writable } from 'node:stream';
+import { loadStartupConfig, type StartupConfig } from '../config/config-reloader.js';
+import { parseConfigLocation } from '../config/config-source.js';
 import { loadConfig } from '../config/load-config.js';
 import type { EngineTuning } from '../ecs/exec-engine.js';
 import { type RunningBot, startBotWith } from '../main.js';
@@ -14,6 +17,13 @@ import type { StoredMessage } from './slack/types.js';
 export interface LocalStackOptions {
   /** The policy file's text (YAML). */
   configYaml: string;
+  /**
+   * Where the bot reads it from, as ECS_EXEC_CONFIG (`ssm:/name`, `s3://bucket/key` or a file path): the text is
+   * stored there first (an SSM SecureString, an S3 object in the sandbox, or the file), and the bot reloads it on
+   * change every `configReload` (ECS_EXEC_CONFIG_RELOAD). Unset: the text is given to the bot directly, never reloaded.
+   */
+  configLocation?: string;
+  configReload?: string;
   /** Slack reaches the bot over Socket Mode (the stand-in's WebSocket) instead of signed HTTP requests. */
   socketMode?: boolean;
   /** Redis for the bot; unset: the embedded store. */
@@ -81,12 +91,25 @@ export class LocalStack {
         SLACK_API_URL: slack.apiUrl,
         PORT: String(options.port ?? 0),
         ...(options.metricsPort !== undefined ? { METRICS_PORT: String(options.metricsPort) } : {}),
-        ECS_EXEC_CONFIG: 'ecs-exec.yml',
+        ECS_EXEC_CONFIG: options.configLocation ?? 'ecs-exec.yml',
+        ...(options.configReload ? { ECS_EXEC_CONFIG_RELOAD: options.configReload } : {}),
         LOG_LEVEL: options.logLevel ?? 'info',
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl, ...options.redisEnv } : {}),
       };
-      const config = loadConfig(env, () => options.configYaml);
+      let reload: StartupConfig | undefined;
+      if (options.configLocation) {
+        const location = parseConfigLocation(options.configLocation);
+        if ('error' in location) throw new Error(location.error);
+        if (location.kind === 'ssm') {
+          sandbox.configObjects.putParameter(location.name, options.configYaml, { type: 'SecureString' });
+        } else if (location.kind === 's3') {
+          sandbox.configObjects.putObject(location.bucket, location.key, options.configYaml);
+        } else writeFileSync(location.path, options.configYaml);
+        reload = await loadStartupConfig(env);
+      }
+      const config = reload?.config ?? loadConfig(env, () => options.configYaml);
       const bot = await startBotWith(config, env, logger, {
+        ...(reload ? { reload } : {}),
         host: options.host ?? '127.0.0.1',
         ...(options.redisKeyPrefix ? { redisKeyPrefix: options.redisKeyPrefix } : {}),
         ...(options.tuning ? { tuning: options.tuning } : {}),

@@ -38,6 +38,6 @@ if ARGV[5] ~= record.channel then
 end
 local version = nextVersion(ctx)
 local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'card', ctx.actor, record.state, record.state,
-  version, 'ok', cjson.encode({ channel = ARGV[5], messageTs = ARGV[6] }))
+  version, 'ok', cjson.encode({ channel = ARGV[5], messageTs = ARGV[6] }), record.policyVersion or '')
 write(ctx, { 'cardTs', ARGV[6] }, version, audit)
 return respond(ctx, 0, audit)

@@ -30,9 +30,9 @@ end
 
 local fields = cjson.decode(ARGV[7])
 local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, 'create', ctx.actor, 'requested', fields.state, '1',
-  'ok', ARGV[5])
+  'ok', ARGV[5], fields.policyVersion or '')
 -- `rev` as every later write sets it (see write in includes/common.lua).
-local added = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now, 'rev', audit[12] }
+local added = { 'version', '1', 'createdAt', ctx.now, 'updatedAt', ctx.now, 'rev', audit[13] }
 local flat = { unpack(added) }
 for name, value in pairs(fields) do
   flat[#flat + 1] = name

@@ -7,6 +7,7 @@
     KEYS[1] marker key (read only when ARGV[2] is set)  KEYS[2] audit stream  KEYS[3] audit chain head
     ARGV[1] nowMs  ARGV[2] marker ttl ms, or '' for no marker  ARGV[3] request id  ARGV[4] action  ARGV[5] actor
     ARGV[6] request state  ARGV[7] request version  ARGV[8] outcome  ARGV[9] audit detail (JSON)
+    ARGV[10] the policy version the request was decided with, or '' / absent
 
   Output: { code, base, recordPart, auditValues }
      0 recorded   1 the marker was already set: nothing written
@@ -20,5 +21,5 @@ if ARGV[2] ~= '' then
   end
 end
 local audit = appendAudit(KEYS[2], KEYS[3], ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[6], ARGV[7], ARGV[8],
-  ARGV[9])
+  ARGV[9], ARGV[10] or '')
 return { 0, '', {}, audit }

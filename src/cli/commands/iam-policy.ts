@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseConfigLocation } from '../../config/config-source.js';
 import { ConfigError, formatConfigIssue } from '../../config/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { generatePolicies, IamPolicyInputError } from '../../iam/generate-policies.js';
 import { type CliCommand, EXIT_COULD_NOT_RUN } from '../io.js';
 
 const USAGE = `Usage: ecs-exec iam-policy [--config FILE] [--account ID] [--bot-role-arn ARN]
+                          [--config-source ssm:/NAME|s3://BUCKET/KEY [--config-kms-key KEY_ARN]]
 
 Prints, as JSON, the least-privilege IAM policies the config needs:
   botRole        the permissions of the bot's own role (its ECS task role)
@@ -14,11 +16,21 @@ Prints, as JSON, the least-privilege IAM policies the config needs:
 --config       the config file (default: $ECS_EXEC_CONFIG or ./ecs-exec.yml)
 --account      account of clusters given by name without "account", and of the default bot role
 --bot-role-arn the bot's role, named in trust policies (default: role/ecs-exec-bot in the first cluster's account)
+--config-source  where the bot reads the config (its ECS_EXEC_CONFIG): adds ssm:GetParameter on that parameter
+                 (in AWS_REGION, else the first cluster's region) or s3:GetObject on that object to the bot's role
+--config-kms-key the customer managed KMS key of a SecureString parameter: adds kms:Decrypt on it, through SSM only
 `;
 
 /** `ecs-exec iam-policy`: the policies on stdout; problems with the config on stderr and exit 255. */
 export const iamPolicyCommand: CliCommand = async (args, io) => {
-  let values: { config?: string; account?: string; 'bot-role-arn'?: string; help?: boolean };
+  let values: {
+    config?: string;
+    account?: string;
+    'bot-role-arn'?: string;
+    'config-source'?: string;
+    'config-kms-key'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args,
@@ -28,6 +40,8 @@ export const iamPolicyCommand: CliCommand = async (args, io) => {
         config: { type: 'string' },
         account: { type: 'string' },
         'bot-role-arn': { type: 'string' },
+        'config-source': { type: 'string' },
+        'config-kms-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -43,6 +57,16 @@ export const iamPolicyCommand: CliCommand = async (args, io) => {
     io.stderr.write('ecs-exec iam-policy: --account must be a 12-digit AWS account id\n');
     return EXIT_COULD_NOT_RUN;
   }
+  const source = values['config-source'] === undefined ? undefined : parseConfigLocation(values['config-source']);
+  if (source && 'error' in source) {
+    io.stderr.write(`ecs-exec iam-policy: --config-source ${source.error}\n`);
+    return EXIT_COULD_NOT_RUN;
+  }
+  const kmsKeyArn = values['config-kms-key'];
+  if (kmsKeyArn !== undefined && (source?.kind !== 'ssm' || !/^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/.test(kmsKeyArn))) {
+    io.stderr.write('ecs-exec iam-policy: --config-kms-key takes a KMS key ARN, with an ssm:/ --config-source\n');
+    return EXIT_COULD_NOT_RUN;
+  }
   const path = values.config ?? io.env['ECS_EXEC_CONFIG'] ?? './ecs-exec.yml';
   try {
     const region = io.env['AWS_REGION'];
@@ -50,6 +74,9 @@ export const iamPolicyCommand: CliCommand = async (args, io) => {
     const policies = generatePolicies(policy, {
       ...(values.account ? { account: values.account } : {}),
       ...(values['bot-role-arn'] ? { botRoleArn: values['bot-role-arn'] } : {}),
+      ...(source
+        ? { configSource: { location: source, ...(region ? { region } : {}), ...(kmsKeyArn ? { kmsKeyArn } : {}) } }
+        : {}),
     });
     io.stdout.write(`${JSON.stringify(policies, null, 2)}\n`);
     return 0;

@@ -1,8 +1,8 @@
 /** One AWS API call the sandbox answered, as tests inspect it. */
 export interface RecordedCall {
-  service: 'ecs' | 'sts' | 'kms' | 'ssm';
+  service: 'ecs' | 'sts' | 'kms' | 'ssm' | 's3';
   operation: string;
-  /** The request body as parsed (JSON for ECS/KMS/SSM, form fields for STS). */
+  /** The request body as parsed (JSON for ECS/KMS/SSM, form fields for STS; Bucket and Key for S3). */
   input: Record<string, unknown>;
   region: string;
   account: string;

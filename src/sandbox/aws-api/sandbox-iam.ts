@@ -1,6 +1,7 @@
 import type { PolicyDocument } from '../../iam/policy-document.js';
 import { parseArn, type SandboxState } from '../state/sandbox-state.js';
 import { AwsApiError } from './aws-error.js';
+import type { SandboxConfigObjects } from './config-objects.js';
 import { type AuthorizationRequest, evaluatePolicies, trustAllows } from './iam-evaluator.js';
 import type { CallContext, Principal } from './principals.js';
 
@@ -35,6 +36,7 @@ export function authorizationRequests(
   input: Input,
   ctx: CallContext,
   state: SandboxState,
+  configObjects?: SandboxConfigObjects,
 ): AuthorizationRequest[] | undefined {
   const { region } = ctx;
   const account = ctx.principal.account;
@@ -92,8 +94,32 @@ export function authorizationRequests(
         return [ask(action, '*')];
     }
   }
+  if (service === 'ssm' && operation === 'GetParameter') {
+    const given = text(input, 'Name') ?? '';
+    const name = given.replace(/:\d+$/, '');
+    const parameterArn = `arn:aws:ssm:${region}:${account}:parameter${name.startsWith('/') ? name : `/${name}`}`;
+    const requests = [ask(action, parameterArn)];
+    // SSM decrypts a SecureString with the caller's own permission on its key (kms:Decrypt via SSM, with the
+    // parameter's ARN as encryption context); the AWS managed key alias/aws/ssm lets every principal of the account.
+    const stored = configObjects?.parameter(name);
+    if (stored?.type === 'SecureString' && input['WithDecryption'] === true && stored.keyId !== 'alias/aws/ssm') {
+      const ref = stored.keyId ?? '';
+      const keyArn = state.findKmsKey(account, region, ref)?.arn;
+      requests.push(
+        ask('kms:Decrypt', keyArn ?? (ref.startsWith('arn:') ? ref : `arn:aws:kms:${region}:${account}:key/${ref}`), {
+          'kms:ViaService': `ssm.${region}.amazonaws.com`,
+          'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+        }),
+      );
+    }
+    return requests;
+  }
   if (service === 'ssm') {
     return [ask(action, `arn:aws:ssm:${region}:${account}:session/${text(input, 'SessionId') ?? ''}`)];
+  }
+  if (service === 's3') {
+    // HeadObject is authorised as s3:GetObject; there is no action of its own.
+    return [ask('s3:GetObject', `arn:aws:s3:::${text(input, 'Bucket') ?? ''}/${text(input, 'Key') ?? ''}`)];
   }
   if (service === 'kms') {
     const ref = text(input, 'KeyId') ?? '';
@@ -116,7 +142,7 @@ export function authorizationRequests(
 function accessDenied(service: string, principal: Principal, request: AuthorizationRequest, why: string): AwsApiError {
   const message =
     `User: ${principal.arn} is not authorized to perform: ${request.action} on resource: ${request.resource} ${why}`.trim();
-  return service === 'sts'
+  return service === 'sts' || service === 's3'
     ? new AwsApiError('AccessDenied', message, 403)
     : new AwsApiError('AccessDeniedException', message, 400);
 }
@@ -129,8 +155,9 @@ export function authorizeCall(
   operation: string,
   input: Input,
   ctx: CallContext,
+  configObjects?: SandboxConfigObjects,
 ): void {
-  const requests = authorizationRequests(service, operation, input, ctx, state);
+  const requests = authorizationRequests(service, operation, input, ctx, state, configObjects);
   if (!requests) return;
   const identity = ctx.principal.roleArn ?? ctx.principal.arn;
   const policy = iam.policies[identity];
@@ -154,4 +181,10 @@ export function authorizeCall(
       if (!trust || !trustAllows(trust, principals, request)) throw accessDenied(service, ctx.principal, request, '');
     }
   }
+}
+
+/** Whether the signer's policies allow one action on one resource (S3 answers a missing key by what it may list). */
+export function allows(iam: SandboxIamOptions, ctx: CallContext, action: string, resource: string): boolean {
+  const policy = iam.policies[ctx.principal.roleArn ?? ctx.principal.arn];
+  return policy !== undefined && evaluatePolicies([policy], { action, resource, context: {} }) === 'allow';
 }

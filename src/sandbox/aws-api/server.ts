@@ -6,10 +6,12 @@ import type { SandboxState } from '../state/sandbox-state.js';
 import type { ApiFaults } from './api-faults.js';
 import { AwsApiError } from './aws-error.js';
 import type { RecordedCall } from './calls.js';
+import type { SandboxConfigObjects } from './config-objects.js';
 import { createEcsHandlers } from './ecs-api.js';
 import { createKmsHandlers, type SandboxKms } from './kms-api.js';
 import type { CallContext, Principals } from './principals.js';
-import { authorizeCall, type SandboxIamOptions } from './sandbox-iam.js';
+import { parseS3Request, sendS3Error, serveS3Object } from './s3-api.js';
+import { allows, authorizeCall, type SandboxIamOptions } from './sandbox-iam.js';
 import { parseSigV4Authorization } from './sigv4.js';
 import { createSsmHandlers } from './ssm-api.js';
 import { createStsHandlers, stsErrorXml } from './sts-api.js';
@@ -32,6 +34,8 @@ export interface AwsApiDeps {
   kms: SandboxKms;
   principals: Principals;
   faults: ApiFaults;
+  /** SSM parameters and S3 objects (the bot's config). */
+  configObjects: SandboxConfigObjects;
   record: (call: RecordedCall) => void;
   /** When set, every call is checked against the signer's IAM policies; otherwise everything is allowed. */
   iam?: SandboxIamOptions;
@@ -57,7 +61,7 @@ export function createAwsApiHandler(deps: AwsApiDeps): (req: IncomingMessage, re
   const json: Record<JsonService, Record<string, JsonHandler>> = {
     ecs: createEcsHandlers(deps.state, deps.sessions),
     kms: createKmsHandlers(deps.kms),
-    ssm: createSsmHandlers(deps.sessions),
+    ssm: createSsmHandlers(deps.sessions, deps.configObjects),
   };
   const sts = createStsHandlers(deps.state, deps.principals);
 
@@ -81,8 +85,60 @@ export function createAwsApiHandler(deps: AwsApiDeps): (req: IncomingMessage, re
     res.end(body);
   };
 
+  /** S3's REST API: GET and HEAD of an object, addressed by path or by host; errors in S3's XML. */
+  const handleS3 = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+    const fail = (error: AwsApiError): void => sendS3Error(res, req, error, requestId);
+    const credential = parseSigV4Authorization(req.headers.authorization);
+    if (credential?.service !== 's3') {
+      fail(new AwsApiError('AccessDenied', 'Anonymous or malformed requests are not allowed', 403));
+      return;
+    }
+    let request: ReturnType<typeof parseS3Request>;
+    try {
+      request = parseS3Request(req);
+    } catch (error) {
+      fail(error instanceof AwsApiError ? error : new AwsApiError('InvalidRequest', 'Malformed request'));
+      return;
+    }
+    const principal = deps.principals.resolve(credential.accessKeyId);
+    const ctx: CallContext = { principal, region: credential.region };
+    const input = { Bucket: request.bucket, Key: request.key };
+    const call: RecordedCall = {
+      service: 's3',
+      operation: request.operation,
+      input,
+      region: credential.region,
+      account: principal.account,
+      accessKeyId: principal.accessKeyId,
+      principalArn: principal.arn,
+      at: Date.now(),
+    };
+    deps.record(call);
+    try {
+      if (deps.iam) authorizeCall(deps.iam, deps.state, 's3', request.operation, input, ctx);
+      const fault = deps.faults.take('s3', request.operation);
+      if (fault.reset) {
+        call.error = 'ConnectionReset';
+        req.socket.destroy();
+        return;
+      }
+      if (fault.delayMs) await sleep(fault.delayMs);
+      if (fault.error) throw new AwsApiError(fault.error.type, fault.error.message, fault.error.status);
+      const mayList = !deps.iam || allows(deps.iam, ctx, 's3:ListBucket', `arn:aws:s3:::${request.bucket}`);
+      serveS3Object(req, res, request, deps.configObjects, mayList, requestId);
+    } catch (error) {
+      const apiError = error instanceof AwsApiError ? error : new AwsApiError('InternalError', 'Internal error', 500);
+      call.error = apiError.type;
+      fail(apiError);
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      await handleS3(req, res, requestId);
+      return;
+    }
     const target = req.headers['x-amz-target'];
     const contentType = req.headers['content-type'] ?? '';
     const isQuery = target === undefined && contentType.startsWith('application/x-www-form-urlencoded');
@@ -164,7 +220,7 @@ export function createAwsApiHandler(deps: AwsApiDeps): (req: IncomingMessage, re
     deps.record(call);
 
     try {
-      if (deps.iam) authorizeCall(deps.iam, deps.state, service, operation, input, ctx);
+      if (deps.iam) authorizeCall(deps.iam, deps.state, service, operation, input, ctx, deps.configObjects);
       const fault = deps.faults.take(service, operation);
       if (fault.reset) {
         call.error = 'ConnectionReset';

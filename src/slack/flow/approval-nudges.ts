@@ -68,7 +68,7 @@ export function nudgeText(stage: NudgeStage, record: ApprovalRecord, mentions: s
  * waiting for approval are looked at, so a decided, cancelled or expired request is never nudged.
  */
 export function createApprovalNudges(
-  deps: Pick<FlowDeps, 'policy' | 'store' | 'notifier' | 'clock' | 'logger' | 'replicaId'>,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'notifier' | 'clock' | 'logger' | 'replicaId'>,
 ): { sweep(): Promise<number> } {
   async function nudge(record: ApprovalRecord, stage: NudgeStage, groups: readonly string[]): Promise<boolean> {
     const now = deps.clock.now();
@@ -82,7 +82,7 @@ export function createApprovalNudges(
       once: { marker: `${stage}:${record.id}`, ttlMs: Math.max(1, record.expiresAtMs - now) + 60_000 },
     });
     if (!recorded) return false;
-    const text = nudgeText(stage, record, groupMentions(deps.policy, groups), now);
+    const text = nudgeText(stage, record, groupMentions(deps.config.current().policy, groups), now);
     await deps.notifier.postMessage(record.channel, { text }, record.cardMessageTs).catch((error: unknown) => {
       deps.logger.warn({ err: error, requestId: record.id, stage }, 'approver nudge not posted');
     });
@@ -95,7 +95,7 @@ export function createApprovalNudges(
       for (const record of await deps.store.listPending()) {
         // Without a card there is no thread to nudge in; its requester was told nothing would happen.
         if (!record.cardMessageTs) continue;
-        const plan = nudgePlanFor(deps.policy, record);
+        const plan = nudgePlanFor(deps.config.current().policy, record);
         if (!plan) continue;
         const waited = deps.clock.now() - record.createdAtMs;
         if (plan.remindAfterMs !== undefined && waited >= plan.remindAfterMs) {

@@ -27,7 +27,8 @@ import * as views from './views.js';
 export function createExecFlow(
   deps: FlowDeps,
 ): SlackHandlers & { sweepExpired(): Promise<number>; close(graceMs?: number): Promise<void> } {
-  const { policy, store, notifier, logger } = deps;
+  const { store, notifier, logger } = deps;
+  const policyNow = () => deps.config.current().policy;
   const cards = createRequestCards(deps);
   const runs = createRunDispatcher(deps, cards);
   const intake = createRequestIntake(deps, cards, runs);
@@ -43,7 +44,7 @@ export function createExecFlow(
       selfApproval: true,
       ttlMs: 0,
     };
-    const { users, anyone } = await eligibleApprovers(policy, requirement, deps.userGroups, record.requester);
+    const { users, anyone } = await eligibleApprovers(policyNow(), requirement, deps.userGroups, record.requester);
     return anyone ? ['*', ...users] : users;
   }
 
@@ -91,7 +92,12 @@ export function createExecFlow(
       case 'run':
         return await handleRunbook(command.runbook, command.params, { ...command }, context, reply);
       case 'runbooks': {
-        const visible = runbooksVisibleTo(policy, context.userId, await groupsOf(context.userId), context.channelId);
+        const visible = runbooksVisibleTo(
+          policyNow(),
+          context.userId,
+          await groupsOf(context.userId),
+          context.channelId,
+        );
         return await reply(views.runbookList(visible));
       }
       case 'explain': {
@@ -128,7 +134,7 @@ export function createExecFlow(
         const target = targetOf(command.target);
         if ('error' in target) return await reply(`:x: ${target.error}`);
         if (command.target.kind !== 'service') return await reply(':x: doctor takes <cluster>/<service>.');
-        const inspectable = mayInspectService(policy, {
+        const inspectable = mayInspectService(policyNow(), {
           userId: context.userId,
           userGroupIds: await groupsOf(context.userId),
           channelId: context.channelId,
@@ -229,7 +235,7 @@ export function createExecFlow(
             eligibleApprovers: eligible,
             // Recomputed under the policy loaded now: an approval after a policy change is refused on the click,
             // not discovered later when the run cannot be dispatched.
-            expectedDigest: currentBindingDigest(record, deps.policyVersion),
+            expectedDigest: currentBindingDigest(record, deps.config.current().policyVersion),
             context: clickContext(context),
             idempotencyKey: `approve:${record.id}:${context.userId}:${context.triggerId}`,
           }),
@@ -312,7 +318,7 @@ export function createExecFlow(
           given[key.slice(views.PARAM_BLOCK_PREFIX.length)] = value;
         }
       }
-      const prepared = prepareRunbook(policy, meta.runbook, given);
+      const prepared = prepareRunbook(policyNow(), meta.runbook, given);
       if (!prepared.ok) {
         const errors: Record<string, string> = {};
         for (const name of prepared.missing) errors[`${views.PARAM_BLOCK_PREFIX}${name}`] = 'required';

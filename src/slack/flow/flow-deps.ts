@@ -1,6 +1,6 @@
 import type { ApprovalStore } from '../../approval/approval-port.js';
 import type { RunSignals } from '../../approval/run-signals.js';
-import type { PolicyConfig } from '../../config/schema.js';
+import type { PolicyHolder } from '../../config/policy-holder.js';
 import type { ExecEngine } from '../../ecs/exec-engine.js';
 import type { UserGroupResolver } from '../../policy/user-group-resolver-port.js';
 import type { Clock } from '../../shared/clock.js';
@@ -10,8 +10,8 @@ import type { SlackNotifier } from '../slack-port.js';
 
 /** Everything the click-to-thread flow uses; main.ts (or the playground) builds each adapter. */
 export interface FlowDeps {
-  policy: PolicyConfig;
-  policyVersion: string;
+  /** The policy in force; a request reads it once, when it is decided (it may be reloaded meanwhile). */
+  config: PolicyHolder;
   store: ApprovalStore;
   notifier: SlackNotifier;
   /** Slack user-group membership, cached for at most 60 s. */

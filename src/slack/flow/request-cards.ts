@@ -15,7 +15,7 @@ export interface RequestCards {
  * Updates of one card are queued, and each renders the record as stored when it is sent, so a slow update (say,
  * one waiting out a 429) can never land after a newer one and show an old state.
  */
-export function createRequestCards(deps: Pick<FlowDeps, 'store' | 'notifier' | 'policy' | 'clock'>): RequestCards {
+export function createRequestCards(deps: Pick<FlowDeps, 'store' | 'notifier' | 'config' | 'clock'>): RequestCards {
   const queues = new Map<string, Promise<void>>();
   return {
     refresh(record, note) {
@@ -23,7 +23,7 @@ export function createRequestCards(deps: Pick<FlowDeps, 'store' | 'notifier' | '
       const previous = queues.get(record.id) ?? Promise.resolve();
       const next = previous.then(async () => {
         const latest = (await deps.store.get(record.id)) ?? record;
-        const card = views.requestCard(latest, deps.policy, deps.clock.now());
+        const card = views.requestCard(latest, deps.config.current().policy, deps.clock.now());
         if (note) {
           card.blocks = [...(card.blocks ?? []), { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }];
           card.text = `${card.text}\n${note}`;

@@ -46,9 +46,16 @@ export type RequestIntake = ReturnType<typeof createRequestIntake>;
  * approval (or runs with break-glass) is handed to the dispatcher at once.
  */
 export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: RunDispatcher) {
-  const { policy, store, notifier, logger } = deps;
-  const groupsOf = (userId: string): Promise<string[]> => userGroupIdsOf(policy, deps.userGroups, userId);
-  const { targetOf, runbookRun, encodePick, decodePick } = createRunPreparation(policy);
+  const { store, notifier, logger } = deps;
+  // Read at each use: a reload applies to the next request. `submit` takes one snapshot for the whole request.
+  const policyNow = () => deps.config.current().policy;
+  const groupsOf = (userId: string, policy = policyNow()): Promise<string[]> =>
+    userGroupIdsOf(policy, deps.userGroups, userId);
+  type Preparation = ReturnType<typeof createRunPreparation>;
+  const targetOf: Preparation['targetOf'] = (...args) => createRunPreparation(policyNow()).targetOf(...args);
+  const runbookRun: Preparation['runbookRun'] = (...args) => createRunPreparation(policyNow()).runbookRun(...args);
+  const encodePick: Preparation['encodePick'] = (...args) => createRunPreparation(policyNow()).encodePick(...args);
+  const decodePick: Preparation['decodePick'] = (...args) => createRunPreparation(policyNow()).decodePick(...args);
 
   function decide(
     userId: string,
@@ -65,6 +72,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       /** Asked before ECS resolved the target: see PolicyTarget.unresolved. */
       unresolved?: boolean;
     },
+    policy = policyNow(),
   ): PolicyDecision {
     return evaluatePolicy(policy, {
       userId,
@@ -100,6 +108,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
         requestText,
         why,
         ...(rule ? { ruleName: rule } : {}),
+        policyVersion: deps.config.current().policyVersion,
       })
       .catch((error: unknown) => logger.error({ err: error }, 'could not audit a rejection'));
   }
@@ -123,6 +132,8 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
    * can let a request through.
    */
   async function submit(run: PreparedRun, context: InteractionContext, reply: Reply): Promise<void> {
+    // The version this request is decided, stored and shown with, whatever a reload brings meanwhile.
+    const { policy, policyVersion } = deps.config.current();
     if (run.runbook !== undefined) {
       // A runbook request must be exactly what the runbook renders to: its own `who` decides for it, so anything
       // else riding on its name would escape the rules.
@@ -135,16 +146,22 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       }
     }
     const requestText = requestTextOf(run, context);
-    const userGroupIds = await groupsOf(context.userId);
-    const first = decide(context.userId, userGroupIds, context.channelId, {
-      clusterAlias: run.clusterAlias,
-      ...(run.target.kind === 'service' ? { service: run.target.service } : { taskId: run.target.taskId }),
-      ...(run.target.container ? { container: run.target.container } : {}),
-      command: run.command,
-      ...(run.runbook ? { runbook: run.runbook } : {}),
-      ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
-      unresolved: true,
-    });
+    const userGroupIds = await groupsOf(context.userId, policy);
+    const first = decide(
+      context.userId,
+      userGroupIds,
+      context.channelId,
+      {
+        clusterAlias: run.clusterAlias,
+        ...(run.target.kind === 'service' ? { service: run.target.service } : { taskId: run.target.taskId }),
+        ...(run.target.container ? { container: run.target.container } : {}),
+        command: run.command,
+        ...(run.runbook ? { runbook: run.runbook } : {}),
+        ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
+        unresolved: true,
+      },
+      policy,
+    );
     if (first.effect === 'deny') {
       await reject(context, requestText, first.reason, first.rule);
       await reply(views.denied(first));
@@ -171,16 +188,22 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       await reply(`:x: ${toUserMessage(error)}`);
       return;
     }
-    const decision = decide(context.userId, userGroupIds, context.channelId, {
-      clusterAlias: run.clusterAlias,
-      ...(resolved.service
-        ? { service: resolved.service }
-        : { taskId: resolved.task.taskArn.slice(resolved.task.taskArn.lastIndexOf('/') + 1) }),
-      container: resolved.container.name,
-      command: run.command,
-      ...(run.runbook ? { runbook: run.runbook } : {}),
-      ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
-    });
+    const decision = decide(
+      context.userId,
+      userGroupIds,
+      context.channelId,
+      {
+        clusterAlias: run.clusterAlias,
+        ...(resolved.service
+          ? { service: resolved.service }
+          : { taskId: resolved.task.taskArn.slice(resolved.task.taskArn.lastIndexOf('/') + 1) }),
+        container: resolved.container.name,
+        command: run.command,
+        ...(run.runbook ? { runbook: run.runbook } : {}),
+        ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
+      },
+      policy,
+    );
     if (decision.effect === 'deny') {
       await reject(context, requestText, decision.reason, decision.rule);
       await reply(views.denied(decision));
@@ -219,7 +242,7 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       params: run.params,
       reason: run.reason ?? '',
       ruleName: decision.rule,
-      policyVersion: deps.policyVersion,
+      policyVersion,
       approval: {
         approverGroups: approval?.approverGroups ?? [],
         count: approval?.count ?? 0,

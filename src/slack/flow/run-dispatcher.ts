@@ -35,7 +35,7 @@ export interface RunDispatcher {
  * from any replica.
  */
 export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDispatcher {
-  const { policy, store, notifier, logger } = deps;
+  const { store, notifier, logger } = deps;
   /** Runs in this process, so a stop signal can reach them. */
   const activeRuns = new Map<string, AbortController>();
   const runPromises = new Set<Promise<void>>();
@@ -58,10 +58,12 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
    */
   async function dispatchAndRun(approved: ApprovalRecord): Promise<void> {
     let record: ApprovalRecord;
+    // The policy this run is decided and run with, whatever a reload brings while it runs.
+    const { policy, policyVersion } = deps.config.current();
     try {
       // The digest is recomputed from what is about to run under the policy loaded now: a policy change since the
       // approval, or any change to the bound fields, makes the claim fail instead of running on a stale approval.
-      const expectedDigest = currentBindingDigest(approved, deps.policyVersion);
+      const expectedDigest = currentBindingDigest(approved, policyVersion);
       record = (await store.dispatch({ id: approved.id, dispatcher: deps.replicaId, expectedDigest })).record;
     } catch (error) {
       if (error instanceof WrongStateError) return; // another replica won the claim
@@ -195,7 +197,7 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
       );
       return;
     }
-    await deliverResult(stored.record, output, pipeline.snapshot(), tail, fenced);
+    await deliverResult(stored.record, output, pipeline.snapshot(), tail, fenced, policy.limits.previewLines);
   }
 
   /**
@@ -210,8 +212,9 @@ export function createRunDispatcher(deps: FlowDeps, cards: RequestCards): RunDis
     snapshot: string,
     tail: ReturnType<typeof createLiveTail>,
     fenced: typeof notifier,
+    previewLines: number,
   ): Promise<void> {
-    const message = views.resultMessage(finished, output, policy.limits.previewLines);
+    const message = views.resultMessage(finished, output, previewLines);
     const hadTail = tail.posted();
     let delivered = hadTail && (await tail.finish(message));
     let unconfirmed = false;

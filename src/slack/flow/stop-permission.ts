@@ -15,12 +15,12 @@ export type StopPermission = { allowed: true; as: StopRole } | { allowed: false;
  * runaway command whatever rule it ran under. Group membership is read now, not when the run started.
  */
 export async function stopPermission(
-  deps: Pick<FlowDeps, 'policy' | 'userGroups'>,
+  deps: Pick<FlowDeps, 'config' | 'userGroups'>,
   record: Pick<ApprovalRecord, 'requester' | 'approval'>,
   userId: string,
 ): Promise<StopPermission> {
   if (userId === record.requester) return { allowed: true, as: 'requester' };
-  const { policy } = deps;
+  const { policy } = deps.config.current();
   const user = { userId, userGroupIds: await userGroupIdsOf(policy, deps.userGroups, userId) };
   if (isMemberOfAny(policy, record.approval.approverGroups, user)) return { allowed: true, as: 'approver' };
   if (isMemberOfAny(policy, policy.admins, user)) return { allowed: true, as: 'admin' };

@@ -56,7 +56,7 @@ export function createSweeper(deps: FlowDeps, cards: RequestCards, runs: RunDisp
     for (const record of waiting) {
       // Under another policy the claim would be refused and say so in the thread at every sweep; left alone, the
       // request expires with its card updated.
-      if (currentBindingDigest(record, deps.policyVersion) !== record.digest) continue;
+      if (currentBindingDigest(record, deps.config.current().policyVersion) !== record.digest) continue;
       // Without a card its requester was told nothing ran (posting the card failed): it must never start.
       if (record.cardMessageTs === '') continue;
       logger.info({ requestId: record.id }, 'starting a run whose approval was never started');

@@ -50,7 +50,7 @@ describe('an audit chain that began with SHA-1 entries', () => {
     let prev = GENESIS_HASH;
     for (const seq of [1, 2]) {
       const fields: Record<string, string> = {};
-      for (const name of AUDIT_FIELDS) fields[name] = '';
+      for (const name of AUDIT_FIELDS.filter((n) => n !== 'policy')) fields[name] = '';
       Object.assign(fields, { seq: String(seq), prev, at: String(seq), requestId: 'r-old', action: 'reject' });
       Object.assign(fields, { actor: 'U0OLD', outcome: 'no_rule', detail: '{}', version: '0' });
       const hash = createHash('sha1')
@@ -79,8 +79,8 @@ describe('an audit chain that began with SHA-1 entries', () => {
     expect(stored.map((fields) => [fields['chain'], fields['hash']?.length])).toEqual([
       [undefined, 40],
       [undefined, 40],
-      ['2', 64],
-      ['2', 64],
+      ['3', 64],
+      ['3', 64],
     ]);
     expect(stored[2]?.['prev']).toBe(stored[1]?.['hash']);
     expect(await verifyAuditChain(store.auditReader())).toMatchObject({ ok: true, entries: 4 });

@@ -6,6 +6,8 @@ import type { ApprovalRecord } from '../../../src/approval/approval-port.js';
 import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import { toAuditEntry } from '../../../src/audit/audit-entry.js';
 import { loadConfigFile } from '../../../src/config/load-config.js';
+import { fixedPolicy } from '../../../src/config/policy-holder.js';
+import { policyVersion } from '../../../src/policy/policy-version.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createApprovalNudges } from '../../../src/slack/flow/approval-nudges.js';
 import type { SlackMessage, SlackNotifier } from '../../../src/slack/slack-port.js';
@@ -76,7 +78,14 @@ function replica(name: string, clock: ManualClock, notifier: SlackNotifier) {
   const store = new RedisApprovalStore(connection, { prefix, clock, replicaId: name });
   return {
     store,
-    nudges: createApprovalNudges({ policy: POLICY, store, notifier, clock, logger: quiet, replicaId: name }),
+    nudges: createApprovalNudges({
+      config: fixedPolicy(POLICY, policyVersion(POLICY)),
+      store,
+      notifier,
+      clock,
+      logger: quiet,
+      replicaId: name,
+    }),
   };
 }
 

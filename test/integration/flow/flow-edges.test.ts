@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryApprovalStore } from '../../../src/approval/memory-approval-store.js';
 import { LocalRunSignals, type RunSignals } from '../../../src/approval/run-signals.js';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { fixedPolicy } from '../../../src/config/policy-holder.js';
 import type { ExecEngine } from '../../../src/ecs/exec-engine.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/shared/logger.js';
@@ -118,8 +119,7 @@ function setup(
   dest.on('data', (c) => logs.push(String(c)));
   const store = opts.store ?? new MemoryApprovalStore();
   const flow = createExecFlow({
-    policy: config.policy,
-    policyVersion: opts.policyVersion ?? config.policyVersion,
+    config: fixedPolicy(config.policy, opts.policyVersion ?? config.policyVersion),
     store,
     notifier,
     userGroups: { usersOf: async () => [] },

@@ -59,6 +59,7 @@ describe('ecs-exec sandbox', () => {
       'AWS_ACCESS_KEY_ID',
       'AWS_ENDPOINT_URL_ECS',
       'AWS_ENDPOINT_URL_KMS',
+      'AWS_ENDPOINT_URL_S3',
       'AWS_ENDPOINT_URL_SSM',
       'AWS_ENDPOINT_URL_STS',
       'AWS_REGION',

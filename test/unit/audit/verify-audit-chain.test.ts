@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemoryApprovalStore } from '../../../src/approval/memory-approval-store.js';
@@ -105,5 +106,48 @@ describe('audit entry hashing', () => {
     const lua = readFileSync(new URL('../../../src/approval/scripts/includes/common.lua', import.meta.url), 'utf8');
     const listed = /local AUDIT_FIELDS = \{([^}]*)\}/.exec(lua)?.[1] ?? '';
     expect([...listed.matchAll(/'([a-zA-Z]+)'/g)].map((match) => match[1])).toEqual([...AUDIT_FIELDS]);
+  });
+});
+
+describe('chain version 3: the policy version in every entry', () => {
+  const v2Fields = AUDIT_FIELDS.filter((name) => name !== 'policy');
+  /** An entry as the bot wrote it under chain version 2 (no `policy` field), linked to `prev`. */
+  function versionTwoEntry(seq: number, prev: string): RawAuditEntry {
+    const fields: Record<string, string> = { chain: '2' };
+    for (const name of v2Fields) fields[name] = '';
+    Object.assign(fields, { seq: String(seq), prev, at: '1', action: 'reject', actor: 'U0OLD', detail: '{}' });
+    const bytes = ['chain', ...v2Fields].map(
+      (name) => `${name}=${Buffer.byteLength(fields[name] ?? '')}:${fields[name]}\n`,
+    );
+    fields['hash'] = createHash('sha256').update(bytes.join('')).digest('hex');
+    return { fields };
+  }
+
+  it('records the policy that refused a request, hashed, and a chain begun under version 2 verifies whole', async () => {
+    const older = [versionTwoEntry(1, GENESIS_HASH)];
+    older.push(versionTwoEntry(2, older[0]?.fields['hash'] ?? ''));
+    const store = new MemoryApprovalStore({ clock: { now: () => 1_764_252_000_000 } });
+    const entry = await store.recordRejection({
+      requester: 'U1',
+      channel: 'C1',
+      requestText: 'rm -rf /',
+      why: 'no rule',
+      policyVersion: 'sha256:abc',
+    });
+    expect(entry.policyVersion).toBe('sha256:abc');
+    const [raw] = await Array.fromAsync(store.auditReader().entries());
+    const fields = raw?.fields ?? {};
+    expect(fields['chain']).toBe('3');
+    expect(canonicalAuditBytes(fields).toString()).toContain('\npolicy=10:sha256:abc\n');
+    // Re-linked after the two version-2 entries, as a chain that went on after an upgrade would be.
+    const linked: Record<string, string> = { ...fields, seq: '3', prev: older[1]?.fields['hash'] ?? '' };
+    linked['hash'] = auditLinkHash(linked);
+    expect(await verifyAuditChain(readerOf([...older, { fields: linked }]))).toMatchObject({ ok: true, entries: 3 });
+    // The policy version cannot be changed afterwards.
+    const forged = { fields: { ...linked, policy: 'sha256:other' } };
+    expect(await verifyAuditChain(readerOf([...older, forged]))).toMatchObject({
+      ok: false,
+      problem: { kind: 'altered', seq: 3 },
+    });
   });
 });

@@ -39,7 +39,11 @@ describe('EcsExecBotStack, Socket Mode with its own Redis', () => {
   it('gives the task role exactly the statements ecs-exec iam-policy generates for the config', () => {
     const expected = generatePolicies(loadConfigFile(EXAMPLE, 'config')).botRole.permissions.Statement;
     const actual = taskRoleStatements(template);
-    expect(actual).toHaveLength(expected.length);
+    // ...and ssm:GetParameter on the config parameter, as `iam-policy --config-source ssm:/Bot/config` adds.
+    expect(actual).toContainEqual(
+      expect.objectContaining({ Sid: 'ReadConfigParameter', Effect: 'Allow', Action: 'ssm:GetParameter' }),
+    );
+    expect(actual).toHaveLength(expected.length + 1);
     for (const statement of expected) {
       expect(actual).toContainEqual(
         expect.objectContaining({ Effect: statement.Effect, Action: statement.Action, Resource: statement.Resource }),
@@ -62,12 +66,7 @@ describe('EcsExecBotStack, Socket Mode with its own Redis', () => {
   });
 
   it('keeps Slack tokens in Secrets Manager, the config in Parameter Store and Redis behind TLS and AUTH', () => {
-    expect(envNames(template, 'Secrets')).toEqual([
-      'ECS_EXEC_CONFIG_YAML',
-      'REDIS_AUTH_TOKEN',
-      'SLACK_APP_TOKEN',
-      'SLACK_BOT_TOKEN',
-    ]);
+    expect(envNames(template, 'Secrets')).toEqual(['REDIS_AUTH_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN']);
     expect(envNames(template, 'Environment')).toEqual([
       'ECS_EXEC_CONFIG',
       'LOG_LEVEL',
@@ -75,7 +74,15 @@ describe('EcsExecBotStack, Socket Mode with its own Redis', () => {
       'REDIS_HOST',
       'REDIS_PORT',
     ]);
-    template.hasResourceProperties('AWS::SSM::Parameter', { Value: EXAMPLE });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Value: EXAMPLE, Name: '/Bot/config' });
+    // The bot reads (and reloads) the parameter itself, with ssm:GetParameter on it alone.
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'ECS_EXEC_CONFIG', Value: 'ssm:/Bot/config' }]),
+        }),
+      ],
+    });
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       TransitEncryptionEnabled: true,
       AtRestEncryptionEnabled: true,
@@ -118,7 +125,7 @@ describe('EcsExecBotStack, HTTP mode with an existing Redis', () => {
 
   it('uses the given Redis and the signing secret instead of an app token', () => {
     template.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
-    expect(envNames(template, 'Secrets')).toEqual(['ECS_EXEC_CONFIG_YAML', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+    expect(envNames(template, 'Secrets')).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
     expect(envNames(template, 'Environment')).toContain('REDIS_URL');
   });
 });

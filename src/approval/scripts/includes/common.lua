@@ -15,10 +15,12 @@
 --- @include "includes/sha256.lua"
 
 local GENESIS = '0000000000000000000000000000000000000000'
--- Entries written now are version 2 (SHA-256); version 1 entries (SHA-1, no `chain` field) stay verifiable.
-local AUDIT_CHAIN_VERSION = '2'
+-- Entries written now are version 3 (SHA-256, with the policy version); version 2 (no `policy`) and version 1
+-- entries (SHA-1, no `chain` field) stay verifiable.
+local AUDIT_CHAIN_VERSION = '3'
 -- Same order as AUDIT_FIELDS in src/audit/audit-entry.ts; the chain hash covers these fields in this order.
-local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'from', 'to', 'version', 'outcome', 'detail' }
+local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'from', 'to', 'version', 'outcome', 'detail',
+  'policy' }
 -- Every field a transition may change after create (anything else is fixed at create). A replay from a caller that
 -- holds another version rebuilds the first reply's record from these as they were plus the fixed fields as they are.
 local MUTABLE_FIELDS = {
@@ -30,7 +32,7 @@ local LOADED_FIELDS = {
   'state', 'version', 'updatedAt', 'rev', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
   'denyReason', 'cancelledBy', 'sessionId', 'result',
   'requester', 'channel', 'digest', 'expiresAt', 'selfApproval', 'breakGlassAllowed', 'requiredCount', 'rule',
-  'cluster', 'taskArn', 'container',
+  'cluster', 'taskArn', 'container', 'policyVersion',
 }
 
 -- A first reply kept for replays is MessagePack: packing it is about half the cost of JSON and it is on every
@@ -122,7 +124,8 @@ local function respond(ctx, code, audit, createdJson)
 end
 
 -- Appends one entry linked to the chain head; returns its values in AUDIT_FIELDS order, then hash and stream id.
-local function appendAudit(stream, head, at, requestId, action, actor, from, to, version, outcome, detail)
+-- `policy` is the policy version the request was decided with ('' where none is known).
+local function appendAudit(stream, head, at, requestId, action, actor, from, to, version, outcome, detail, policy)
   local seq = tostring(rcall('HINCRBY', head, 'seq', 1))
   local prev = rcall('HGET', head, 'hash') or GENESIS
   -- canonicalAuditBytes in src/audit/audit-entry.ts for a version-2 entry, written out: one concatenation is several
@@ -132,13 +135,13 @@ local function appendAudit(stream, head, at, requestId, action, actor, from, to,
     .. '\naction=' .. #action .. ':' .. action .. '\nactor=' .. #actor .. ':' .. actor
     .. '\nfrom=' .. #from .. ':' .. from .. '\nto=' .. #to .. ':' .. to
     .. '\nversion=' .. #version .. ':' .. version .. '\noutcome=' .. #outcome .. ':' .. outcome
-    .. '\ndetail=' .. #detail .. ':' .. detail .. '\n')
+    .. '\ndetail=' .. #detail .. ':' .. detail .. '\npolicy=' .. #policy .. ':' .. policy .. '\n')
   local streamId = rcall('XADD', stream, '*', 'chain', AUDIT_CHAIN_VERSION, 'seq', seq, 'prev', prev, 'at', at,
     'requestId', requestId,
     'action', action, 'actor', actor, 'from', from, 'to', to, 'version', version, 'outcome', outcome,
-    'detail', detail, 'hash', hash)
+    'detail', detail, 'policy', policy, 'hash', hash)
   rcall('HSET', head, 'hash', hash, 'streamId', streamId)
-  return { seq, prev, at, requestId, action, actor, from, to, version, outcome, detail, hash, streamId }
+  return { seq, prev, at, requestId, action, actor, from, to, version, outcome, detail, policy, hash, streamId }
 end
 
 -- Reads what the guards need into ctx.record; ctx.matches says whether the caller already holds this revision.
@@ -170,7 +173,7 @@ end
 local function auditAs(ctx, outcome, detail)
   local record = ctx.record
   return appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, record.state or '',
-    record.state or '', record.version or '0', outcome, detail or '{}')
+    record.state or '', record.version or '0', outcome, detail or '{}', record.policyVersion or '')
 end
 
 -- Ends a call without a state change: optionally audits (a refusal leaves the state as it was) and replies.
@@ -192,7 +195,7 @@ local function write(ctx, changes, version, audit)
   changes[#changes + 1] = 'updatedAt'
   changes[#changes + 1] = ctx.now
   changes[#changes + 1] = 'rev'
-  changes[#changes + 1] = audit[12]
+  changes[#changes + 1] = audit[13]
   rcall('HSET', ctx.key, unpack(changes))
   for i = 1, #changes, 2 do
     record[changes[i]] = changes[i + 1]
@@ -208,7 +211,7 @@ end
 local function commit(ctx, newState, fields, outcome, detail, code)
   local version = nextVersion(ctx)
   local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, ctx.record.state, newState,
-    version, outcome, detail or '{}')
+    version, outcome, detail or '{}', ctx.record.policyVersion or '')
   local changes = fields or {}
   changes[#changes + 1] = 'state'
   changes[#changes + 1] = newState

@@ -3,7 +3,7 @@ import type { PolicyTarget } from './evaluate.js';
 import { isMemberOfAny } from './groups.js';
 import { patternProblem } from './pattern-words.js';
 import { compileTargetPattern } from './patterns.js';
-import { shellQuote, unquotableReason } from './shell-quote.js';
+import { shellQuote, unquotableReason } from '../shared/shell-quote.js';
 import { renderTemplate } from './template.js';
 
 /** A validated parameter value. */

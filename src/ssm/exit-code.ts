@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { shellQuote } from '../shared/shell-quote.js';
 import { SsmError } from './errors.js';
 
 /**
@@ -6,14 +7,6 @@ import { SsmError } from './errors.js';
  * marker and `$?` on a line of its own. The marker is printed from two halves, so the text that ends up in the
  * output never appears whole in the command line (a `ps` listing cannot fake it).
  */
-
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes one word for the agent's shell-like splitter (and a POSIX shell): `'…'`, with `'` written as `'\''`. */
-export function quoteWord(word: string): string {
-  if (word.length > 0 && SAFE_WORD.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** How the wrapper prepares the terminal before the command. */
 export interface WrapOptions {
@@ -61,7 +54,7 @@ export function wrapCommand(command: string, shell: string, options: WrapOptions
     script += `stty -onlcr -echo 2>/dev/null; printf '%s%s:%d\\n' ${ready.head} ${ready.tail} "$?"\n`;
   }
   script += command;
-  return { command: `${quoteWord(shell)} -c ${quoteWord(script)}`, marker: `${exit.head}${exit.tail}`, readyMarker };
+  return { command: `${shellQuote(shell)} -c ${shellQuote(script)}`, marker: `${exit.head}${exit.tail}`, readyMarker };
 }
 
 /** Wraps with the shell, or for shell `none` runs the command as given with no marker (the exit code stays unknown). */

@@ -9,7 +9,7 @@ import { isGroupMember } from '../../policy/groups.js';
 import { policyVersion } from '../../policy/policy-version.js';
 import { prepareRunbook } from '../../policy/runbooks.js';
 import { formatDuration } from '../../shared/duration.js';
-import { parseTarget } from '../../slack/parse-command.js';
+import { parseTarget } from '../../shared/ecs-target.js';
 import {
   type CliCommand,
   type CliIo,

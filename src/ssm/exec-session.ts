@@ -1,11 +1,10 @@
-import { type Clock, systemClock } from '../shared/clock.js';
+import { type Clock, systemClock, systemTimers, type Timers } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TerminalSize } from './codec/payloads.js';
 import { DataChannel, type OutputGap } from './data-channel.js';
 import { SsmError } from './errors.js';
 import { createExitMarkerFilter, createReadyGate, type ExitMarkerFilter, type ReadyGate } from './exit-code.js';
 import type { KmsPort, SsmControlPort } from './ports.js';
-import { systemTimers, type Timers } from './timers.js';
 import type { TransportCloseInfo, TransportConnector } from './transport-port.js';
 import { connectWebSocket } from './ws-transport.js';
 

@@ -3,7 +3,7 @@ import { PayloadType } from '../../../src/ssm/codec/layout.js';
 import { type ExecSessionParams, type ExecSessionResult, runExecSession } from '../../../src/ssm/exec-session.js';
 import type { SsmControlPort } from '../../../src/ssm/ports.js';
 import { FakeAgent, FakeKms } from '../../fixtures/ssm/fake-agent.js';
-import { FakeTime, flush } from '../../fixtures/ssm/fake-time.js';
+import { FakeTime, flush } from '../../fakes/fake-time.js';
 import { createMemoryTransportPair, type MemoryTransport } from '../../fixtures/ssm/memory-transport.js';
 
 class FakeControl implements SsmControlPort {

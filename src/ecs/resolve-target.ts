@@ -44,7 +44,7 @@ export interface ClusterSettings {
 }
 
 /** A resolved, prechecked target: the exact task and container a command will run in. */
-export interface ResolvedTarget {
+export interface PrecheckedTarget {
   cluster: ClusterSettings;
   task: EcsTask;
   container: EcsContainer;
@@ -248,7 +248,7 @@ export async function resolveTarget(
   target: TargetRequest,
   cluster: ClusterSettings,
   read: ReadOptions = {},
-): Promise<ResolvedTarget> {
+): Promise<PrecheckedTarget> {
   if (target.kind === 'service') {
     const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: target.service }, read);
     const { tasks } = arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns, read) : { tasks: [] };

@@ -21,7 +21,7 @@ import { HandoffSocketModeReceiver } from './socket-mode/socket-mode-receiver.js
 import { checkSlackHeaders, hasValidSlackSignature, readRawBody, type SlackRequestRefusal } from './verify-request.js';
 
 /** The Slack side of the settings, already validated by loadConfig. */
-export interface SlackSettings {
+export interface SlackAppSettings {
   botToken: string;
   signingSecret?: string;
   appToken?: string;
@@ -141,7 +141,7 @@ async function seenBefore(guard: ReplayGuard, digest: string, logger: Logger): P
  * HTTP with Slack's signature check on the raw bytes. No environment is read here; main.ts passes everything in.
  */
 export function createSlackApp(
-  settings: SlackSettings,
+  settings: SlackAppSettings,
   handlers: SlackHandlers,
   logger: Logger,
   metrics?: Pick<BotMetrics, 'slackRequestRefused' | 'socketMode'>,

@@ -4,7 +4,7 @@ import { resolveAwsSettings } from '../../ecs/aws-settings.js';
 import { clusterFromFlags } from '../../ecs/cluster-settings.js';
 import { AmbiguousContainerError, ContainerNotFoundError } from '../../ecs/errors.js';
 import { type ExecRunResult, runInContainer } from '../../ecs/exec-runner.js';
-import type { ResolvedTarget } from '../../ecs/resolve-target.js';
+import type { PrecheckedTarget } from '../../ecs/resolve-target.js';
 import { targetFromFlags } from '../../ecs/resolve-target.js';
 import { isBotError } from '../../errors.js';
 import { parseDuration } from '../../shared/duration.js';
@@ -195,7 +195,7 @@ export const execCommand: CliCommand = async (args, io) => {
     return exitCode;
   };
   let factory: ReturnType<typeof createAwsClientFactory> | undefined;
-  let resolved: ResolvedTarget | undefined;
+  let resolved: PrecheckedTarget | undefined;
   let sessionId: string | undefined;
   const cleanups: Array<() => void> = [];
   try {

@@ -8,10 +8,11 @@ import {
   type SessionControl,
   type SsmControlPort,
 } from '../ssm/exec-session.js';
-import { prepareCommand } from '../ssm/exit-code.js';
+
 import type { EcsGateway } from './ecs-port.js';
 import { ssmTargetIdOf } from './ecs-port.js';
 import { TaskStoppingError } from './errors.js';
+import { prepareCommand, wrapperOutputFilter } from './exit-code.js';
 import { type ClusterSettings, type PrecheckedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
 import { watchTask } from './task-watcher.js';
 
@@ -108,9 +109,7 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
       control: deps.control,
       kms: deps.kms,
       onOutput: request.onOutput,
-      exitMarker: prepared.marker,
-      readyMarker: prepared.readyMarker,
-      ...(request.onReady ? { onReady: request.onReady } : {}),
+      outputFilter: wrapperOutputFilter(prepared, request.onReady),
       ...(request.onControl ? { onControl: request.onControl } : {}),
       ...(request.terminalSize ? { terminalSize: request.terminalSize } : {}),
       signal,

@@ -61,7 +61,7 @@ async function run(target: Sandbox, faults: AgentFaults) {
     control: new AwsSsmControl(new SSMClient(config)),
     kms: new AwsKms(new KMSClient(config)),
     onOutput: (chunk) => hash.update(chunk),
-    exitMarker: null,
+    outputFilter: null,
   });
   const seconds = (performance.now() - startedAt) / 1000;
   return { result, seconds, sha256: hash.digest('hex'), snapshot: target.session(session.sessionId) };

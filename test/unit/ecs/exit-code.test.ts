@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createExitMarkerFilter, prepareCommand, wrapCommand } from '../../../src/ecs/exit-code.js';
 import { shellQuote } from '../../../src/shared/shell-quote.js';
-import { createExitMarkerFilter, prepareCommand, wrapCommand } from '../../../src/ssm/exit-code.js';
 import { splitShellWords } from '../../fixtures/ssm/shell-words.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);

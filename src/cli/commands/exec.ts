@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createAwsClientFactory } from '../../ecs/aws-client-factory.js';
 import { resolveAwsSettings } from '../../ecs/aws-settings.js';
-import { clusterFromFlags } from '../../ecs/cluster-settings.js';
 import { AmbiguousContainerError, ContainerNotFoundError } from '../../ecs/errors.js';
 import { type ExecRunResult, runInContainer } from '../../ecs/exec-runner.js';
 import type { PrecheckedTarget } from '../../ecs/resolve-target.js';
@@ -13,6 +12,7 @@ import { AwsKms } from '../../ssm/aws-kms.js';
 import { AwsSsmControl } from '../../ssm/aws-ssm-control.js';
 import type { SessionControl } from '../../ssm/exec-session.js';
 import { AWS_OPTIONS, AWS_USAGE, exitCodeForStartFailure, startFailureText } from '../aws-options.js';
+import { clusterFromFlags } from '../cluster-from-flags.js';
 import type { CliCommand, CliIo } from '../io.js';
 import {
   cancelledExitCode,

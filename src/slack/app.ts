@@ -12,7 +12,7 @@ import {
   type Receiver,
 } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
-import type { BotMetrics } from '../shared/bot-metrics.js';
+import type { BotMetrics } from '../metrics/bot-metrics.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';

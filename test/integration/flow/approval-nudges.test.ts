@@ -6,7 +6,7 @@ import type { ApprovalRecord } from '../../../src/approval/approval-port.js';
 import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import { toAuditEntry } from '../../../src/audit/audit-entry.js';
 import { loadConfigFile } from '../../../src/config/load-config.js';
-import { createLogger } from '../../../src/shared/logger.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import { createApprovalNudges } from '../../../src/slack/flow/approval-nudges.js';
 import type { SlackMessage, SlackNotifier } from '../../../src/slack/slack-port.js';
 import { ManualClock, prodRequest } from '../approval/approval-store.contract.js';

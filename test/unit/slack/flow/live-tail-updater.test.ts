@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../../src/shared/logger.js';
+import { createLogger } from '../../../../src/output/redacting-logger.js';
 import { createLiveTail } from '../../../../src/slack/flow/live-tail-updater.js';
 import type { SlackMessage, SlackNotifier } from '../../../../src/slack/slack-port.js';
 import { FakeTime } from '../../../fakes/fake-time.js';

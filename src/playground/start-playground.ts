@@ -3,11 +3,14 @@ import type { FlowTuning } from '../slack/flow/flow-deps.js';
 import { PlaygroundError } from './errors.js';
 import { LocalStack } from './local-stack.js';
 import { type PlaygroundServer, startPlaygroundServer } from './playground-server.js';
-import { PLAYGROUND_CHANNEL, PLAYGROUND_PEOPLE, PLAYGROUND_USERGROUPS, playgroundUsers } from './workspace-seed.js';
-
-/** The playground only ever listens here: the sandbox runs commands on this machine for whoever reaches it. */
-export const PLAYGROUND_HOST = '127.0.0.1';
-export const DEFAULT_PLAYGROUND_PORT = 3000;
+import {
+  DEFAULT_PLAYGROUND_PORT,
+  PLAYGROUND_CHANNEL,
+  PLAYGROUND_HOST,
+  PLAYGROUND_PEOPLE,
+  PLAYGROUND_USERGROUPS,
+  playgroundUsers,
+} from './workspace-seed.js';
 
 export interface PlaygroundOptions {
   /** The policy (YAML text) and the name the page shows for it. */

@@ -3,16 +3,10 @@ import { parseArgs } from 'node:util';
 import { redisConnectionSettings } from '../../approval/redis-connection.js';
 import { type Config, hasSlackSettings, loadConfig } from '../../config/load-config.js';
 import { isBotError } from '../../errors.js';
-import { startBotWith } from '../../main.js';
 import { createLogger } from '../../output/redacting-logger.js';
 import { PlaygroundError } from '../../playground/errors.js';
-import {
-  DEFAULT_PLAYGROUND_PORT,
-  PLAYGROUND_HOST,
-  type RunningPlayground,
-  startPlayground,
-} from '../../playground/start-playground.js';
-import { playgroundPolicy } from '../../playground/workspace-seed.js';
+import type { RunningPlayground } from '../../playground/start-playground.js';
+import { DEFAULT_PLAYGROUND_PORT, PLAYGROUND_HOST, playgroundPolicy } from '../../playground/workspace-seed.js';
 import { routeProcessWarningsTo } from '../../shared/process-warnings.js';
 import type { CliCommand, CliIo } from '../io.js';
 import { EXIT, EXIT_COULD_NOT_RUN, parseOrUsage, UsageError, usageFailure, wantsHelp } from '../io.js';
@@ -59,6 +53,8 @@ async function serveBot(args: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel });
   routeProcessWarningsTo(logger);
+  // Loaded only now: `serve --help` and the playground do not pay for the bot, the bot not for the playground.
+  const { startBotWith } = await import('../../main.js');
   const bot = await startBotWith(config, io.env, logger);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
@@ -129,6 +125,7 @@ export async function runPlayground(args: string[], io: CliIo): Promise<number> 
     }
     const policy = playgroundPolicy(io.env);
     const redisUrl = io.env['REDIS_URL']?.trim();
+    const { startPlayground } = await import('../../playground/start-playground.js');
     running = await startPlayground({
       configYaml: policy.text,
       policyName: policy.bundled ? 'ecs-exec.playground.yml' : policy.path,

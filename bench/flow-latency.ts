@@ -9,7 +9,7 @@
  * Exits 1 when a p99 misses the target.
  */
 import { randomUUID } from 'node:crypto';
-import { LocalStack } from '../src/sandbox/local-stack.js';
+import { LocalStack } from '../src/playground/local-stack.js';
 import type { StoredMessage } from '../src/sandbox/slack/types.js';
 import { ACTION_IDS } from '../src/slack/ids.js';
 import { startRedisServer } from '../test/setup/redis.global-setup.js';

@@ -30,7 +30,7 @@ try {
     targetId: 'ecs:demo_bench_bench',
     ...agent.ports,
     onOutput: () => {},
-    exitMarker: null,
+    outputFilter: null,
   });
   // Sessions are created first: ExecuteCommand is not the data channel's memory.
   const sessions = [];
@@ -50,7 +50,7 @@ try {
         targetId: 'ecs:demo_bench_bench',
         ...agent.ports,
         onOutput: (chunk) => hash.update(chunk),
-        exitMarker: null,
+        outputFilter: null,
       });
       return result.outcome === 'completed' && hash.digest('hex') === expected;
     }),

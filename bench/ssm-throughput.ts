@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       control,
       kms,
       onOutput: (chunk) => hash.update(chunk),
-      exitMarker: null,
+      outputFilter: null,
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const cpu = process.cpuUsage(cpuStart);

@@ -8,21 +8,17 @@ import { describeRedisDurability, keepsEveryClaim, RedisApprovalStore } from './
 import { createRedisClient, type RedisClient, redisConnectionSettings } from './approval/redis-connection.js';
 import { LocalRunSignals, RedisRunSignals, type RunSignals } from './approval/run-signals.js';
 import type { AuditEntry } from './audit/audit-entry.js';
-import type { CliIo } from './cli/io.js';
-import { EXIT_COULD_NOT_RUN } from './cli/io.js';
-import { loadStartupConfig, type StartupConfig, startConfigReloader } from './config/config-reloader.js';
-import { type Config, hasSlackSettings } from './config/load-config.js';
+import { type StartupConfig, startConfigReloader } from './config/config-reloader.js';
+import type { Config } from './config/load-config.js';
 import { fixedPolicy } from './config/policy-holder.js';
 import { createAwsClientFactory } from './ecs/aws-client-factory.js';
 import { createEcsExecEngine, type EngineTuning } from './ecs/exec-engine.js';
 import { ApiBudget, DEFAULT_BUDGET } from './ecs/rate-budget.js';
-import { isBotError } from './errors.js';
+import { createBotMetrics } from './metrics/bot-metrics.js';
 import { useExtraRules } from './output/secret-rules.js';
 import { createCachingUserGroupResolver } from './policy/user-group-resolver-port.js';
-import { createBotMetrics } from './shared/bot-metrics.js';
 import { systemClock } from './shared/clock.js';
-import { createLogger, type Logger } from './shared/logger.js';
-import { routeProcessWarningsTo } from './shared/process-warnings.js';
+import type { Logger } from './shared/logger.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
 import { createAuditChannelSink } from './slack/audit-channel.js';
 import { type BotIdentityCache, createBotIdentityCache, ObservedWebClient } from './slack/bot-identity.js';
@@ -34,6 +30,12 @@ import { SlackPeopleDirectory } from './slack/slack-people.js';
 import { SlackUserGroupResolver } from './slack/slack-user-group-resolver.js';
 import { WebSlackNotifier } from './slack/web-slack-notifier.js';
 
+/**
+ * The composition root of the bot: the one place that builds its adapters (Redis or the embedded store, Slack's Web
+ * API client, AWS clients) from a validated config and wires them into the flow and the Slack app. The `serve`
+ * command (src/cli/commands/serve.ts) and the playground's local stack call it.
+ */
+
 /** A running bot, as `serve` and the playground hold it. */
 export interface RunningBot {
   url: string;
@@ -42,9 +44,6 @@ export interface RunningBot {
   /** Stops taking requests, lets runs finish for up to `graceMs`, stops the rest, then closes everything. */
   stop(graceMs?: number): Promise<void>;
 }
-
-/** How long a shutdown (SIGTERM on a rolling deploy) waits for running commands before stopping them. */
-const SHUTDOWN_GRACE_MS = 25_000;
 
 /** How long an approved request may wait for its start before another replica starts it, where that is safe. */
 const START_ORPHANS_AFTER_MS = 30_000;
@@ -266,37 +265,4 @@ export async function startBotWith(
       redis?.disconnect();
     },
   };
-}
-
-/** `ecs-exec serve`: load the config from the environment, start, and drain on SIGTERM/SIGINT; or the playground. */
-export async function startBot(args: string[], io: CliIo): Promise<number> {
-  // No Slack settings at all means someone is trying the product locally: serve the playground instead of failing.
-  // With any Slack setting present, or in a production image (NODE_ENV=production, where missing secrets must fail
-  // loudly rather than look healthy), only --playground starts it.
-  const tryingItOut = !hasSlackSettings(io.env) && io.env['NODE_ENV'] !== 'production';
-  if (args.includes('--playground') || tryingItOut) {
-    const { runPlayground } = await import('./playground/start-playground.js');
-    return await runPlayground(args, io);
-  }
-  let config: Config;
-  let startup: StartupConfig;
-  try {
-    startup = await loadStartupConfig(io.env);
-    config = startup.config;
-    // REDIS_CLUSTER and REDIS_TLS_CA_FILE are checked now, so a mistake there is reported like any other setting.
-    if (config.redisUrl) redisConnectionSettings(config.redisUrl, io.env);
-  } catch (error) {
-    io.stderr.write(`ecs-exec serve: ${isBotError(error) ? error.message : String(error)}\n`);
-    return EXIT_COULD_NOT_RUN;
-  }
-  const logger = createLogger({ level: config.logLevel });
-  routeProcessWarningsTo(logger);
-  const bot = await startBotWith(config, io.env, logger, { reload: startup });
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) resolve();
-    io.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  logger.info('shutting down: finishing runs in progress');
-  await bot.stop(SHUTDOWN_GRACE_MS);
-  return 0;
 }

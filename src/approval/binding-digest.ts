@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../shared/canonical-json.js';
 
 /** Everything an approval is bound to (product.md §3): change any of it and the approval no longer applies. */
 export interface RunBinding {
@@ -10,16 +11,6 @@ export interface RunBinding {
   runbook?: string | undefined;
   params?: Readonly<Record<string, string>> | undefined;
   policyVersion: string;
-}
-
-/** JSON with object keys sorted at every level, so equal values always give equal bytes. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
 }
 
 /** SHA-256 (hex) over the canonical JSON of the binding; absent runbook and params hash as `""` and `{}`. */

@@ -1,4 +1,4 @@
-import { redactText } from '../shared/logger.js';
+import { redactText } from '../output/redacting-logger.js';
 import type { ApprovalRecord, CreateRequestInput, RequestState, RunResult } from './approval-port.js';
 import { bindingDigest } from './binding-digest.js';
 

@@ -6,7 +6,7 @@ import { taskIdOf } from './ecs-port.js';
 import { type ExecRunnerDeps, type ExecRunResult, runInContainer } from './exec-runner.js';
 import type { Requester } from './identity.js';
 import type { BudgetClass, BudgetRate } from './rate-budget.js';
-import { type ClusterSettings, type ResolvedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
+import { type ClusterSettings, type PrecheckedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
 
 /** One approved run: the exact task and container that were approved, never re-chosen. */
 export interface EngineRunRequest {
@@ -34,7 +34,7 @@ export interface ExecEngine {
     target: TargetRequest,
     requester: Requester,
     options?: { onQueued?: (waitMs: number) => void },
-  ): Promise<ResolvedTarget>;
+  ): Promise<PrecheckedTarget>;
   /** Runs the command in the approved task; throws EcsError only when nothing ran. */
   run(request: EngineRunRequest): Promise<ExecRunResult>;
   /** The `doctor` checklist for a service. */

@@ -8,15 +8,13 @@ import {
   type SessionControl,
   type SsmControlPort,
 } from '../ssm/exec-session.js';
-import { prepareCommand } from '../ssm/exit-code.js';
+
 import type { EcsGateway } from './ecs-port.js';
 import { ssmTargetIdOf } from './ecs-port.js';
 import { TaskStoppingError } from './errors.js';
-import { type ClusterSettings, type ResolvedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
+import { prepareCommand, wrapperOutputFilter } from './exit-code.js';
+import { type ClusterSettings, type PrecheckedTarget, resolveTarget, type TargetRequest } from './resolve-target.js';
 import { watchTask } from './task-watcher.js';
-
-/** How a run ended; `completed` means the remote process exited (its code may still be unknown without a wrap). */
-export type RunOutcome = ExecOutcome;
 
 /** The engine pieces a run needs, all built for the target cluster's region and the requester's identity. */
 export interface ExecRunnerDeps {
@@ -52,7 +50,7 @@ export interface ExecRunRequest {
   timeoutMs?: number;
   onOutput: (chunk: Uint8Array) => void;
   /** Called once the task and container are known and prechecked, before ExecuteCommand. */
-  onResolved?: (target: ResolvedTarget) => void;
+  onResolved?: (target: PrecheckedTarget) => void;
   /** Called once ExecuteCommand returned a session, before the data channel opens. */
   onSession?: (sessionId: string) => void;
   signal?: AbortSignal;
@@ -60,10 +58,11 @@ export interface ExecRunRequest {
 
 /** The end of a run. `exitCode` is null when it is unknown (no wrap, or the run did not complete). */
 export interface ExecRunResult {
-  outcome: RunOutcome;
+  /** `completed` means the remote process exited (its code may still be unknown without a wrap). */
+  outcome: ExecOutcome;
   exitCode: number | null;
   reason?: string;
-  target: ResolvedTarget;
+  target: PrecheckedTarget;
   sessionId: string;
   bytes: number;
 }
@@ -110,9 +109,7 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
       control: deps.control,
       kms: deps.kms,
       onOutput: request.onOutput,
-      exitMarker: prepared.marker,
-      readyMarker: prepared.readyMarker,
-      ...(request.onReady ? { onReady: request.onReady } : {}),
+      outputFilter: wrapperOutputFilter(prepared, request.onReady),
       ...(request.onControl ? { onControl: request.onControl } : {}),
       ...(request.terminalSize ? { terminalSize: request.terminalSize } : {}),
       signal,

@@ -1,3 +1,4 @@
+import { isEcsName, isTaskId, parseTaskArn } from '../shared/ecs-target.js';
 import type { EcsContainer, EcsGateway, EcsTask, ReadOptions } from './ecs-port.js';
 import { taskIdOf } from './ecs-port.js';
 import {
@@ -43,21 +44,12 @@ export interface ClusterSettings {
 }
 
 /** A resolved, prechecked target: the exact task and container a command will run in. */
-export interface ResolvedTarget {
+export interface PrecheckedTarget {
   cluster: ClusterSettings;
   task: EcsTask;
   container: EcsContainer;
   /** The service the task was chosen from, when the request named one. */
   service?: string;
-}
-
-const TASK_ID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const TASK_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):task\/([A-Za-z0-9_-]+)\/([0-9a-f]{32}|[0-9a-f-]{36})$/;
-const NAME = /^[A-Za-z0-9_-]{1,255}$/;
-
-/** True for a 32-hex task id (or the older UUID form). */
-export function isTaskId(text: string): boolean {
-  return TASK_ID.test(text);
 }
 
 /**
@@ -71,28 +63,18 @@ export function targetFromFlags(flags: {
   container?: string | undefined;
 }): TargetRequest {
   const container = flags.container ? { container: flags.container } : {};
-  if (flags.container !== undefined && !NAME.test(flags.container)) {
+  if (flags.container !== undefined && !isEcsName(flags.container)) {
     throw new MalformedTargetError(flags.container, 'a container name is letters, digits, - and _');
   }
   if (flags.task !== undefined) {
-    const arn = TASK_ARN.exec(flags.task);
-    if (arn) {
-      const [, partition, region, account, cluster, taskId] = arn as unknown as [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      return { kind: 'task-arn', taskArn: flags.task, cluster, taskId, partition, region, account, ...container };
-    }
-    if (!TASK_ID.test(flags.task)) {
+    const arn = parseTaskArn(flags.task);
+    if (arn) return { kind: 'task-arn', ...arn, ...container };
+    if (!isTaskId(flags.task)) {
       throw new MalformedTargetError(flags.task, 'a task id is 32 hexadecimal characters (or a task ARN)');
     }
     return { kind: 'task', cluster: flags.cluster, taskId: flags.task, ...container };
   }
-  if (flags.service === undefined || !NAME.test(flags.service)) {
+  if (flags.service === undefined || !isEcsName(flags.service)) {
     throw new MalformedTargetError(flags.service ?? '', 'a service name is letters, digits, - and _');
   }
   return { kind: 'service', cluster: flags.cluster, service: flags.service, ...container };
@@ -266,7 +248,7 @@ export async function resolveTarget(
   target: TargetRequest,
   cluster: ClusterSettings,
   read: ReadOptions = {},
-): Promise<ResolvedTarget> {
+): Promise<PrecheckedTarget> {
   if (target.kind === 'service') {
     const arns = await gateway.listTasks({ cluster: cluster.cluster, serviceName: target.service }, read);
     const { tasks } = arns.length > 0 ? await gateway.describeTasks(cluster.cluster, arns, read) : { tasks: [] };

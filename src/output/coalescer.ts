@@ -1,16 +1,7 @@
-import type { Clock } from '../shared/clock.js';
+import { type Clock, systemTimers, type Timers } from '../shared/clock.js';
 
-/** Timer functions, injected so tests can step time. */
-export interface TimerPort {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Node's timers, unref'd so a pending live-tail update never keeps the process alive. */
-export const systemTimers: TimerPort = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** The part of the shared timers the coalescer uses (tests step them). */
+export type TimerPort = Pick<Timers, 'setTimeout' | 'clearTimeout'>;
 
 /** What a delivery reports back: nothing when it went through, or Slack's `Retry-After` when rate limited. */
 export type DeliveryOutcome = undefined | { readonly retryAfterMs: number };

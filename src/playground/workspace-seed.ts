@@ -2,6 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SeedUser, SeedUserGroup } from '../sandbox/slack/types.js';
 
+/** The playground only ever listens here: the sandbox runs commands on this machine for whoever reaches it. */
+export const PLAYGROUND_HOST = '127.0.0.1';
+export const DEFAULT_PLAYGROUND_PORT = 3000;
+
 /** What a person in the playground is for; the page's user switcher shows it. */
 export const PLAYGROUND_ROLES = {
   requester: 'requester',

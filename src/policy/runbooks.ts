@@ -1,9 +1,10 @@
 import type { PolicyConfig, RunbookConfig, RunbookParam } from '../config/schema.js';
+import { isEcsName } from '../shared/ecs-target.js';
+import { shellQuote, unquotableReason } from '../shared/shell-quote.js';
 import type { PolicyTarget } from './evaluate.js';
 import { isMemberOfAny } from './groups.js';
 import { patternProblem } from './pattern-words.js';
 import { compileTargetPattern } from './patterns.js';
-import { shellQuote, unquotableReason } from './shell-quote.js';
 import { renderTemplate } from './template.js';
 
 /** A validated parameter value. */
@@ -139,8 +140,6 @@ export interface RenderedRunbook {
   values: Record<string, RunbookValue>;
 }
 
-const TARGET_PART = /^[A-Za-z0-9_.-]+$/;
-
 function valueText(value: RunbookValue | undefined): string {
   return value === undefined ? '' : String(value);
 }
@@ -163,7 +162,7 @@ export function renderRunbook(
   const rest = targetText.slice(slash + 1);
   const [service = '', container, ...extra] = rest.split(':');
   const parts = [clusterAlias, service, ...(container === undefined ? [] : [container])];
-  if (slash === -1 || extra.length > 0 || parts.some((part) => !TARGET_PART.test(part))) {
+  if (slash === -1 || extra.length > 0 || parts.some((part) => !isEcsName(part))) {
     return {
       ok: false,
       problems: [{ param: '', message: `the values make "${targetText}", which is not a valid target` }],

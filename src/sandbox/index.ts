@@ -32,7 +32,6 @@ export { DEFAULT_TASK_IDS, defaultSeed } from './state/default-seed.js';
 export * from './state/model.js';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, SandboxState } from './state/sandbox-state.js';
 export { loadSeedFile, parseSeed } from './state/seed-file.js';
-export { type SandboxWorker, startSandboxWorker } from './worker.js';
 
 export interface SandboxOptions {
   /** Port to listen on; 0 (default) picks a free one. */

@@ -12,7 +12,7 @@ import {
   type Receiver,
 } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
-import type { BotMetrics } from '../shared/bot-metrics.js';
+import type { BotMetrics } from '../metrics/bot-metrics.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
@@ -21,7 +21,7 @@ import { HandoffSocketModeReceiver } from './socket-mode/socket-mode-receiver.js
 import { checkSlackHeaders, hasValidSlackSignature, readRawBody, type SlackRequestRefusal } from './verify-request.js';
 
 /** The Slack side of the settings, already validated by loadConfig. */
-export interface SlackSettings {
+export interface SlackAppSettings {
   botToken: string;
   signingSecret?: string;
   appToken?: string;
@@ -141,7 +141,7 @@ async function seenBefore(guard: ReplayGuard, digest: string, logger: Logger): P
  * HTTP with Slack's signature check on the raw bytes. No environment is read here; main.ts passes everything in.
  */
 export function createSlackApp(
-  settings: SlackSettings,
+  settings: SlackAppSettings,
   handlers: SlackHandlers,
   logger: Logger,
   metrics?: Pick<BotMetrics, 'slackRequestRefused' | 'socketMode'>,

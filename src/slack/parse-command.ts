@@ -1,19 +1,7 @@
 import { parseDuration } from '../shared/duration.js';
+import { parseTarget, type TargetSpec } from '../shared/ecs-target.js';
 
-/** Where a command should run, as the user wrote it (before the config resolves aliases and tasks). */
-export type TargetSpec =
-  | { kind: 'service'; cluster: string; service: string; container?: string }
-  | { kind: 'task'; cluster: string; taskId: string; container?: string }
-  | {
-      kind: 'task-arn';
-      taskArn: string;
-      cluster: string;
-      taskId: string;
-      partition: string;
-      region: string;
-      account: string;
-      container?: string;
-    };
+export type { TargetSpec };
 
 export interface RunOptions {
   reason?: string;
@@ -49,12 +37,9 @@ export const USAGE = [
   '`/ecs-exec help`',
 ].join('\n');
 
-const TASK_ID = /^[0-9a-f]{32}$/;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
 const REQUEST_ID = /^r-[a-z0-9]{4,32}$/;
 const RUNBOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const PARAM = /^([A-Za-z_][A-Za-z0-9_]{0,63})=(.*)$/s;
-const TASK_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):task\/([A-Za-z0-9_-]+)\/([0-9a-f]{32})$/;
 const MAX_HISTORY = 50;
 /**
  * The longest command a person may type: far beyond any one-liner, and small enough that the policy's patterns
@@ -143,62 +128,6 @@ const tooLong = (length: number): ParseResult =>
     `the command is ${length} characters long; the limit is ${MAX_COMMAND_CHARS}`,
     'put a long script in the image or a runbook and run that',
   );
-
-/** Parses a target: `cluster/service[:container]`, `cluster/<32-hex task id>[:container]` or a task ARN. */
-export function parseTarget(text: string): { ok: true; value: TargetSpec } | { ok: false; error: string } {
-  if (text.startsWith('arn:')) {
-    // A task ARN has five colons of its own; a sixth one introduces the container.
-    const parts = text.split(':');
-    const container = parts.length === 7 ? parts.pop() : undefined;
-    const arn = parts.join(':');
-    const match = TASK_ARN.exec(arn);
-    if (!match || (container !== undefined && !NAME.test(container))) {
-      return {
-        ok: false,
-        error: `"${text}" is not a task ARN (arn:aws:ecs:<region>:<account>:task/<cluster>/<task-id>)`,
-      };
-    }
-    const [, partition, region, account, cluster, taskId] = match as unknown as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    return {
-      ok: true,
-      value: {
-        kind: 'task-arn',
-        taskArn: arn,
-        cluster,
-        taskId,
-        partition,
-        region,
-        account,
-        ...(container ? { container } : {}),
-      },
-    };
-  }
-  const slash = text.indexOf('/');
-  if (slash <= 0 || slash === text.length - 1) {
-    return { ok: false, error: `"${text}" is not a target; write it as <cluster>/<service>[:<container>]` };
-  }
-  const cluster = text.slice(0, slash);
-  const rest = text.slice(slash + 1);
-  const colon = rest.indexOf(':');
-  const name = colon === -1 ? rest : rest.slice(0, colon);
-  const container = colon === -1 ? undefined : rest.slice(colon + 1);
-  if (!NAME.test(cluster)) return { ok: false, error: `"${cluster}" is not a valid cluster name` };
-  if (!NAME.test(name) || name.includes('/'))
-    return { ok: false, error: `"${name}" is not a valid service or task id` };
-  if (container !== undefined && !NAME.test(container)) {
-    return { ok: false, error: `"${container}" is not a valid container name (after the ":")` };
-  }
-  const withContainer = container ? { container } : {};
-  if (TASK_ID.test(name)) return { ok: true, value: { kind: 'task', cluster, taskId: name, ...withContainer } };
-  return { ok: true, value: { kind: 'service', cluster, service: name, ...withContainer } };
-}
 
 interface Flags extends RunOptions {
   positional: string[];

@@ -1,4 +1,4 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock, Timers } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { decodeAgentMessage, encodeAgentMessage } from './codec/agent-message.js';
 import { DecodeError } from './codec/errors.js';
@@ -31,7 +31,6 @@ import {
   DATA_KEY_BYTES,
   type SessionCipher,
 } from './session-crypto.js';
-import type { Timers } from './timers.js';
 import type { MessageTransport, TransportCloseInfo } from './transport-port.js';
 
 /** What the data channel reports upward. */

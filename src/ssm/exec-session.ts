@@ -1,11 +1,9 @@
-import { type Clock, systemClock } from '../shared/clock.js';
+import { type Clock, systemClock, systemTimers, type Timers } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TerminalSize } from './codec/payloads.js';
 import { DataChannel, type OutputGap } from './data-channel.js';
 import { SsmError } from './errors.js';
-import { createExitMarkerFilter, createReadyGate, type ExitMarkerFilter, type ReadyGate } from './exit-code.js';
 import type { KmsPort, SsmControlPort } from './ports.js';
-import { systemTimers, type Timers } from './timers.js';
 import type { TransportCloseInfo, TransportConnector } from './transport-port.js';
 import { connectWebSocket } from './ws-transport.js';
 
@@ -20,14 +18,13 @@ export interface ExecSessionParams {
   targetId: string;
   control: SsmControlPort;
   kms: KmsPort;
-  /** Output in order, exactly as the command wrote it (marker line removed). A chunk may be a view; copy to keep. */
+  /** Output in order, as the command wrote it (after `outputFilter`). A chunk may be a view; copy to keep. */
   onOutput: (chunk: Uint8Array) => void;
-  /** Marker from `wrapCommand`, or null/absent when the command runs unwrapped (exit code unknown). */
-  exitMarker?: string | null | undefined;
-  /** Ready marker from `wrapCommand` with `plainTerminal`: its line is removed and reported through `onReady`. */
-  readyMarker?: string | null | undefined;
-  /** The wrapper set up the terminal (`status` 0) or tried and failed; stdin may be forwarded from now on. */
-  onReady?: ((status: number) => void) | undefined;
+  /**
+   * Rewrites the output before `onOutput` and supplies the exit code (a caller that wraps the command removes its
+   * own lines here). Absent: output passes unchanged and the exit code is the one the agent reports, if any.
+   */
+  outputFilter?: OutputFilter | null | undefined;
   /** Called once, before connecting, with the means to type into the remote terminal and resize it. */
   onControl?: ((control: SessionControl) => void) | undefined;
   signal?: AbortSignal | undefined;
@@ -57,6 +54,16 @@ export interface ExecSessionParams {
   terminalSize?: TerminalSize | undefined;
   kmsChallengeContext?: boolean | undefined;
   clientVersion?: string | undefined;
+}
+
+/** A streaming rewrite of a session's output that may find the command's exit code in it. */
+export interface OutputFilter {
+  /** Feeds output; returns what may be shown now (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** The stream ended: returns whatever was held back. */
+  end(): Uint8Array;
+  /** The exit code found in the output, else null. */
+  readonly exitCode: number | null;
 }
 
 /** What a client can do to a running session's terminal. */
@@ -107,8 +114,7 @@ class ExecSession {
   private readonly clock: Clock;
   private readonly timers: Timers;
   private readonly connect: TransportConnector;
-  private readonly filter: ExitMarkerFilter | null;
-  private readonly gate: ReadyGate | null;
+  private readonly filter: OutputFilter | null;
   private readonly channel: DataChannel;
   private stateValue: ExecSessionState = 'connecting';
   private outputBytes = 0;
@@ -126,8 +132,7 @@ class ExecSession {
     this.clock = params.clock ?? systemClock;
     this.timers = params.timers ?? systemTimers;
     this.connect = params.connect ?? ((url) => connectWebSocket(url));
-    this.filter = params.exitMarker ? createExitMarkerFilter(params.exitMarker) : null;
-    this.gate = params.readyMarker ? createReadyGate(params.readyMarker, (status) => params.onReady?.(status)) : null;
+    this.filter = params.outputFilter ?? null;
     this.channel = new DataChannel({
       sessionId: params.sessionId,
       targetId: params.targetId,
@@ -151,8 +156,7 @@ class ExecSession {
   }
 
   private output(chunk: Uint8Array): void {
-    const shown = this.gate ? this.gate.push(chunk) : chunk;
-    this.emit(this.filter ? this.filter.push(shown) : shown);
+    this.emit(this.filter ? this.filter.push(chunk) : chunk);
   }
 
   run(): Promise<ExecSessionResult> {
@@ -383,10 +387,6 @@ class ExecSession {
     for (const timer of [this.timeout, this.graceTimer]) if (timer !== null) this.timers.clearTimeout(timer);
     if (this.watchdog !== null) this.timers.clearInterval(this.watchdog);
     this.channel.close();
-    if (this.gate) {
-      const held = this.gate.end();
-      this.emit(this.filter ? this.filter.push(held) : held);
-    }
     if (this.filter) this.emit(this.filter.end());
     if (terminate) await this.terminate();
     this.resolve({ outcome, exitCode: this.exitCode(), reason, outputBytes: this.outputBytes });

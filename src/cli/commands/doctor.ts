@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createAwsClientFactory } from '../../ecs/aws-client-factory.js';
 import { resolveAwsSettings } from '../../ecs/aws-settings.js';
-import { clusterFromFlags } from '../../ecs/cluster-settings.js';
 import { doctorChecks, gatherDoctorFacts, renderChecklist } from '../../ecs/doctor.js';
 import { AwsKms } from '../../ssm/aws-kms.js';
 import { AWS_OPTIONS, AWS_USAGE, exitCodeForStartFailure, startFailureText } from '../aws-options.js';
+import { clusterFromFlags } from '../cluster-from-flags.js';
 import type { CliCommand } from '../io.js';
 import { EXIT, parseOrUsage, UsageError, usageFailure, wantsHelp } from '../io.js';
 

@@ -1,18 +1,18 @@
 import { parseArgs } from 'node:util';
 import { createAwsClientFactory } from '../../ecs/aws-client-factory.js';
 import { resolveAwsSettings } from '../../ecs/aws-settings.js';
-import { clusterFromFlags } from '../../ecs/cluster-settings.js';
 import { AmbiguousContainerError, ContainerNotFoundError } from '../../ecs/errors.js';
 import { type ExecRunResult, runInContainer } from '../../ecs/exec-runner.js';
-import type { ResolvedTarget } from '../../ecs/resolve-target.js';
+import type { PrecheckedTarget } from '../../ecs/resolve-target.js';
 import { targetFromFlags } from '../../ecs/resolve-target.js';
 import { isBotError } from '../../errors.js';
 import { parseDuration } from '../../shared/duration.js';
+import { shellJoin } from '../../shared/shell-quote.js';
 import { AwsKms } from '../../ssm/aws-kms.js';
 import { AwsSsmControl } from '../../ssm/aws-ssm-control.js';
 import type { SessionControl } from '../../ssm/exec-session.js';
-import { quoteWord } from '../../ssm/exit-code.js';
 import { AWS_OPTIONS, AWS_USAGE, exitCodeForStartFailure, startFailureText } from '../aws-options.js';
+import { clusterFromFlags } from '../cluster-from-flags.js';
 import type { CliCommand, CliIo } from '../io.js';
 import {
   cancelledExitCode,
@@ -51,11 +51,6 @@ Exit status: the command's own; 2 bad usage; 124 timed out; 130 Ctrl-C; 143 SIGT
 status unknown (--no-wrap); 253 the session broke off; 254 no usable AWS credentials or access denied; 255 could
 not start (nothing ran). AWS_ENDPOINT_URL_ECS/_SSM/_KMS/_STS and the usual AWS variables choose where it connects.
 `;
-
-/** Joins argv for a POSIX shell (and the agent's shell-like splitting) so each word stays one word. */
-function shellJoin(words: readonly string[]): string {
-  return words.map(quoteWord).join(' ');
-}
 
 /** The exit status for a finished run: the remote code when known, else the conventions above. */
 function exitStatusFor(result: Pick<ExecRunResult, 'outcome' | 'exitCode'>, signal?: AbortSignal | undefined): number {
@@ -200,7 +195,7 @@ export const execCommand: CliCommand = async (args, io) => {
     return exitCode;
   };
   let factory: ReturnType<typeof createAwsClientFactory> | undefined;
-  let resolved: ResolvedTarget | undefined;
+  let resolved: PrecheckedTarget | undefined;
   let sessionId: string | undefined;
   const cleanups: Array<() => void> = [];
   try {

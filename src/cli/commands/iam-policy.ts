@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { configFilePath, readConfigFile } from '../../config/config-file.js';
 import { parseConfigLocation } from '../../config/config-source.js';
 import { ConfigError, formatConfigIssue } from '../../config/errors.js';
-import { loadConfigFile } from '../../config/load-config.js';
 import { generatePolicies, IamPolicyInputError } from '../../iam/generate-policies.js';
 import { type CliCommand, EXIT_COULD_NOT_RUN } from '../io.js';
 
@@ -67,10 +66,10 @@ export const iamPolicyCommand: CliCommand = async (args, io) => {
     io.stderr.write('ecs-exec iam-policy: --config-kms-key takes a KMS key ARN, with an ssm:/ --config-source\n');
     return EXIT_COULD_NOT_RUN;
   }
-  const path = values.config ?? io.env['ECS_EXEC_CONFIG'] ?? './ecs-exec.yml';
+  const path = configFilePath(io.env, values.config);
   try {
     const region = io.env['AWS_REGION'];
-    const policy = loadConfigFile(readFileSync(path, 'utf8'), path, region ? { defaultRegion: region } : {});
+    const policy = readConfigFile(path, region ? { defaultRegion: region } : {});
     const policies = generatePolicies(policy, {
       ...(values.account ? { account: values.account } : {}),
       ...(values['bot-role-arn'] ? { botRoleArn: values['bot-role-arn'] } : {}),

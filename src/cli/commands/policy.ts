@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { configFilePath } from '../../config/config-file.js';
 import { ConfigError, formatConfigIssue } from '../../config/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import type { PolicyConfig } from '../../config/schema.js';
@@ -9,7 +10,7 @@ import { isGroupMember } from '../../policy/groups.js';
 import { policyVersion } from '../../policy/policy-version.js';
 import { prepareRunbook } from '../../policy/runbooks.js';
 import { formatDuration } from '../../shared/duration.js';
-import { parseTarget } from '../../slack/parse-command.js';
+import { parseTarget } from '../../shared/ecs-target.js';
 import {
   type CliCommand,
   type CliIo,
@@ -40,7 +41,7 @@ Bad usage exits 2; a config file that cannot be read or is invalid exits 1 (chec
 `;
 
 function configPath(io: CliIo, file: string | undefined): string {
-  return file ?? io.env['ECS_EXEC_CONFIG'] ?? './ecs-exec.yml';
+  return configFilePath(io.env, file);
 }
 
 function readPolicy(io: CliIo, path: string): PolicyConfig | ConfigError {

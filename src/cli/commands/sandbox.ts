@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger } from '../../output/redacting-logger.js';
 import type { CliCommand } from '../io.js';
 import { EXIT, EXIT_COULD_NOT_RUN, parseOrUsage, UsageError, usageFailure, wantsHelp } from '../io.js';
 

@@ -58,8 +58,3 @@ export function splitCommand(command: string): string[] {
   if (inWord) words.push(word);
   return words;
 }
-
-/** Quotes one word for `sh` so it stays one literal argument. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { shellQuote } from './command-split.js';
+import { shellQuote } from '../../shared/shell-quote.js';
 
 /** A command running on a pseudo-terminal, seen as a byte stream both ways. */
 export interface PtyProcess {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { canonicalJson } from '../../shared/canonical-json.js';
 import type { KmsKey } from '../state/model.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import { AwsApiError } from './aws-error.js';
@@ -10,7 +11,7 @@ const BLOB_MAGIC = Buffer.from('SBXK');
 
 function canonicalContext(context: Record<string, string> | undefined): string {
   if (!context) return '{}';
-  return JSON.stringify(Object.fromEntries(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  return canonicalJson(context);
 }
 
 function readContext(input: Input): Record<string, string> | undefined {

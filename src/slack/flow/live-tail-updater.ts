@@ -1,5 +1,5 @@
-import { createUpdateCoalescer, systemTimers, type TimerPort, type UpdateCoalescer } from '../../output/coalescer.js';
-import type { Clock } from '../../shared/clock.js';
+import { createUpdateCoalescer, type TimerPort, type UpdateCoalescer } from '../../output/coalescer.js';
+import { type Clock, systemTimers } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SlackMessage, SlackNotifier } from '../slack-port.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isScriptAvailable } from '../../../src/sandbox/agent/pty-process.js';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/index.js';
-import { quoteWord } from '../../../src/ssm/exit-code.js';
+import { shellQuote } from '../../../src/shared/shell-quote.js';
 import { cliCommand, startProcess } from './cli-process.js';
 
 let sandbox: Sandbox;
@@ -28,7 +28,7 @@ afterAll(async () => {
 function onTerminal(args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'ecs-exec-pty-'));
   const [node, argv] = cliCommand(args);
-  const cli = [node, ...argv].map(quoteWord).join(' ');
+  const cli = [node, ...argv].map(shellQuote).join(' ');
   const script =
     `stty cols 90 rows 33; tty > ${dir}/tty; stty -g > ${dir}/before; ` +
     `${cli}; echo "CLI-EXIT=$?"; stty -g > ${dir}/after`;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalStack } from '../../../src/sandbox/local-stack.js';
+import { LocalStack } from '../../../src/playground/local-stack.js';
 
 const ALICE = 'U0ALICE';
 const CHANNEL = 'C0OPS';

@@ -7,8 +7,8 @@ import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.j
 import { toAuditEntry } from '../../../src/audit/audit-entry.js';
 import { loadConfigFile } from '../../../src/config/load-config.js';
 import { fixedPolicy } from '../../../src/config/policy-holder.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import { policyVersion } from '../../../src/policy/policy-version.js';
-import { createLogger } from '../../../src/shared/logger.js';
 import { createApprovalNudges } from '../../../src/slack/flow/approval-nudges.js';
 import type { SlackMessage, SlackNotifier } from '../../../src/slack/slack-port.js';
 import { ManualClock, prodRequest } from '../approval/approval-store.contract.js';

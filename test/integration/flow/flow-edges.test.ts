@@ -5,8 +5,8 @@ import { LocalRunSignals, type RunSignals } from '../../../src/approval/run-sign
 import { loadConfig } from '../../../src/config/load-config.js';
 import { fixedPolicy } from '../../../src/config/policy-holder.js';
 import type { ExecEngine } from '../../../src/ecs/exec-engine.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import { systemClock } from '../../../src/shared/clock.js';
-import { createLogger } from '../../../src/shared/logger.js';
 import { createExecFlow } from '../../../src/slack/flow/exec-flow.js';
 import type { ActionContext, InteractionContext } from '../../../src/slack/listeners/index.js';
 import { parseSlashCommand } from '../../../src/slack/parse-command.js';

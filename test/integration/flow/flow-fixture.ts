@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import { createRedisClient, redisConnectionSettings } from '../../../src/approval/redis-connection.js';
 import { type AuditEntry, toAuditEntry } from '../../../src/audit/audit-entry.js';
-import { LocalStack, type LocalStackOptions } from '../../../src/sandbox/local-stack.js';
+import { LocalStack, type LocalStackOptions } from '../../../src/playground/local-stack.js';
 import type { StoredMessage } from '../../../src/sandbox/slack/types.js';
 
 export const CHANNEL = 'C0INCIDENT';

@@ -23,7 +23,7 @@ export interface ReplicaProcess {
 const ENTRY = `
 const { loadConfig } = await import('./src/config/load-config.ts');
 const { startBotWith } = await import('./src/main.ts');
-const { createLogger } = await import('./src/shared/logger.ts');
+const { createLogger } = await import('./src/output/redacting-logger.ts');
 const input = JSON.parse(process.env.REPLICA_INPUT);
 const logger = createLogger({ level: 'info', destination: process.stdout });
 const config = loadConfig(input.env, () => input.configYaml);

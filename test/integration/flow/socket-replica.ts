@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { type RunningBot, startBotWith } from '../../../src/main.js';
-import { createLogger } from '../../../src/shared/logger.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import { FLOW_CONFIG, type FlowFixture } from './flow-fixture.js';
 
 /** Another replica of the bot in this process, reaching the fixture's Slack stand-in over Socket Mode. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { shellQuote } from '../../../src/sandbox/agent/command-split.js';
+import { shellQuote } from '../../../src/shared/shell-quote.js';
 
 describe('shellQuote with a real sh', () => {
   it('shellQuote keeps any word one literal argument for sh', () => {

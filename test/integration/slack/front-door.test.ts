@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBotMetrics } from '../../../src/metrics/bot-metrics.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
 import { type PostToBotOptions, postToBot, slashCommandBody } from '../../../src/sandbox/slack/sign.js';
-import { createBotMetrics } from '../../../src/shared/bot-metrics.js';
-import { createLogger } from '../../../src/shared/logger.js';
 import { createSlackApp } from '../../../src/slack/app.js';
 import { type BotHttpServer, startBotHttpServer } from '../../../src/slack/http-server.js';
 import type { SlackHandlers } from '../../../src/slack/listeners/index.js';

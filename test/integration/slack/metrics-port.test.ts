@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { LocalStack } from '../../../src/sandbox/local-stack.js';
+import { LocalStack } from '../../../src/playground/local-stack.js';
 
 const CONFIG = `
 clusters:

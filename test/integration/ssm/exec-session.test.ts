@@ -2,6 +2,7 @@ import { DescribeTasksCommand, ECSClient, ExecuteCommandCommand } from '@aws-sdk
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExitMarkerFilter, wrapCommand } from '../../../src/ecs/exit-code.js';
 import {
   type AgentFaults,
   DEFAULT_TASK_IDS,
@@ -12,7 +13,6 @@ import {
 import { AwsKms } from '../../../src/ssm/aws-kms.js';
 import { AwsSsmControl } from '../../../src/ssm/aws-ssm-control.js';
 import { type ExecSessionParams, type ExecSessionResult, runExecSession } from '../../../src/ssm/exec-session.js';
-import { wrapCommand } from '../../../src/ssm/exit-code.js';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 let sandbox: Sandbox;
@@ -83,7 +83,7 @@ async function exec(
     control: new AwsSsmControl(clients.ssm),
     kms: new AwsKms(clients.kms),
     onOutput: (chunk) => chunks.push(Buffer.from(chunk)),
-    exitMarker: wrapped?.marker ?? null,
+    outputFilter: wrapped ? createExitMarkerFilter(wrapped.marker) : null,
     ...options.session,
   });
   const text = Buffer.concat(chunks).toString('utf8');

@@ -4,6 +4,7 @@ import { DescribeTasksCommand, ECSClient, ExecuteCommandCommand } from '@aws-sdk
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import {
   type AgentFaults,
   DEFAULT_TASK_IDS,
@@ -13,7 +14,6 @@ import {
   startSandbox,
   syntheticOutputSha256,
 } from '../../../src/sandbox/index.js';
-import { createLogger } from '../../../src/shared/logger.js';
 import { AwsKms } from '../../../src/ssm/aws-kms.js';
 import { AwsSsmControl } from '../../../src/ssm/aws-ssm-control.js';
 import { runExecSession } from '../../../src/ssm/exec-session.js';
@@ -61,7 +61,7 @@ async function run(target: Sandbox, faults: AgentFaults) {
     control: new AwsSsmControl(new SSMClient(config)),
     kms: new AwsKms(new KMSClient(config)),
     onOutput: (chunk) => hash.update(chunk),
-    exitMarker: null,
+    outputFilter: null,
   });
   const seconds = (performance.now() - startedAt) / 1000;
   return { result, seconds, sha256: hash.digest('hex'), snapshot: target.session(session.sessionId) };

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bindingDigest, canonicalJson, type RunBinding } from '../../../src/approval/binding-digest.js';
+import { bindingDigest, type RunBinding } from '../../../src/approval/binding-digest.js';
 import { isRequestId, newRequestId } from '../../../src/approval/request-id.js';
+import { canonicalJson } from '../../../src/shared/canonical-json.js';
 
 const binding: RunBinding = {
   cluster: 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { reloadIntervalFrom, startConfigReloader } from '../../../src/config/config-reloader.js';
 import type { ConfigSnapshot, ConfigSource } from '../../../src/config/config-source.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { createLogger } from '../../../src/shared/logger.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 
 const ENV = {
   SLACK_BOT_TOKEN: 'xoxb-test',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EcsGateway, EcsTask, ExecuteCommandRequest } from '../../../src/ecs/ecs-port.js';
 import { PrecheckFailedError } from '../../../src/ecs/errors.js';
 import { runInContainer } from '../../../src/ecs/exec-runner.js';
+import type { ExitMarkerFilter } from '../../../src/ecs/exit-code.js';
 import type { ClusterSettings } from '../../../src/ecs/resolve-target.js';
 import type { ExecSessionParams } from '../../../src/ssm/exec-session.js';
 import { container, task } from './fixtures.js';
@@ -61,7 +62,7 @@ describe('runInContainer', () => {
     const { deps, executed, sessions } = harness([task()]);
     const result = await runInContainer(deps, { ...base, cluster });
     expect(executed[0]?.command.startsWith('/bin/bash -c ')).toBe(true);
-    expect(sessions[0]?.exitMarker).toMatch(/^__ECSEXEC_/);
+    expect((sessions[0]?.outputFilter as ExitMarkerFilter | null)?.marker).toMatch(/^__ECSEXEC_/);
     expect(result).toMatchObject({ outcome: 'completed', exitCode: 5, sessionId: 'sess-1', bytes: 2 });
   });
 
@@ -73,7 +74,7 @@ describe('runInContainer', () => {
       const { deps, executed, sessions } = harness([task()]);
       await runInContainer(deps, request);
       expect(executed[0]?.command).toBe('echo hi');
-      expect(sessions[0]?.exitMarker).toBeNull();
+      expect(sessions[0]?.outputFilter).toBeNull();
     }
   });
 

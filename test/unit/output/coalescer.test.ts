@@ -1,62 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import {
-  clampUpdateInterval,
-  createUpdateCoalescer,
-  type DeliveryOutcome,
-  type TimerPort,
-} from '../../../src/output/coalescer.js';
-
-/** A clock and timers that only move when the test says so. */
-class FakeTime implements TimerPort {
-  now = 0;
-  private timers: { at: number; callback: () => void; id: number }[] = [];
-  private nextId = 1;
-  readonly clock = { now: () => this.now };
-
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.now + delayMs, callback, id });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((timer) => timer.id !== handle);
-  }
-
-  /** Moves time forward, firing due timers in order and letting promise callbacks run in between. */
-  async advance(ms: number): Promise<void> {
-    const end = this.now + ms;
-    await flush();
-    for (;;) {
-      const due = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((timer) => timer !== due);
-      this.now = due.at;
-      due.callback();
-      await flush();
-    }
-    this.now = end;
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
+import { clampUpdateInterval, createUpdateCoalescer, type DeliveryOutcome } from '../../../src/output/coalescer.js';
+import { FakeTime } from '../../fakes/fake-time.js';
 
 function setup(options: { intervalMs?: number; outcomes?: (DeliveryOutcome | Error)[]; maxAttempts?: number } = {}) {
-  const time = new FakeTime();
+  const time = new FakeTime(0);
   const sent: { state: string; at: number }[] = [];
   const outcomes = [...(options.outcomes ?? [])];
   const errors: unknown[] = [];
   const coalescer = createUpdateCoalescer<string>({
-    clock: time.clock,
+    clock: time,
     timers: time,
     intervalMs: options.intervalMs ?? 1000,
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     onError: (error) => errors.push(error),
     deliver: async (state) => {
-      sent.push({ state, at: time.now });
+      sent.push({ state, at: time.now() });
       const outcome = outcomes.shift();
       if (outcome instanceof Error) throw outcome;
       return outcome;
@@ -155,12 +113,12 @@ describe('createUpdateCoalescer', () => {
   });
 
   it('has one delivery in flight at a time', async () => {
-    const time = new FakeTime();
+    const time = new FakeTime(0);
     let release: () => void = () => {};
     let inFlight = 0;
     let maxInFlight = 0;
     const coalescer = createUpdateCoalescer<number>({
-      clock: time.clock,
+      clock: time,
       timers: time,
       intervalMs: 1000,
       deliver: () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/load-config.js';
 import { prepareRunbook } from '../../../src/policy/runbooks.js';
-import { shellQuote } from '../../../src/policy/shell-quote.js';
+import { shellQuote } from '../../../src/shared/shell-quote.js';
 
 /** Runs `command` with the real `sh -c` and returns the arguments `printf '%s\0'` printed. */
 function argvPrintedBy(command: string): string[] {

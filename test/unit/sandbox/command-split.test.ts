@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandSplitError, shellQuote, splitCommand } from '../../../src/sandbox/agent/command-split.js';
+import { CommandSplitError, splitCommand } from '../../../src/sandbox/agent/command-split.js';
+import { shellQuote } from '../../../src/shared/shell-quote.js';
 
 describe('splitCommand (the agent’s shlex rules)', () => {
   it.each([

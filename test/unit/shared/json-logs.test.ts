@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { WebClient } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/shared/logger.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import { routeProcessWarningsTo } from '../../../src/shared/process-warnings.js';
 import { slackClientOptions } from '../../../src/slack/app.js';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/output/redacting-logger.js';
 import { fakeChars } from '../../../src/output/rules/rule-spec.js';
-import { createLogger } from '../../../src/shared/logger.js';
 
 function capture(): { lines: string[]; destination: Writable } {
   const lines: string[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSlackText, parseSlashCommand, parseTarget } from '../../../src/slack/parse-command.js';
+import { parseTarget } from '../../../src/shared/ecs-target.js';
+import { normalizeSlackText, parseSlashCommand } from '../../../src/slack/parse-command.js';
 
 const TASK = '0123456789abcdef0123456789abcdef';
 

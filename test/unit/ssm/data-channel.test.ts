@@ -4,8 +4,8 @@ import { PayloadType } from '../../../src/ssm/codec/layout.js';
 import { decodeHandshakeResponse } from '../../../src/ssm/codec/payloads.js';
 import { DataChannel, type DataChannelOptions } from '../../../src/ssm/data-channel.js';
 import type { SsmError } from '../../../src/ssm/errors.js';
+import { FakeTime, flush } from '../../fakes/fake-time.js';
 import { FakeAgent, FakeKms } from '../../fixtures/ssm/fake-agent.js';
-import { FakeTime, flush } from '../../fixtures/ssm/fake-time.js';
 import { createMemoryTransportPair } from '../../fixtures/ssm/memory-transport.js';
 
 function setup(overrides: Partial<DataChannelOptions> = {}) {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { createExitMarkerFilter } from '../../../src/ecs/exit-code.js';
 import { PayloadType } from '../../../src/ssm/codec/layout.js';
 import { type ExecSessionParams, type ExecSessionResult, runExecSession } from '../../../src/ssm/exec-session.js';
 import type { SsmControlPort } from '../../../src/ssm/ports.js';
+import { FakeTime, flush } from '../../fakes/fake-time.js';
 import { FakeAgent, FakeKms } from '../../fixtures/ssm/fake-agent.js';
-import { FakeTime, flush } from '../../fixtures/ssm/fake-time.js';
 import { createMemoryTransportPair, type MemoryTransport } from '../../fixtures/ssm/memory-transport.js';
 
 class FakeControl implements SsmControlPort {
@@ -43,7 +44,7 @@ function setup(overrides: Partial<ExecSessionParams> = {}) {
     control,
     kms,
     onOutput: (chunk) => chunks.push(Buffer.from(chunk)),
-    exitMarker: MARKER,
+    outputFilter: createExitMarkerFilter(MARKER),
     clock: time,
     timers: time,
     connect: async (url) => {
@@ -84,7 +85,7 @@ describe('runExecSession', () => {
   });
 
   it('completes with an unknown exit code when the command ran unwrapped', async () => {
-    const { agent, promise, output } = setup({ exitMarker: null });
+    const { agent, promise, output } = setup({ outputFilter: null });
     await flush();
     agent.sendOutput('plain\r\n');
     agent.sendChannelClosed();
@@ -93,7 +94,7 @@ describe('runExecSession', () => {
   });
 
   it('never reports completed when channel_closed comes while a frame is missing: interrupted, output incomplete', async () => {
-    const { agent, promise, output } = setup({ exitMarker: null });
+    const { agent, promise, output } = setup({ outputFilter: null });
     await flush();
     agent.sendOutput('first\r\n');
     agent.outputFrame('lost\r\n');
@@ -118,7 +119,7 @@ describe('runExecSession', () => {
   });
 
   it('names the agent’s reason too when channel_closed carries one and output is missing', async () => {
-    const { agent, promise } = setup({ exitMarker: null });
+    const { agent, promise } = setup({ outputFilter: null });
     await flush();
     agent.outputFrame('lost');
     agent.sendOutput('later');

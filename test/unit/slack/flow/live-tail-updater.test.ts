@@ -1,42 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { TimerPort } from '../../../../src/output/coalescer.js';
-import { createLogger } from '../../../../src/shared/logger.js';
+import { createLogger } from '../../../../src/output/redacting-logger.js';
 import { createLiveTail } from '../../../../src/slack/flow/live-tail-updater.js';
 import type { SlackMessage, SlackNotifier } from '../../../../src/slack/slack-port.js';
-
-/** Timers and a clock that move only when the test says so. */
-class SteppedTime implements TimerPort {
-  now = 0;
-  private timers: { at: number; callback: () => void; id: number }[] = [];
-  private nextId = 1;
-  readonly clock = { now: () => this.now };
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.now + delayMs, callback, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((timer) => timer.id !== handle);
-  }
-  async advance(ms: number): Promise<void> {
-    const until = this.now + ms;
-    for (;;) {
-      await settle();
-      const next = this.timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((timer) => timer !== next);
-      this.now = next.at;
-      next.callback();
-    }
-    this.now = until;
-    await settle();
-  }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
+import { FakeTime } from '../../../fakes/fake-time.js';
 
 function recordingNotifier() {
   const calls: { kind: 'post' | 'update'; at: number; text: string }[] = [];
@@ -55,9 +22,9 @@ function recordingNotifier() {
 
 describe('createLiveTail', () => {
   it('takes an interval faster than Slack allows, updates once a second and ends on the final state', async () => {
-    const time = new SteppedTime();
+    const time = new FakeTime(0);
     const { calls, notifier, setClock } = recordingNotifier();
-    setClock(() => time.now);
+    setClock(() => time.now());
     const logs: string[] = [];
     const logger = createLogger({
       destination: new Writable({
@@ -76,7 +43,7 @@ describe('createLiveTail', () => {
       render: (): SlackMessage => ({ text: `state ${state}` }),
       intervalMs: 500,
       delayMs: 2_000,
-      clock: time.clock,
+      clock: time,
       timers: time,
       logger,
     });
@@ -105,7 +72,7 @@ describe('createLiveTail', () => {
   });
 
   it('posts nothing for a run that ends before the delay', async () => {
-    const time = new SteppedTime();
+    const time = new FakeTime(0);
     const { calls, notifier } = recordingNotifier();
     const tail = createLiveTail({
       notifier,
@@ -115,7 +82,7 @@ describe('createLiveTail', () => {
       render: () => ({ text: 'running' }),
       intervalMs: 1_000,
       delayMs: 2_000,
-      clock: time.clock,
+      clock: time,
       timers: time,
       logger: createLogger({ destination: new Writable({ write: (_c, _e, done) => done() }) }),
     });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createExitMarkerFilter, createReadyGate, wrapCommand } from '../../../src/ssm/exit-code.js';
+import { createExitMarkerFilter, createReadyGate, wrapCommand } from '../../../src/ecs/exit-code.js';
 import { splitShellWords } from '../../fixtures/ssm/shell-words.js';
 
 const MARKER = '__ECSEXEC_0123456789abcdef0123__';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createExitMarkerFilter, prepareCommand, quoteWord, wrapCommand } from '../../../src/ssm/exit-code.js';
+import { createExitMarkerFilter, prepareCommand, wrapCommand } from '../../../src/ecs/exit-code.js';
+import { shellQuote } from '../../../src/shared/shell-quote.js';
 import { splitShellWords } from '../../fixtures/ssm/shell-words.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -57,8 +58,8 @@ describe('wrapCommand', () => {
 
   it('quotes an unusual shell path', () => {
     expect(wrapCommand('true', '/opt/my shell/sh').command.startsWith("'/opt/my shell/sh' -c ")).toBe(true);
-    expect(quoteWord('/bin/bash')).toBe('/bin/bash');
-    expect(quoteWord("it's")).toBe("'it'\\''s'");
+    expect(shellQuote('/bin/bash')).toBe('/bin/bash');
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
   });
 
   it('runs a command as given with no shell and no marker', () => {

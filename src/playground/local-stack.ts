@@ -6,13 +6,14 @@ import { parseConfigLocation } from '../config/config-source.js';
 import { loadConfig } from '../config/load-config.js';
 import type { EngineTuning } from '../ecs/exec-engine.js';
 import { type RunningBot, startBotWith } from '../main.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { createLogger } from '../output/redacting-logger.js';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../sandbox/index.js';
+import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from '../sandbox/slack/index.js';
+import { findElement } from '../sandbox/slack/payloads.js';
+import { type Delivery, SlackUserActions } from '../sandbox/slack/slack-actions.js';
+import type { StoredMessage } from '../sandbox/slack/types.js';
+import type { Logger } from '../shared/logger.js';
 import type { FlowTuning } from '../slack/flow/flow-deps.js';
-import { type Sandbox, type SandboxOptions, startSandbox } from './index.js';
-import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from './slack/index.js';
-import { findElement } from './slack/payloads.js';
-import { type Delivery, SlackUserActions } from './slack/slack-actions.js';
-import type { StoredMessage } from './slack/types.js';
 
 export interface LocalStackOptions {
   /** The policy file's text (YAML). */

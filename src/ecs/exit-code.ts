@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { SsmError } from './errors.js';
+import { shellQuote } from '../shared/shell-quote.js';
+import { SsmError } from '../ssm/errors.js';
+import type { OutputFilter } from '../ssm/exec-session.js';
 
 /**
  * ECS Exec reports no exit code, so the command runs inside `<shell> -c` with an EXIT trap that prints a per-run
  * marker and `$?` on a line of its own. The marker is printed from two halves, so the text that ends up in the
  * output never appears whole in the command line (a `ps` listing cannot fake it).
+ *
+ * The SSM session knows nothing of this: it is handed {@link wrapperOutputFilter}, which removes the wrapper's lines
+ * from the output and reads the status off the marker line.
  */
-
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes one word for the agent's shell-like splitter (and a POSIX shell): `'…'`, with `'` written as `'\''`. */
-export function quoteWord(word: string): string {
-  if (word.length > 0 && SAFE_WORD.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** How the wrapper prepares the terminal before the command. */
 export interface WrapOptions {
@@ -61,7 +58,7 @@ export function wrapCommand(command: string, shell: string, options: WrapOptions
     script += `stty -onlcr -echo 2>/dev/null; printf '%s%s:%d\\n' ${ready.head} ${ready.tail} "$?"\n`;
   }
   script += command;
-  return { command: `${quoteWord(shell)} -c ${quoteWord(script)}`, marker: `${exit.head}${exit.tail}`, readyMarker };
+  return { command: `${shellQuote(shell)} -c ${shellQuote(script)}`, marker: `${exit.head}${exit.tail}`, readyMarker };
 }
 
 /** Wraps with the shell, or for shell `none` runs the command as given with no marker (the exit code stays unknown). */
@@ -74,14 +71,13 @@ export function prepareCommand(
   return wrapCommand(command, shell, options);
 }
 
-/** Streaming remover of the marker line; see {@link createExitMarkerFilter}. */
-export interface ExitMarkerFilter {
-  /** Feeds output; returns what may be shown now (possibly empty). */
-  push(chunk: Uint8Array): Uint8Array;
-  /** The stream ended: returns whatever was held back (never a complete marker line). */
-  end(): Uint8Array;
-  /** The exit code once the marker line has been seen, else null. */
-  readonly exitCode: number | null;
+/**
+ * Streaming remover of the marker line (see {@link createExitMarkerFilter}): `push` returns what may be shown now,
+ * `end` whatever was held back (never a complete marker line), `exitCode` the status once the marker line was seen.
+ */
+export interface ExitMarkerFilter extends OutputFilter {
+  /** The marker this filter looks for. */
+  readonly marker: string;
 }
 
 const CR = 0x0d;
@@ -130,6 +126,7 @@ export function createExitMarkerFilter(marker: string): ExitMarkerFilter {
   }
 
   return {
+    marker,
     get exitCode() {
       return exitCode;
     },
@@ -208,6 +205,33 @@ export function createReadyGate(marker: string, onReady: (status: number) => voi
       const rest = held;
       held = Buffer.alloc(0);
       return rest.length > 0 ? rest : EMPTY;
+    },
+  };
+}
+
+/**
+ * The output filter for a prepared command: the ready line (with a plain terminal) and the exit-status line are
+ * removed, and the status read from the latter. Null for a command run as given (no marker, status unknown).
+ */
+export function wrapperOutputFilter(
+  prepared: { marker: string | null; readyMarker: string | null },
+  onReady?: (status: number) => void,
+): ExitMarkerFilter | null {
+  if (prepared.marker === null) return null;
+  const exit = createExitMarkerFilter(prepared.marker);
+  if (prepared.readyMarker === null) return exit;
+  const gate = createReadyGate(prepared.readyMarker, (status) => onReady?.(status));
+  return {
+    marker: exit.marker,
+    get exitCode() {
+      return exit.exitCode;
+    },
+    push: (chunk) => exit.push(gate.push(chunk)),
+    end() {
+      const held = exit.push(gate.end());
+      const rest = exit.end();
+      if (rest.length === 0) return held;
+      return held.length === 0 ? rest : Buffer.concat([held, rest]);
     },
   };
 }

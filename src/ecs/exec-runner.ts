@@ -66,6 +66,8 @@ export interface ExecRunResult {
   target: ResolvedTarget;
   sessionId: string;
   bytes: number;
+  /** True when the run ended because its task stopped (or vanished) under it. */
+  taskStopped?: boolean;
 }
 
 /**
@@ -134,6 +136,7 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
       target,
       sessionId: session.sessionId,
       bytes: result.outputBytes,
+      ...(stopping ? { taskStopped: true } : {}),
     };
   } finally {
     watch.stop();

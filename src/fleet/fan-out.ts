@@ -170,7 +170,7 @@ export async function runFleet(plan: FleetPlan, options: FleetRunOptions): Promi
   } finally {
     outer?.removeEventListener('abort', onAbort);
   }
-  const notRunReason = stopped ? `not run: ${stopped.message}` : 'not run';
+  const notRunReason = stopped ? stopped.message : 'the fan-out ended first';
   const ordered: TaskResult[] = [];
   for (const task of plan.tasks) {
     const result = results.get(task);
@@ -182,7 +182,7 @@ export async function runFleet(plan: FleetPlan, options: FleetRunOptions): Promi
     }
   }
   for (const task of plan.skipped) {
-    ordered.push({ task, status: 'skipped', exitCode: null, reason: `skipped: ${task.reason}`, throttled: 0 });
+    ordered.push({ task, status: 'skipped', exitCode: null, reason: task.reason, throttled: 0 });
   }
   const groups = groupResults(ordered);
   return {
@@ -268,7 +268,7 @@ async function runOne(
       }
       const endedAt = now();
       if (signal.aborted && !isBotError(error)) {
-        return { task, status: 'not_run', exitCode: null, reason: 'not run: stopped by request', throttled };
+        return { task, status: 'not_run', exitCode: null, reason: 'stopped by request', throttled };
       }
       return {
         task,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SandboxSeed, TaskSeed } from './model.js';
 
 /** The shape of a seeded fleet: a service with many tasks, some of them unwell. */
@@ -29,9 +30,9 @@ export const DEFAULT_FLEET = {
   vanishAfterExecMs: 300,
 } as const;
 
-/** A fixed, readable task id for position `index` of a seeded fleet (32 hex characters). */
+/** A fixed task id for position `index` of a seeded fleet: 32 hex characters that differ from the first ones on. */
 export function fleetTaskId(index: number): string {
-  return `f1ee7${index.toString(16).padStart(27, '0')}`;
+  return createHash('sha256').update(`fleet-task-${index}`).digest('hex').slice(0, 32);
 }
 
 /**

@@ -14,7 +14,7 @@ export interface FleetSeedOptions {
   /** Positions of tasks whose container has `DISK_FULL=1` in its environment. */
   diskFull?: readonly number[];
   /** Position of a task that stops on its own `vanishAfterExecMs` after a session opens on it. */
-  vanishing?: number;
+  vanishing?: number | undefined;
   vanishAfterExecMs?: number;
 }
 

@@ -111,6 +111,25 @@ describe('ecs-exec exec --all on a 60-task service', () => {
     expect([...zones.values()]).toEqual([2, 2, 2]);
   }, 60_000);
 
+  it('Ctrl-C stops every running session and starts no further task', async () => {
+    const calls = sandbox.calls.length;
+    const sessions = sandbox.sessions.length;
+    const controller = new AbortController();
+    const running = cli(['exec', '--all', '--max-concurrency', '3', 'fleet/api', '--', 'sleep 30'], env, {
+      signal: controller.signal,
+    });
+    await expect.poll(() => sandbox.sessions.slice(sessions).filter((s) => s.status === 'running').length).toBe(3);
+    controller.abort('SIGINT');
+    const { code, stderr } = await running;
+    expect(code).toBe(130);
+    expect(stderr).toContain('3 tasks: stopped mid-run');
+    const started = sandbox.sessions.slice(sessions);
+    expect(started).toHaveLength(3);
+    // The remote commands ended (Ctrl-C reached them), none is left running.
+    await expect.poll(() => started.every((s) => s.exitCode !== null)).toBe(true);
+    expect(sandbox.calls.slice(calls).filter((c) => c.operation === 'ExecuteCommand')).toHaveLength(3);
+  }, 60_000);
+
   it.each([
     [['--all', '--max-errors', '150%'], '--max-errors 150%: a percentage must be from 0 up to 100%'],
     [['--tasks', '0'], '--tasks 0: give a number of tasks, at least 1'],

@@ -50,8 +50,13 @@ try {
   global.gc?.();
   const baseline = process.memoryUsage.rss();
   let peak = baseline;
+  let atPeak = process.memoryUsage();
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    if (rss > peak) {
+      peak = rss;
+      atPeak = process.memoryUsage();
+    }
   }, 50);
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -97,6 +102,10 @@ try {
   console.log(
     `AWS's model (one plugin process per session, ~${PLUGIN_PROCESS_MB} MB each): ${pluginModelMb} MB; this process at its peak: ` +
       `${oursMb.toFixed(0)} MiB, ${(pluginModelMb / oursMb).toFixed(0)}x less`,
+  );
+  const mib = (n: number): string => (n / 1024 / 1024).toFixed(0);
+  console.log(
+    `at the peak: heap ${mib(atPeak.heapUsed)}/${mib(atPeak.heapTotal)} MiB, external ${mib(atPeak.external)} MiB, array buffers ${mib(atPeak.arrayBuffers)} MiB`,
   );
   const ok = exact === SESSIONS && p99 <= TARGET_P99_MS && beyondBuffersKib <= TARGET_KIB_PER_SESSION;
   console.log(ok ? 'targets met' : 'TARGETS MISSED');

@@ -111,6 +111,23 @@ describe('ecs-exec exec --all on a 60-task service', () => {
     expect([...zones.values()]).toEqual([2, 2, 2]);
   }, 60_000);
 
+  it('redacts the output of each task before grouping it', async () => {
+    const { code, stdout, stderr } = await cli(
+      ['exec', '--tasks', '2', '--json', 'fleet/api', '--', 'echo "DB_PASSWORD=s3cr3t-$TASK_INDEX-Xq9vLm2"'],
+      env,
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stderr) as {
+      tasks: Array<{ output: string }>;
+      groups: Array<{ count: number; status: string }>;
+    };
+    expect(report.tasks.map((t) => t.output).join('')).not.toContain('s3cr3t');
+    // The secrets differ per task; once redacted the outputs are the same, so they form one group.
+    expect(report.groups.filter((g) => g.status === 'completed')).toEqual([expect.objectContaining({ count: 2 })]);
+    // stdout shows what the commands printed, as a single exec does.
+    expect(stdout.toString('utf8')).toContain('s3cr3t');
+  }, 60_000);
+
   it('Ctrl-C stops every running session and starts no further task', async () => {
     const calls = sandbox.calls.length;
     const sessions = sandbox.sessions.length;

@@ -81,7 +81,7 @@ describe('ecs-exec exec --all on a 60-task service', () => {
     sandbox.faults.api.clear();
     const before = sandbox.calls.length;
     const { code, stderr } = await cli(
-      ['exec', '--all', '--max-concurrency', '2', 'fleet/api', '--', 'echo "$TASK_INDEX"; exit 3'],
+      ['exec', '--all', '--max-concurrency', '2', '--json', 'fleet/api', '--', 'echo "$TASK_INDEX"; exit 3'],
       env,
     );
     expect(code).toBe(3);
@@ -89,8 +89,11 @@ describe('ecs-exec exec --all on a 60-task service', () => {
     // At most the two already running when the first failure came back.
     expect(started.length).toBeGreaterThanOrEqual(1);
     expect(started.length).toBeLessThanOrEqual(2);
-    expect(stderr).toContain('stopped starting tasks after 1 failure (--max-errors 0)');
-    expect(stderr).toMatch(new RegExp(`${started.length} tasks?: exit 3 .*; \\d+ not run: stopped starting`));
+    const report = JSON.parse(stderr) as { stopped: string; tasks: Array<{ status: string; exitCode: number | null }> };
+    expect(report.stopped).toBe('stopped starting tasks after 1 failure (--max-errors 0)');
+    const eligible = DEFAULT_FLEET.tasks - DEFAULT_FLEET.agentStopped.length;
+    expect(report.tasks.filter((t) => t.status === 'completed' && t.exitCode === 3)).toHaveLength(started.length);
+    expect(report.tasks.filter((t) => t.status === 'not_run')).toHaveLength(eligible - started.length);
   }, 60_000);
 
   it('takes --tasks N across availability zones', async () => {

@@ -1,4 +1,4 @@
-import type { TaskResult, TaskStatus } from './fan-out.js';
+import type { TaskResult, TaskStatus } from './task-result.js';
 
 /** Tasks that ended the same way: same status and exit code and, for finished commands, the same redacted output. */
 export interface ResultGroup {

@@ -1,5 +1,5 @@
 import type { EcsContainer, EcsGateway, EcsTask } from '../ecs/ecs-port.js';
-import { AmbiguousContainerError, ContainerNotFoundError } from '../ecs/errors.js';
+import { ContainerNotFoundError } from '../ecs/errors.js';
 import { type ClusterSettings, chooseContainer, taskIneligibility } from '../ecs/resolve-target.js';
 import {
   concurrencyFor,
@@ -112,8 +112,8 @@ function containerFor(
   try {
     container = chooseContainer(task, requested, configured);
   } catch (error) {
+    // A task without the named container is skipped; an ambiguity is the caller's to resolve, so it is thrown.
     if (error instanceof ContainerNotFoundError) return `no container ${requested ?? configured}`;
-    if (error instanceof AmbiguousContainerError) throw error;
     throw error;
   }
   const agent = container.execAgent?.lastStatus;

@@ -176,6 +176,7 @@ async function runOne(
   const maxStarts = options.maxThrottledStarts ?? DEFAULT_THROTTLED_STARTS;
   const backoff = options.throttleBackoff ?? { baseMs: 500, capMs: 8_000 };
   let throttled = 0;
+  let budgetRefusals = 0;
   for (;;) {
     try {
       const run = await options.runTask(task, {
@@ -205,20 +206,17 @@ async function runOne(
         throttled,
       };
     } catch (error) {
-      // The runner throws only while no session exists; a throttled start may therefore be asked again.
-      if (
-        error instanceof EcsError &&
-        error.noSessionExists &&
-        error.code === 'ecs.throttled' &&
-        throttled + 1 < maxStarts &&
-        !signal.aborted
-      ) {
-        throttled += 1;
+      // The runner throws only while no session exists, so a start refused for its rate may be asked again: by ECS
+      // (throttled, a bounded number of times) or by our own budget's full queue (a wide fan-out waits its turn).
+      const wait = retryWait(error, throttled, budgetRefusals, maxStarts, backoff);
+      if (wait !== undefined && !signal.aborted) {
+        if (error instanceof EcsError && error.code === 'ecs.throttled') throttled += 1;
+        else budgetRefusals += 1;
         try {
-          await sleep(backoffDelay(throttled, backoff.baseMs, backoff.capMs), signal);
+          await sleep(wait, signal);
           continue;
         } catch {
-          // Stopped while waiting: the task never started.
+          return { task, status: 'not_run', exitCode: null, reason: 'stopped by request', throttled };
         }
       }
       const endedAt = now();
@@ -236,6 +234,27 @@ async function runOne(
       };
     }
   }
+}
+
+/** Refusals of our own budget a task waits through (a full queue drains; this bounds a stuck one). */
+const MAX_BUDGET_REFUSALS = 60;
+
+/** How long to wait before asking again for a start that was refused for its rate; undefined: do not. */
+function retryWait(
+  error: unknown,
+  throttled: number,
+  budgetRefusals: number,
+  maxStarts: number,
+  backoff: { baseMs: number; capMs: number },
+): number | undefined {
+  if (!(error instanceof EcsError) || !error.noSessionExists) return undefined;
+  if (error.code === 'ecs.throttled' && throttled + 1 < maxStarts) {
+    return backoffDelay(throttled + 1, backoff.baseMs, backoff.capMs);
+  }
+  if (error.code === 'ecs.budget_exceeded' && budgetRefusals < MAX_BUDGET_REFUSALS) {
+    return backoffDelay(budgetRefusals + 1, backoff.baseMs, backoff.capMs);
+  }
+  return undefined;
 }
 
 function statusOf(run: ExecRunResult): TaskStatus {

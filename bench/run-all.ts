@@ -14,6 +14,8 @@ const BENCHMARKS = [
   ['bench/approval-transitions.ts'],
   ['bench/flow-latency.ts'],
   ['bench/front-door-burst.ts'],
+  ['bench/fleet-fanout.ts'],
+  ['--expose-gc', 'bench/fleet-sessions.ts'],
 ];
 
 let failed = 0;

@@ -1,6 +1,6 @@
 /** Every error code the product raises, namespaced by feature (`ssm.decode.bad_digest`, `approval.expired`). */
 export type ErrorCode =
-  `${'config' | 'slack' | 'approval' | 'policy' | 'ecs' | 'ssm' | 'output' | 'sandbox' | 'cli'}.${string}`;
+  `${'config' | 'slack' | 'approval' | 'policy' | 'ecs' | 'ssm' | 'output' | 'sandbox' | 'cli' | 'fleet'}.${string}`;
 
 /**
  * Base of every error the product raises on purpose. `userMessage` is text that is safe to show in Slack or on a

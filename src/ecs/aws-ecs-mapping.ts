@@ -76,6 +76,7 @@ export function toEcsTask(raw: Task): EcsTask | undefined {
     ...(raw.group ? { group: raw.group } : {}),
     ...(raw.taskDefinitionArn ? { taskDefinitionArn: raw.taskDefinitionArn } : {}),
     ...(raw.containerInstanceArn ? { containerInstanceArn: raw.containerInstanceArn } : {}),
+    ...(raw.availabilityZone ? { availabilityZone: raw.availabilityZone } : {}),
     ...agentVersionOf(raw),
     containers: (raw.containers ?? []).map((c) => {
       const agent = c.managedAgents?.find((a) => a.name === 'ExecuteCommandAgent');

@@ -34,6 +34,8 @@ export interface EcsTask {
   group?: string;
   taskDefinitionArn?: string;
   containerInstanceArn?: string;
+  /** e.g. `eu-west-1a`; fan-outs spread across zones with it. */
+  availabilityZone?: string;
   /** ECS agent version on EC2, when the task's attributes carry it (`ecs.agent-version`). */
   agentVersion?: string;
   containers: EcsContainer[];

@@ -65,6 +65,8 @@ export interface ExecRunResult {
   target: PrecheckedTarget;
   sessionId: string;
   bytes: number;
+  /** True when the run ended because its task stopped (or vanished) under it. */
+  taskStopped?: boolean;
 }
 
 /**
@@ -131,6 +133,7 @@ export async function runInContainer(deps: ExecRunnerDeps, request: ExecRunReque
       target,
       sessionId: session.sessionId,
       bytes: result.outputBytes,
+      ...(stopping ? { taskStopped: true } : {}),
     };
   } finally {
     watch.stop();

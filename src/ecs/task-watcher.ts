@@ -73,7 +73,10 @@ class WatchHub {
     try {
       const { tasks } = await this.gateway.describeTasks(this.cluster, arns, { maxAgeMs: this.intervalMs / 2 });
       const byId = new Map(tasks.map((t) => [t.taskId, t]));
+      const polled = new Set(arns);
       for (const watcher of this.watchers) {
+        // A run that started while this poll was on the wire is not in its answer: absent is not "gone" for it.
+        if (!polled.has(watcher.taskArn)) continue;
         const why = stoppingReason(byId.get(taskIdOf(watcher.taskArn)), watcher.containerName);
         if (why && !watcher.controller.signal.aborted) {
           // New requests must not be resolved to this task from a cached list that still names it.

@@ -25,6 +25,7 @@ import {
 } from '../io.js';
 import { createCrlfToLf } from '../line-endings.js';
 import { enterRawMode, followResizes, forwardStdin, terminalSizeOf } from '../terminal.js';
+import { wantsFleet } from './exec-fleet-args.js';
 
 const USAGE = `Usage: ecs-exec exec --cluster C (--service S | --task T) [options] [-- CMD ...]
 
@@ -162,8 +163,14 @@ interface JsonResult {
  * command composes in pipes like the remote program would.
  */
 export const execCommand: CliCommand = async (args, io) => {
+  if (wantsFleet(args)) {
+    const fleet = await import('./exec-fleet.js');
+    if (!wantsHelp(args)) return await fleet.fleetExecCommand(args, io);
+    io.stdout.write(fleet.FLEET_USAGE);
+    return EXIT.ok;
+  }
   if (wantsHelp(args)) {
-    io.stdout.write(USAGE);
+    io.stdout.write(`${USAGE}\nOne command on many tasks of a service: ecs-exec exec --all --help\n`);
     return EXIT.ok;
   }
   let parsed: ExecArgs;

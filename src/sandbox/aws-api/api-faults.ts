@@ -10,6 +10,18 @@ export interface ApiErrorFault {
   times?: number;
 }
 
+/** A token bucket as AWS applies it per account and region: a call without a token is throttled. */
+export interface ApiRateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+interface RateBucket extends ApiRateLimit {
+  tokens: number;
+  updatedAt: number;
+  throttled: number;
+}
+
 interface ArmedFault {
   error?: ApiErrorFault & { remaining: number };
   delayMs?: number;
@@ -23,6 +35,20 @@ interface ArmedFault {
  */
 export class ApiFaults {
   private readonly armed = new Map<string, ArmedFault>();
+  private readonly buckets = new Map<string, RateBucket>();
+
+  /**
+   * Throttles `operation` (`ecs:ExecuteCommand`) as AWS does: a token bucket of `burst` tokens refilled at
+   * `perSecond`; a call finding it empty gets ThrottlingException and does nothing.
+   */
+  rateLimit(operation: string, limit: ApiRateLimit): void {
+    this.buckets.set(operation, { ...limit, tokens: limit.burst, updatedAt: Date.now(), throttled: 0 });
+  }
+
+  /** Calls refused by the rate limit of `operation` so far. */
+  throttledCount(operation: string): number {
+    return this.buckets.get(operation)?.throttled ?? 0;
+  }
 
   /** Makes `operation` fail with `fault` (for `fault.times` calls, or until cleared). */
   inject(operation: string, fault: ApiErrorFault): void {
@@ -55,8 +81,28 @@ export class ApiFaults {
 
   /** Removes the faults of one operation, or all of them. */
   clear(operation?: string): void {
-    if (operation === undefined) this.armed.clear();
-    else this.armed.delete(operation);
+    if (operation === undefined) {
+      this.armed.clear();
+      this.buckets.clear();
+    } else {
+      this.armed.delete(operation);
+      this.buckets.delete(operation);
+    }
+  }
+
+  /** Takes a token of the operation's rate limit; false when the call is to be throttled. */
+  private withinRate(service: string, operation: string): boolean {
+    const bucket = this.buckets.get(`${service}:${operation}`) ?? this.buckets.get(operation);
+    if (!bucket) return true;
+    const now = Date.now();
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * bucket.perSecond);
+    bucket.updatedAt = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return true;
+    }
+    bucket.throttled += 1;
+    return false;
   }
 
   /** What to do for one call: consumes one use of an injected error. */
@@ -64,6 +110,9 @@ export class ApiFaults {
     service: string,
     operation: string,
   ): { error?: { type: string; message: string; status: number }; delayMs?: number; reset?: true } {
+    if (!this.withinRate(service, operation)) {
+      return { error: { type: 'ThrottlingException', message: 'Rate exceeded', status: 400 } };
+    }
     const specific = this.armed.get(`${service}:${operation}`);
     const generic = this.armed.get(operation);
     const armed = (e: ArmedFault | undefined): boolean => (e?.error?.remaining ?? 0) > 0 || (e?.resets ?? 0) > 0;

@@ -1,5 +1,6 @@
+import { shellQuote } from '../../shared/shell-quote.js';
 import type { ExecSessionsPort } from '../exec-sessions-port.js';
-import { AgentStatus, type Cluster, type Service, type Task, TaskStatus } from '../state/model.js';
+import { AgentStatus, type Cluster, type Container, type Service, type Task, TaskStatus } from '../state/model.js';
 import { parseArn, type SandboxState } from '../state/sandbox-state.js';
 import { AwsApiError, invalidParameter } from './aws-error.js';
 import type { CallContext } from './principals.js';
@@ -112,7 +113,7 @@ function taskJson(task: Task): Input {
     cpu: '256',
     memory: '512',
     version: 3,
-    availabilityZone: `${task.region}a`,
+    availabilityZone: task.availabilityZone,
     containers: task.containers.map((c) => ({
       containerArn: c.containerArn,
       taskArn: task.taskArn,
@@ -129,6 +130,25 @@ function taskJson(task: Task): Input {
     })),
     attributes: task.agentVersion ? [{ name: 'ecs.agent-version', value: task.agentVersion }] : undefined,
   };
+}
+
+/**
+ * The agent starts commands with the container's environment: the sandbox, running them on this machine, passes
+ * it through `env` so seeded tasks can differ (one with a full disk, one with a stale config).
+ */
+function withEnvironment(container: Container, command: string): string {
+  const entries = Object.entries(container.environment);
+  if (entries.length === 0) return command;
+  return `env ${entries.map(([name, value]) => shellQuote(`${name}=${value}`)).join(' ')} ${command}`;
+}
+
+/** A task whose host is lost: it stops, final, while a session on it may still run. */
+function vanishLater(state: SandboxState, task: Task, afterMs: number): void {
+  setTimeout(() => {
+    if (task.lastStatus === TaskStatus.Running) {
+      state.stopTask(task.taskArn, { final: true, reason: 'Task stopped: its host was lost' });
+    }
+  }, afterMs).unref();
 }
 
 /** The ECS subset of the sandbox: X-Amz-Target `AmazonEC2ContainerServiceV20141113.<Operation>`. */
@@ -315,7 +335,8 @@ export function createEcsHandlers(state: SandboxState, sessions: ExecSessionsPor
         throw invalidParameter(EXEC_NOT_ENABLED_MESSAGE);
       }
       if (!container.agentConnected) throw new AwsApiError('TargetNotConnectedException', TARGET_NOT_CONNECTED_MESSAGE);
-      const session = sessions.open({ cluster, task, container, command });
+      const session = sessions.open({ cluster, task, container, command: withEnvironment(container, command) });
+      if (task.vanishAfterExecMs !== undefined) vanishLater(state, task, task.vanishAfterExecMs);
       return {
         clusterArn: cluster.clusterArn,
         containerArn: container.containerArn,

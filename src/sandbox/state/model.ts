@@ -47,6 +47,8 @@ export interface ContainerSeed {
   agentConnected?: boolean;
   runtimeId?: string;
   readonlyRootFilesystem?: boolean;
+  /** The container's environment variables, as its task definition would set them; commands see them. */
+  environment?: Record<string, string>;
 }
 
 export interface TaskSeed {
@@ -68,6 +70,13 @@ export interface TaskSeed {
   pidMode?: 'task' | 'host';
   /** Agent version for EC2 tasks (the doctor checks it). */
   agentVersion?: string;
+  /** Availability zone; defaults to the region's `a` zone. */
+  availabilityZone?: string;
+  /**
+   * The task stops on its own this many ms after ExecuteCommand opens a session on it (its host is lost), so a
+   * run on it loses its task mid-way.
+   */
+  vanishAfterExecMs?: number;
 }
 
 export interface ServiceSeed {
@@ -126,6 +135,7 @@ export interface Container {
   managedAgents: ManagedAgent[];
   agentConnected: boolean;
   readonlyRootFilesystem: boolean;
+  environment: Record<string, string>;
 }
 
 export interface Task {
@@ -151,6 +161,8 @@ export interface Task {
   containers: Container[];
   pidMode: 'task' | 'host' | undefined;
   agentVersion: string | undefined;
+  availabilityZone: string;
+  vanishAfterExecMs: number | undefined;
 }
 
 export interface Service {

@@ -167,6 +167,7 @@ export class SandboxState {
               ],
         agentConnected: c.agentConnected ?? true,
         readonlyRootFilesystem: c.readonlyRootFilesystem ?? false,
+        environment: { ...c.environment },
       };
     });
     const task: Task = {
@@ -192,6 +193,8 @@ export class SandboxState {
       containers,
       pidMode: seed.pidMode,
       agentVersion: seed.agentVersion ?? (launchType === 'EC2' ? '1.85.0' : undefined),
+      availabilityZone: seed.availabilityZone ?? `${cluster.region}a`,
+      vanishAfterExecMs: seed.vanishAfterExecMs,
     };
     this.tasks.set(taskArn, task);
     return task;

@@ -81,6 +81,8 @@ export const seedSchema = z.strictObject({
         stoppedReason: z.string().optional(),
         pidMode: z.enum(['task', 'host']).optional(),
         agentVersion: z.string().optional(),
+        availabilityZone: z.string().min(1).optional(),
+        vanishAfterExecMs: z.number().int().min(0).optional(),
         containers: z
           .array(
             z.strictObject({
@@ -91,6 +93,7 @@ export const seedSchema = z.strictObject({
               agentConnected: z.boolean().optional(),
               runtimeId: z.string().optional(),
               readonlyRootFilesystem: z.boolean().optional(),
+              environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
             }),
           )
           .optional(),

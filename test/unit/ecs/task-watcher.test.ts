@@ -51,6 +51,29 @@ describe('watchTask', () => {
     watch.stop();
   });
 
+  it('does not take a run that started during a poll for a task that is gone', async () => {
+    const first = task();
+    const second = task({ id: 'fedcba9876543210fedcba9876543210' });
+    let answer: ((value: { tasks: EcsTask[]; missing: string[] }) => void) | undefined;
+    const gateway: EcsGateway = {
+      ...gatewayReturning({ task: undefined, calls: 0 }),
+      // The poll's answer stays on the wire until the second run has started watching.
+      describeTasks: () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }),
+    };
+    const watchFirst = watchTask({ gateway, cluster: 'prod', taskArn: first.taskArn, intervalMs: 1000 });
+    await vi.advanceTimersByTimeAsync(1000);
+    const watchSecond = watchTask({ gateway, cluster: 'prod', taskArn: second.taskArn, intervalMs: 1000 });
+    answer?.({ tasks: [first], missing: [] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watchFirst.signal.aborted).toBe(false);
+    expect(watchSecond.signal.aborted).toBe(false);
+    watchFirst.stop();
+    watchSecond.stop();
+  });
+
   it('does not end a healthy run because a poll failed', async () => {
     const state = { task: task() as EcsTask | undefined, fail: true, calls: 0 };
     const watch = watchTask({

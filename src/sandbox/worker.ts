@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AgentFaults } from './agent/agent-faults.js';
-import type { SessionSnapshot } from './agent/agent-session.js';
+import type { SessionSnapshot } from './agent/session-snapshot.js';
 import { SandboxStartError } from './errors.js';
 import type { SandboxOptions } from './index.js';
 import type { SandboxWorkerRequest } from './worker-entry.js';

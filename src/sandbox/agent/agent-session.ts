@@ -3,8 +3,6 @@ import {
   type AgentMessage,
   decodeAcknowledgeContent,
   decodeAgentMessage,
-  decodeSize,
-  encodeAcknowledgeFrame,
   encodeStreamFrame,
   MessageType,
   PAYLOAD_OFFSET,
@@ -13,17 +11,11 @@ import {
 import { ReorderBuffer } from '../../ssm/reorder-buffer.js';
 import { SendWindow } from '../../ssm/send-window.js';
 import { systemTimers } from '../../ssm/timers.js';
-import { type AgentFaults, isEvery } from './agent-faults.js';
+import type { AgentFaults } from './agent-faults.js';
 import { AgentHandshake, HANDSHAKE_TIMEOUT_MESSAGE } from './agent-handshake.js';
 import { CommandOutput } from './command-output.js';
-import { CommandSplitError, splitCommand } from './command-split.js';
-import {
-  encodeChannelClosedFrame,
-  encodePublicationFrame,
-  garbledStartPublication,
-  isPlainAck,
-  type PublicationType,
-} from './mgs-frames.js';
+import { encodeChannelClosedFrame, garbledStartPublication, isPlainAck } from './mgs-frames.js';
+import { MgsLink } from './mgs-link.js';
 import {
   type ChannelSocket,
   newSessionSnapshot,
@@ -31,9 +23,7 @@ import {
   type SessionSnapshot,
   type SessionStatus,
 } from './session-snapshot.js';
-
-export { HANDSHAKE_TIMEOUT_MESSAGE, SANDBOX_AGENT_VERSION } from './agent-handshake.js';
-export type { ChannelSocket, SessionSnapshot, SessionStatus } from './session-snapshot.js';
+import { applyTerminalInput, commandArgv } from './terminal-input.js';
 
 /** What MGS says when the idle timer fires. */
 export const IDLE_TIMEOUT_MESSAGE = 'Your session timed out due to inactivity and has been terminated.';
@@ -66,13 +56,12 @@ export class AgentSession {
   private readonly options: AgentSessionOptions;
   /** Live: faults changed here apply from the next frame on. */
   readonly faults: AgentFaults;
-  private socket: ChannelSocket | undefined;
+  private readonly link: MgsLink;
   private clientId = '';
 
   private outSeq = 0;
   private readonly window: SendWindow;
   private readonly inbound = new ReorderBuffer<AgentMessage>(MAX_OUT_OF_ORDER);
-  private acksSent = 0;
 
   private phase: SessionStatus = 'waiting';
   private readonly handshake: AgentHandshake;
@@ -81,12 +70,6 @@ export class AgentSession {
   private readonly output: CommandOutput;
   private startedAt = 0;
 
-  private outputFrames = 0;
-  private heldFrame: Uint8Array | undefined;
-  private heldTimer: NodeJS.Timeout | undefined;
-  private publicationPaused = false;
-  private pauseTimer: NodeJS.Timeout | undefined;
-  private socketClosedOnce = false;
   private nextSlowSendAt = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
@@ -98,15 +81,16 @@ export class AgentSession {
     this.options = options;
     this.faults = { ...options.faults };
     this.snapshot = newSessionSnapshot(options, Date.now());
+    this.link = new MgsLink({ sessionId: options.sessionId, faults: this.faults, onResume: () => this.pump() });
     this.window = new SendWindow({
       clock: systemClock,
       timers: systemTimers,
       resendIntervalMs: options.resendIntervalMs,
       canResend: () =>
-        this.socket !== undefined && !this.publicationPaused && this.phase !== 'closed' && this.phase !== 'vanished',
+        this.link.socket !== undefined && !this.link.paused && this.phase !== 'closed' && this.phase !== 'vanished',
       resend: (entry) => {
         this.snapshot.resentFrames += 1;
-        this.socket?.send(entry.frame);
+        this.link.send(entry.frame);
       },
     });
     this.handshake = new AgentHandshake({
@@ -140,15 +124,13 @@ export class AgentSession {
       socket.close();
       return;
     }
-    const previous = this.socket;
-    this.socket = socket;
+    this.link.connect(socket);
     this.clientId = clientId;
     this.snapshot.connections += 1;
-    if (previous && previous !== socket) previous.terminate();
     if (this.faults.garbledStartPublication) socket.send(garbledStartPublication(this.options.sessionId));
     if (this.faults.neverAnswer) return;
     if (this.phase === 'vanished') {
-      this.sendPublication(MessageType.PausePublication);
+      this.link.sendPublication(MessageType.PausePublication);
       return;
     }
     if (this.snapshot.connections === 1) {
@@ -156,17 +138,15 @@ export class AgentSession {
       return;
     }
     // A resumed client gets everything it has not acknowledged, in order.
-    socket.cork?.();
-    this.window.resendAll();
-    socket.uncork?.();
-    if (this.publicationPaused) this.sendPublication(MessageType.PausePublication);
+    this.link.corked(() => this.window.resendAll());
+    if (this.link.paused) this.link.sendPublication(MessageType.PausePublication);
     this.pump();
     this.maybeFinish();
   }
 
   /** The socket went away without channel_closed; the session lives on, waiting for a resume. */
   detach(socket: ChannelSocket): void {
-    if (this.socket === socket) this.socket = undefined;
+    this.link.detach(socket);
   }
 
   /** A binary frame from the client. */
@@ -188,23 +168,23 @@ export class AgentSession {
       return;
     }
     if (message.messageType !== MessageType.InputStreamData) return;
-    if (this.phase === 'vanished' || this.publicationPaused) {
+    if (this.phase === 'vanished' || this.link.paused) {
       // While the agent is away MGS answers each client frame with pause_publication and nothing is acked.
-      this.sendPublication(MessageType.PausePublication);
+      this.link.sendPublication(MessageType.PausePublication);
       return;
     }
     this.touchIdle();
     const seq = message.sequenceNumber;
     if (seq < this.inbound.expected) {
-      this.sendAck(message);
+      this.link.sendAck(message);
       return;
     }
     if (seq > this.inbound.expected) {
-      if (this.inbound.hold(seq, () => message) === 'held') this.sendAck(message);
+      if (this.inbound.hold(seq, () => message) === 'held') this.link.sendAck(message);
       return;
     }
     if (!this.handleInput(message)) return;
-    this.sendAck(message);
+    this.link.sendAck(message);
     this.inbound.advance();
     for (let next = this.inbound.takeNext(); next; next = this.inbound.takeNext()) {
       // Already acked when buffered; a "not ready" here waits for the client's resend.
@@ -230,7 +210,7 @@ export class AgentSession {
     this.phase = 'vanished';
     this.snapshot.status = 'vanished';
     this.output.abandon();
-    this.sendPublication(MessageType.PausePublication);
+    this.link.sendPublication(MessageType.PausePublication);
   }
 
   /** Ends the session on sandbox shutdown. */
@@ -238,8 +218,6 @@ export class AgentSession {
     this.output.kill();
     this.close('');
   }
-
-  // ------------------------------------------------------------------ start
 
   private begin(): void {
     if (this.options.kmsKeyId !== undefined || this.faults.alwaysHandshake) {
@@ -265,16 +243,9 @@ export class AgentSession {
       this.pump();
       return;
     }
-    let argv: string[];
-    try {
-      argv = splitCommand(this.options.command);
-    } catch (error) {
-      const reason = error instanceof CommandSplitError ? error.message : 'invalid command';
-      this.close(`Unable to start command: failed to parse command: ${reason}`);
-      return;
-    }
-    if (argv.length === 0) {
-      this.close('Unable to start command: the command is empty');
+    const argv = commandArgv(this.options.command);
+    if (typeof argv === 'string') {
+      this.close(argv);
       return;
     }
     this.snapshot.argv = argv;
@@ -297,7 +268,7 @@ export class AgentSession {
   private canSend(): boolean {
     return (
       (this.phase === 'running' || this.phase === 'closing') &&
-      !this.publicationPaused &&
+      !this.link.paused &&
       this.window.size < this.options.windowFrames
     );
   }
@@ -305,13 +276,7 @@ export class AgentSession {
   /** Moves pending output into sequenced frames as far as the window, a pause and the slow-agent delay allow. */
   private pump(): void {
     if (this.pumpTimer) return;
-    const socket = this.socket;
-    socket?.cork?.();
-    try {
-      this.pumpFrames();
-    } finally {
-      socket?.uncork?.();
-    }
+    this.link.corked(() => this.pumpFrames());
   }
 
   private pumpFrames(): void {
@@ -343,61 +308,8 @@ export class AgentSession {
     this.outSeq += 1;
     const frame = encodeStreamFrame(MessageType.OutputStreamData, seq, payloadType, payload, Date.now());
     this.window.track(seq, frame);
-    if (payloadType !== PayloadType.Output) {
-      this.socket?.send(frame);
-      return;
-    }
-    this.outputFrames += 1;
-    const n = this.outputFrames;
-    if (isEvery(this.faults.dropOutputEvery, n)) {
-      // Lost on the way: the window resends it.
-    } else if (isEvery(this.faults.reorderOutputEvery, n) && !this.heldFrame) {
-      this.heldFrame = frame;
-      this.heldTimer = setTimeout(() => this.releaseHeld(), 30);
-      this.heldTimer.unref();
-    } else {
-      this.socket?.send(frame);
-      if (isEvery(this.faults.duplicateOutputEvery, n)) this.socket?.send(frame);
-      this.releaseHeld();
-    }
-    if (this.faults.closeSocketAfterFrames !== undefined && n === this.faults.closeSocketAfterFrames) {
-      this.dropSocketOnce();
-    }
-    if (this.faults.pausePublicationAfterFrames !== undefined && n === this.faults.pausePublicationAfterFrames) {
-      this.pausePublication();
-    }
-  }
-
-  private releaseHeld(): void {
-    clearTimeout(this.heldTimer);
-    this.heldTimer = undefined;
-    const held = this.heldFrame;
-    this.heldFrame = undefined;
-    if (held) this.socket?.send(held);
-  }
-
-  private dropSocketOnce(): void {
-    if (this.socketClosedOnce || !this.socket) return;
-    this.socketClosedOnce = true;
-    const socket = this.socket;
-    this.socket = undefined;
-    // Let the frames already written leave first, so the cut lands mid-output, not before it.
-    setImmediate(() => socket.terminate());
-  }
-
-  private pausePublication(): void {
-    this.publicationPaused = true;
-    this.sendPublication(MessageType.PausePublication);
-    const duration = this.faults.pausePublicationMs;
-    if (duration === undefined) return;
-    // Only MGS lifts the pause; client acks or input do not bring a paused agent back.
-    this.pauseTimer = setTimeout(() => {
-      this.sendPublication(MessageType.StartPublication);
-      this.pauseTimer = undefined;
-      this.publicationPaused = false;
-      this.pump();
-    }, duration);
-    this.pauseTimer.unref();
+    if (payloadType === PayloadType.Output) this.link.sendOutput(frame);
+    else this.link.send(frame);
   }
 
   private handleAckPayload(payload: Uint8Array): void {
@@ -431,43 +343,8 @@ export class AgentSession {
     if (this.phase !== 'running') return true;
     const notReady = this.faults.notReadyMs;
     if (notReady !== undefined && Date.now() - this.startedAt < notReady) return false;
-    if (type === PayloadType.Size) {
-      try {
-        const size = decodeSize(message.payload);
-        this.snapshot.sizes.push(size);
-        if (size.cols > 0 && size.rows > 0) this.output.resize(size.cols, size.rows);
-      } catch {
-        // A malformed size is ignored by the agent too.
-      }
-      return true;
-    }
-    if (type === PayloadType.Output) {
-      let bytes = message.payload;
-      const cipher = this.handshake.cipher;
-      if (cipher) {
-        try {
-          bytes = cipher.decrypt(bytes);
-        } catch {
-          return true;
-        }
-      }
-      this.snapshot.inputBytes += bytes.length;
-      this.output.write(bytes);
-    }
+    applyTerminalInput(type, message.payload, this.handshake.cipher, this.output, this.snapshot);
     return true;
-  }
-
-  private sendAck(message: AgentMessage): void {
-    this.acksSent += 1;
-    if (isEvery(this.faults.dropAckEvery, this.acksSent)) return;
-    const frame = encodeAcknowledgeFrame(message, Date.now());
-    const delay = this.faults.ackDelayMs;
-    if (delay) setTimeout(() => this.socket?.send(frame), delay).unref();
-    else this.socket?.send(frame);
-  }
-
-  private sendPublication(type: PublicationType): void {
-    this.socket?.send(encodePublicationFrame(type, this.options.sessionId));
   }
 
   private touchIdle(): void {
@@ -511,15 +388,8 @@ export class AgentSession {
     this.snapshot.closeOutput = output;
     this.snapshot.closedAt = Date.now();
     this.window.close();
-    for (const timer of [this.idleTimer, this.drainTimer, this.handshakeTimer, this.pauseTimer, this.pumpTimer]) {
-      clearTimeout(timer);
-    }
-    this.releaseHeld();
-    const socket = this.socket;
-    if (socket) {
-      socket.send(encodeChannelClosedFrame(this.options.sessionId, this.clientId, output));
-      socket.close();
-    }
+    for (const timer of [this.idleTimer, this.drainTimer, this.handshakeTimer, this.pumpTimer]) clearTimeout(timer);
+    this.link.close(this.clientId, output);
     this.window.clear();
     this.inbound.clear();
     this.output.dispose();

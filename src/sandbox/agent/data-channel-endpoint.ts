@@ -6,7 +6,8 @@ import type { Logger } from '../../shared/logger.js';
 import { decodeOpenDataChannel } from '../../ssm/codec/index.js';
 import type { ExecSessionsPort, ExecTarget, SessionTicket } from '../exec-sessions-port.js';
 import { type AgentFaults, mergeFaults } from './agent-faults.js';
-import { AgentSession, type ChannelSocket, type SessionSnapshot } from './agent-session.js';
+import { AgentSession } from './agent-session.js';
+import type { ChannelSocket, SessionSnapshot } from './session-snapshot.js';
 
 /** Path prefix of stream URLs, as MGS uses it. */
 export const DATA_CHANNEL_PATH = '/v1/data-channel/';

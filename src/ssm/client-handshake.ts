@@ -185,6 +185,16 @@ export class ClientHandshake {
     }
   }
 
+  /** An output payload as the command wrote it; throws an SsmError when it cannot be decrypted. */
+  decrypt(payload: Uint8Array): Uint8Array {
+    if (!this.cipherValue) return payload;
+    try {
+      return this.cipherValue.decrypt(payload);
+    } catch (error) {
+      throw error instanceof SsmError ? error : new SsmError('ssm.crypto.decrypt', String(error));
+    }
+  }
+
   /** Answers an EncChallengeRequest; throws an SsmError when it cannot. */
   answerChallenge(requestPayload: Uint8Array): void {
     this.options.sendStream(PayloadType.EncChallengeResponse, challengeResponsePayload(this.dataKey, requestPayload));

@@ -6,21 +6,19 @@ import { type AgentMessage, MessageType, PayloadType } from './codec/layout.js';
 import {
   decodeAcknowledgeContent,
   decodeChannelClosed,
+  decodeExitCode,
   encodeOpenDataChannel,
-  encodeSize,
-  type HandshakeRequest,
   type TerminalSize,
 } from './codec/payloads.js';
 import { randomMessageId } from './codec/uuid.js';
 import type { DataChannelOptions, DataChannelState, OutputGap } from './data-channel-options.js';
 import { SsmError } from './errors.js';
+import { InputQueue } from './input-queue.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import { SendWindow } from './send-window.js';
 import type { MessageTransport } from './transport-port.js';
 
 export type { DataChannelEvents, DataChannelOptions, DataChannelState, OutputGap } from './data-channel-options.js';
-
-const MAX_INPUT_CHUNK = 1024;
 
 /**
  * The SSM data channel over one (replaceable) transport: OpenDataChannel, sequence numbers both ways, acks, in-order
@@ -40,7 +38,7 @@ export class DataChannel {
 
   private nextSeq = 0;
   private readonly window: SendWindow;
-  private readonly pendingInput: Array<{ payloadType: number; payload: Uint8Array }> = [];
+  private readonly input: InputQueue;
 
   private pausedValue = false;
   private pausedSinceValue = 0;
@@ -48,15 +46,13 @@ export class DataChannel {
   private lastReceivedAtValue = 0;
   private decodeErrorCount = 0;
 
-  private sizeSent = false;
-  private terminalSize: TerminalSize | undefined;
   private earlySizeTimer: unknown = null;
   private readonly handshake: ClientHandshake;
 
   constructor(options: DataChannelOptions) {
     this.options = options;
     this.clientId = options.clientId ?? randomMessageId();
-    this.terminalSize = options.terminalSize;
+    this.input = new InputQueue(options.terminalSize);
     this.lastProgressAtValue = options.clock.now();
     this.handshake = new ClientHandshake({
       sessionId: options.sessionId,
@@ -147,18 +143,13 @@ export class DataChannel {
 
   private scheduleEarlySize(): void {
     const delay = this.options.earlySizeAfterMs ?? 1000;
-    if (delay <= 0 || this.sizeSent || this.earlySizeTimer !== null) return;
+    if (delay <= 0 || this.input.sizeSent || this.earlySizeTimer !== null) return;
     this.earlySizeTimer = this.options.timers.setTimeout(() => {
       this.earlySizeTimer = null;
-      if (this.stateValue === 'waiting' && this.lastReceivedAtValue === 0 && !this.sizeSent && this.transport) {
-        this.sizeSent = true;
-        this.sendStream(PayloadType.Size, this.sizePayload());
-      }
+      if (this.stateValue !== 'waiting' || this.lastReceivedAtValue !== 0 || !this.transport) return;
+      const size = this.input.takeFirstSize();
+      if (size) this.sendStream(PayloadType.Size, size);
     }, delay);
-  }
-
-  private sizePayload(): Uint8Array {
-    return encodeSize(this.terminalSize ?? { cols: 200, rows: 50 });
   }
 
   /**
@@ -166,20 +157,12 @@ export class DataChannel {
    * Size went out, that first one simply carries the new size.
    */
   resize(size: TerminalSize): void {
-    this.terminalSize = size;
-    if (!this.sizeSent || this.stateValue === 'closed') return;
-    this.pendingInput.push({ payloadType: PayloadType.Size, payload: this.sizePayload() });
-    this.flushPendingInput();
+    if (this.input.resize(size) && this.stateValue !== 'closed') this.flushPendingInput();
   }
 
   /** Sends keystrokes (PayloadType Output, encrypted under KMS); held until the session is live and not paused. */
   sendInput(bytes: Uint8Array): void {
-    for (let offset = 0; offset < bytes.length; offset += MAX_INPUT_CHUNK) {
-      this.pendingInput.push({
-        payloadType: PayloadType.Output,
-        payload: bytes.slice(offset, offset + MAX_INPUT_CHUNK),
-      });
-    }
+    this.input.pushKeys(bytes);
     this.flushPendingInput();
   }
 
@@ -285,13 +268,7 @@ export class DataChannel {
         return true;
       case PayloadType.EncChallengeRequest:
         if (ack) this.sendAck(message);
-        try {
-          this.handshake.answerChallenge(message.payload);
-          return true;
-        } catch (error) {
-          this.fail(error as SsmError);
-          return false;
-        }
+        return this.orFail(() => this.handshake.answerChallenge(message.payload)) !== null;
       case PayloadType.HandshakeComplete:
         if (ack) this.sendAck(message);
         this.handshake.logComplete(message.payload);
@@ -300,7 +277,7 @@ export class DataChannel {
       case PayloadType.Output:
       case PayloadType.Error:
       case PayloadType.StdErr: {
-        const payload = this.decrypt(message.payload);
+        const payload = this.orFail(() => this.handshake.decrypt(message.payload));
         if (payload === null) return false;
         if (payload.length > 0) this.options.events.onOutput(payload);
         if (ack) this.sendAck(message);
@@ -308,10 +285,10 @@ export class DataChannel {
         return this.stateValue !== 'closed';
       }
       case PayloadType.ExitCode: {
-        const payload = this.decrypt(message.payload);
+        const payload = this.orFail(() => this.handshake.decrypt(message.payload));
         if (payload === null) return false;
-        const match = /EXIT_CODE:\s*(-?\d+)/.exec(new TextDecoder().decode(payload));
-        if (match?.[1]) this.options.events.onExitCode?.(Number(match[1]));
+        const code = decodeExitCode(payload);
+        if (code !== null) this.options.events.onExitCode?.(code);
         if (ack) this.sendAck(message);
         return true;
       }
@@ -322,12 +299,12 @@ export class DataChannel {
     }
   }
 
-  private decrypt(payload: Uint8Array): Uint8Array | null {
-    if (!this.handshake.cipher) return payload;
+  /** Runs a step that throws an SsmError when the channel cannot go on; then fails the channel and returns null. */
+  private orFail<T>(step: () => T): T | null {
     try {
-      return this.handshake.cipher.decrypt(payload);
+      return step();
     } catch (error) {
-      this.fail(error instanceof SsmError ? error : new SsmError('ssm.crypto.decrypt', String(error)));
+      this.fail(error as SsmError);
       return null;
     }
   }
@@ -336,22 +313,14 @@ export class DataChannel {
     if (this.stateValue === 'live' || this.stateValue === 'closed') return;
     this.stateValue = 'live';
     // One Size message so programs do not see a 0x0 terminal; input held so far follows it.
-    if (!this.sizeSent) {
-      this.sizeSent = true;
-      this.pendingInput.unshift({ payloadType: PayloadType.Size, payload: this.sizePayload() });
-    }
+    this.input.queueFirstSize();
     this.options.events.onLive?.();
     this.flushPendingInput();
   }
 
   private startHandshake(message: AgentMessage): void {
-    let request: HandshakeRequest;
-    try {
-      request = readHandshakeRequest(message.payload);
-    } catch (error) {
-      this.fail(error as SsmError);
-      return;
-    }
+    const request = this.orFail(() => readHandshakeRequest(message.payload));
+    if (request === null) return;
     if (this.stateValue === 'waiting') this.stateValue = 'handshaking';
     this.busy = true;
     this.handshake.respond(request).then(
@@ -399,16 +368,12 @@ export class DataChannel {
 
   private flushPendingInput(): void {
     if (this.stateValue !== 'live' || this.pausedValue) return;
-    while (this.pendingInput.length > 0) {
-      if (this.window.size >= (this.options.maxUnacked ?? 10_000)) return;
-      const next = this.pendingInput.shift();
-      if (!next) return;
-      const payload =
-        next.payloadType === PayloadType.Output && this.handshake.cipher
-          ? this.handshake.cipher.encrypt(next.payload)
-          : next.payload;
-      this.sendStream(next.payloadType, payload);
-    }
+    const cipher = this.handshake.cipher;
+    this.input.drain(
+      () => this.window.size < (this.options.maxUnacked ?? 10_000),
+      ({ payloadType, payload }) =>
+        this.sendStream(payloadType, payloadType === PayloadType.Output && cipher ? cipher.encrypt(payload) : payload),
+    );
   }
 
   private sendStream(payloadType: number, payload: Uint8Array): void {

@@ -371,3 +371,9 @@ export function decodeOpenDataChannel(text: string): OpenDataChannel {
     clientVersion: optionalString(obj, 'ClientVersion', 'OpenDataChannel'),
   };
 }
+
+/** The ExitCode payload (NonInteractiveCommands only): ASCII `EXIT_CODE: <n>`; null when it says something else. */
+export function decodeExitCode(payload: Uint8Array): number | null {
+  const match = /EXIT_CODE:\s*(-?\d+)/.exec(new TextDecoder().decode(payload));
+  return match?.[1] ? Number(match[1]) : null;
+}

@@ -3,6 +3,7 @@ import { patternSafetyProblems } from '../output/pattern-safety.js';
 import { redactText } from '../output/redactor.js';
 import { BUILTIN_RULE_SPECS, type SecretRuleSpec } from '../output/rules/index.js';
 import { compileRuleSet, SecretRuleError } from '../output/secret-rules.js';
+import type { RedactionConfig } from '../policy/policy-config.js';
 
 /**
  * The `redaction` section of the config file: secret shapes of the organisation's own (internal token formats,
@@ -51,10 +52,7 @@ const redactionSchema = z.strictObject({ rules: z.array(z.unknown()).default([])
 export type UserRedactionRule = z.output<typeof userRuleSchema>;
 
 /** The validated `redaction` section. */
-export interface RedactionConfig {
-  /** The user's rules as rule specs, ready for `compileRuleSet([...BUILTIN_RULE_SPECS, ...rules])`. */
-  rules: SecretRuleSpec[];
-}
+export type { RedactionConfig } from '../policy/policy-config.js';
 
 /** Turns a user rule into a rule spec. */
 export function toRuleSpec(rule: UserRedactionRule): SecretRuleSpec {

@@ -1,4 +1,3 @@
-import type { ApprovalConfig, PolicyConfig, RuleConfig, RunbookConfig } from '../config/schema.js';
 import { formatDuration } from '../shared/duration.js';
 import { type ApprovalRequirement, isMemberOfAny, type PolicyUser } from './groups.js';
 import {
@@ -10,6 +9,7 @@ import {
   type TargetMatcher,
   type TargetSubject,
 } from './patterns.js';
+import type { ApprovalConfig, PolicyConfig, RuleConfig, RunbookConfig } from './policy-config.js';
 
 /** Where a request wants to run, already split by the caller (the Slack parser or the CLI). */
 export interface PolicyTarget {

@@ -1,4 +1,4 @@
-import type { PolicyConfig } from '../config/schema.js';
+import type { PolicyConfig } from './policy-config.js';
 import type { UserGroupResolver } from './user-group-resolver-port.js';
 
 /** A Slack user as the policy sees them: their ID and the Slack user groups (S…) they belong to. */

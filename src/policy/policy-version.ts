@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { PolicyConfig } from '../config/schema.js';
 import { canonicalJson } from '../shared/canonical-json.js';
+import type { PolicyConfig } from './policy-config.js';
 
 /**
  * A stable identifier of the normalised policy (defaults filled, durations in ms): comments, key order and

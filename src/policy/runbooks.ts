@@ -1,10 +1,10 @@
-import type { PolicyConfig, RunbookConfig, RunbookParam } from '../config/schema.js';
 import { isEcsName } from '../shared/ecs-target.js';
 import { shellQuote, unquotableReason } from '../shared/shell-quote.js';
 import type { PolicyTarget } from './evaluate.js';
 import { isMemberOfAny } from './groups.js';
 import { patternProblem } from './pattern-words.js';
 import { compileTargetPattern } from './patterns.js';
+import type { PolicyConfig, RunbookConfig, RunbookParam } from './policy-config.js';
 import { renderTemplate } from './template.js';
 
 /** A validated parameter value. */

@@ -1,4 +1,4 @@
-import { systemClock } from '../../shared/clock.js';
+import { systemClock, systemTimers } from '../../shared/clock.js';
 import {
   type AgentMessage,
   decodeAcknowledgeContent,
@@ -10,7 +10,6 @@ import {
 } from '../../ssm/codec/index.js';
 import { ReorderBuffer } from '../../ssm/reorder-buffer.js';
 import { SendWindow } from '../../ssm/send-window.js';
-import { systemTimers } from '../../ssm/timers.js';
 import type { AgentFaults } from './agent-faults.js';
 import { AgentHandshake, HANDSHAKE_TIMEOUT_MESSAGE } from './agent-handshake.js';
 import { CommandOutput } from './command-output.js';

@@ -78,14 +78,17 @@ function pageChange(change: StandInChange): JsonObject {
   return { ...change };
 }
 
-/** Reads the compiled renderer, or compiles it from the sources when running from them (tests, `tsx`). */
-async function rendererScript(): Promise<string> {
+/** The renderer's browser modules under `client/`, served at `/<name>.js`. */
+const RENDERER_MODULES = new Set(['render-blocks', 'emoji']);
+
+/** Reads a compiled renderer module, or compiles it from the sources when running from them (tests, `tsx`). */
+async function rendererScript(name: string): Promise<string> {
   try {
-    return await readFile(new URL('./client/render-blocks.js', import.meta.url), 'utf8');
+    return await readFile(new URL(`./client/${name}.js`, import.meta.url), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const source = await readFile(new URL('./client/render-blocks.ts', import.meta.url), 'utf8');
+  const source = await readFile(new URL(`./client/${name}.ts`, import.meta.url), 'utf8');
   const ts = (await import('typescript')).default;
   return ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
@@ -103,7 +106,7 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
   const people = new Map(options.people.map((person) => [person.id, person]));
   const streams = new Set<ServerResponse>();
   let port = options.port;
-  let renderer: Promise<string> | undefined;
+  const renderers = new Map<string, Promise<string>>();
 
   const snapshot = (): JsonObject => {
     const state = standIn.channel(channel.id);
@@ -306,9 +309,11 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
         send(response, 200, page.type, await readFile(fileURLToPath(new URL(`./${page.file}`, import.meta.url))));
         return;
       }
-      if (path === '/render-blocks.js') {
-        renderer ??= rendererScript();
-        send(response, 200, 'text/javascript; charset=utf-8', await renderer);
+      const rendererName = /^\/([a-z-]+)\.js$/.exec(path)?.[1];
+      if (rendererName !== undefined && RENDERER_MODULES.has(rendererName)) {
+        const script = renderers.get(rendererName) ?? rendererScript(rendererName);
+        renderers.set(rendererName, script);
+        send(response, 200, 'text/javascript; charset=utf-8', await script);
         return;
       }
       if (path === '/api/state') return sendJson(response, 200, snapshot());

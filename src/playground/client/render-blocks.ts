@@ -1,29 +1,10 @@
-// Runs in the browser as well as in Node: no imports, no DOM. Every piece of text that reaches the page passes
-// through escapeHtml here, so a command that prints `<script>` shows those characters and nothing else.
+// Runs in the browser as well as in Node: no DOM, and no imports but the emoji table (the playground server serves
+// both). Every piece of text that reaches the page passes through escapeHtml here, so a command that prints
+// `<script>` shows those characters and nothing else.
+import { emoji } from './emoji.js';
+import type { RenderableMessage, RenderableView, RenderContext } from './render-types.js';
 
-/** Names the page knows, so `<@U…>` and `<!subteam^S…>` render as @names. */
-export interface RenderContext {
-  userName(id: string): string | undefined;
-  groupHandle(id: string): string | undefined;
-  /** Renders a Slack date token; the default shows the fallback text Slack would show without a client. */
-  formatDate?(epochSeconds: number, format: string, fallback: string): string;
-}
-
-/** A message or ephemeral as the page holds it (the stand-in's stored shape, without file bytes). */
-export interface RenderableMessage {
-  ts: string;
-  text: string;
-  blocks?: unknown[] | undefined;
-  attachments?: unknown[] | undefined;
-  files?: ReadonlyArray<{ id: string; name: string; title?: string; size: number; mimetype?: string }> | undefined;
-}
-
-/** A modal as `views.open` stored it, with per-block errors from a refused submission. */
-export interface RenderableView {
-  id: string;
-  view: { [key: string]: unknown };
-  errors?: Record<string, string> | undefined;
-}
+export type { RenderableMessage, RenderableView, RenderContext } from './render-types.js';
 
 type Json = { [key: string]: unknown };
 
@@ -43,40 +24,6 @@ export function escapeHtml(text: string): string {
 /** Slack sends `&`, `<` and `>` as entities in message text; these are the characters the reader sees. */
 function decodeSlackEntities(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/** The emoji the bot writes as `:name:`, shown as characters; unknown names stay as typed. */
-const EMOJI: Readonly<Record<string, string>> = {
-  white_check_mark: '✅',
-  heavy_check_mark: '✔️',
-  x: '❌',
-  stopwatch: '⏱️',
-  no_entry: '⛔',
-  no_entry_sign: '🚫',
-  warning: '⚠️',
-  hourglass: '⌛',
-  hourglass_flowing_sand: '⏳',
-  arrow_forward: '▶️',
-  zzz: '💤',
-  inbox_tray: '📥',
-  checkered_flag: '🏁',
-  rotating_light: '🚨',
-  information_source: 'ℹ️',
-  octagonal_sign: '🛑',
-  '+1': '👍',
-  thumbsup: '👍',
-  lock: '🔒',
-  key: '🔑',
-  mag: '🔍',
-  rocket: '🚀',
-  memo: '📝',
-  page_facing_up: '📄',
-  aws: '☁️',
-  ecs: '📦',
-};
-
-function emoji(name: string): string | undefined {
-  return EMOJI[name];
 }
 
 const SAFE_URL = /^(https?:\/\/|mailto:)/i;

@@ -79,7 +79,15 @@ describe('ecs-exec serve without Slack settings', () => {
     expect(state.people.map((person) => person.role)).toEqual(['requester', 'approver', 'outsider']);
     const script = await fetch(new URL('/render-blocks.js', url));
     expect(script.headers.get('content-type')).toContain('javascript');
-    expect(await script.text()).toContain('export function escapeHtml');
+    const rendererSource = await script.text();
+    expect(rendererSource).toContain('export function escapeHtml');
+    // Every module the renderer imports is served beside it, so the page's import of it resolves.
+    for (const [, imported] of rendererSource.matchAll(/from '\.\/([a-z-]+\.js)'/g)) {
+      const module = await fetch(new URL(`/${imported}`, url));
+      expect(module.status, imported).toBe(200);
+      expect(await module.text()).toContain('export function');
+    }
+    expect(rendererSource).toContain("from './emoji.js'");
     // The bot's probes and metrics answer at the page's address, as they would on a deployed bot.
     const ready = await fetch(new URL('/readyz', url));
     expect(ready.status).toBe(200);

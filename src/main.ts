@@ -22,13 +22,15 @@ import type { Logger } from './shared/logger.js';
 import { createSlackApp, slackClientOptions } from './slack/app.js';
 import { createAuditChannelSink } from './slack/audit-channel.js';
 import { type BotIdentityCache, createBotIdentityCache, ObservedWebClient } from './slack/bot-identity.js';
-import { createExecFlow } from './slack/flow/exec-flow.js';
-import type { FlowTuning } from './slack/flow/flow-deps.js';
 import { type ReadinessCheck, startBotHttpServer } from './slack/http-server.js';
+import { createSlackHandlers } from './slack/listeners/handlers.js';
 import { MemoryReplayGuard, RedisReplayGuard } from './slack/replay-guard.js';
+import { SlackChat } from './slack/slack-chat.js';
 import { SlackPeopleDirectory } from './slack/slack-people.js';
 import { SlackUserGroupResolver } from './slack/slack-user-group-resolver.js';
 import { WebSlackNotifier } from './slack/web-slack-notifier.js';
+import { createWorkflow } from './workflow/workflow.js';
+import type { FlowTuning } from './workflow/workflow-deps.js';
 
 /**
  * The composition root of the bot: the one place that builds its adapters (Redis or the embedded store, Slack's Web
@@ -73,7 +75,7 @@ export async function startBotWith(
   let redis: RedisClient | undefined;
   let store: ApprovalStore;
   let runSignals: RunSignals;
-  /** Set only where a stored claim cannot be forgotten (see FlowDeps.startOrphansAfterMs). */
+  /** Set only where a stored claim cannot be forgotten (see WorkflowDeps.startOrphansAfterMs). */
   let startOrphansAfterMs: number | undefined;
   // Every failed Web API call is shown to the identity cache, so a revoked token is noticed whoever met it first.
   let identity: BotIdentityCache | undefined;
@@ -169,10 +171,10 @@ export async function startBotWith(
     botMetrics.ecsBudget,
   );
   const awsFactory = createAwsClientFactory({ env, budget });
-  const flow = createExecFlow({
+  const flow = createWorkflow({
     config: reloader?.policy ?? fixedPolicy(config.policy, config.policyVersion, config.configPath),
     store,
-    notifier,
+    chat: new SlackChat(notifier, { clock: systemClock, logger }),
     userGroups: createCachingUserGroupResolver(new SlackUserGroupResolver(client), { clock: systemClock }),
     people: new SlackPeopleDirectory(client, systemClock),
     engine: createEcsExecEngine(awsFactory, options.engine),
@@ -194,7 +196,7 @@ export async function startBotWith(
         ? new RedisReplayGuard(redis, keys(options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX).replay)
         : new MemoryReplayGuard(systemClock),
     },
-    flow,
+    createSlackHandlers(flow, notifier),
     logger,
     botMetrics,
   );

@@ -1,45 +1,12 @@
 import type { AuditEntry } from '../audit/audit-entry.js';
+import type { FinishState, RequestState } from './request-state.js';
 
-/** Every state of product.md §3, as the Lua scripts spell them. */
-export const RequestState = {
-  Requested: 'requested',
-  Rejected: 'rejected',
-  PendingApproval: 'pending_approval',
-  Approved: 'approved',
-  Dispatched: 'dispatched',
-  Running: 'running',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  TimedOut: 'timed_out',
-  Cancelled: 'cancelled',
-  Interrupted: 'interrupted',
-  Denied: 'denied',
-  Expired: 'expired',
-  Error: 'error',
-} as const;
-/** One lifecycle state. */
-export type RequestState = (typeof RequestState)[keyof typeof RequestState];
-
-/** States a request never leaves. */
-export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
-  'rejected',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'interrupted',
-  'denied',
-  'expired',
-  'error',
-]);
-
-/** True when nothing can happen to the request any more (the card loses its buttons). */
-export function isTerminal(state: RequestState): boolean {
-  return TERMINAL_STATES.has(state);
-}
-
-/** How a run ends once it was dispatched: `finish()` accepts only these. */
-export type FinishState = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'interrupted' | 'error';
+export {
+  type FinishState,
+  isTerminal,
+  RequestState,
+  TERMINAL_STATES,
+} from './request-state.js';
 
 /** The container a request runs in, as resolved before anyone approves it. */
 export interface ResolvedTarget {

@@ -39,6 +39,7 @@ import {
 } from './create-request.js';
 import { ApprovalErrorCode, OUTCOME_BY_CODE, toApprovalError } from './errors.js';
 import { newRequestId } from './request-id.js';
+import { isTerminal } from './request-state.js';
 
 /** Options for the in-process store. */
 export interface MemoryApprovalStoreOptions {
@@ -63,18 +64,6 @@ interface CallContext {
   /** The policy version for the audit entry when it is not the stored request's (a rejection, an event). */
   policy?: string;
 }
-
-const FINAL_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
-  'rejected',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'interrupted',
-  'denied',
-  'expired',
-  'error',
-]);
 
 const ENDINGS: Readonly<Partial<Record<RequestState, ReadonlySet<FinishState>>>> = {
   dispatched: new Set<FinishState>(['error', 'interrupted', 'cancelled']),
@@ -152,7 +141,7 @@ export class MemoryApprovalStore implements ApprovalStore {
     const record = this.records.get(id);
     let reply: Reply;
     if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
-    else if (FINAL_STATES.has(record.state)) reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
+    else if (isTerminal(record.state)) reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
     else if (context.channel !== record.channel) {
       reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { channel: context.channel });
     } else {

@@ -13,7 +13,7 @@ import { findElement } from '../sandbox/slack/payloads.js';
 import { type Delivery, SlackUserActions } from '../sandbox/slack/slack-actions.js';
 import type { StoredMessage } from '../sandbox/slack/types.js';
 import type { Logger } from '../shared/logger.js';
-import type { FlowTuning } from '../slack/flow/flow-deps.js';
+import type { FlowTuning } from '../workflow/workflow-deps.js';
 
 export interface LocalStackOptions {
   /** The policy file's text (YAML). */

@@ -1,5 +1,5 @@
 import { PassThrough, type Writable } from 'node:stream';
-import type { FlowTuning } from '../slack/flow/flow-deps.js';
+import type { FlowTuning } from '../workflow/workflow-deps.js';
 import { PlaygroundError } from './errors.js';
 import { LocalStack } from './local-stack.js';
 import { type PlaygroundServer, startPlaygroundServer } from './playground-server.js';

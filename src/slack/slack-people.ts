@@ -1,13 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../shared/clock.js';
-
-/** Whether someone may decide on requests at all, whatever their groups say. */
-export type Standing = { ok: true } | { ok: false; reason: string };
-
-/** Answers "is this a full member of our workspace?" for the approval checks. */
-export interface PeopleDirectory {
-  standing(userId: string): Promise<Standing>;
-}
+import type { PeopleDirectory, Standing } from '../workflow/workflow-deps.js';
 
 /** As long as group membership may be stale, and no longer. */
 const CACHE_MS = 60_000;

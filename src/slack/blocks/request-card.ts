@@ -1,5 +1,6 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { type ApprovalRecord, isTerminal, type RequestState } from '../../approval/approval-port.js';
+import { STATE_LABELS } from '../../approval/request-state.js';
 import { neutraliseSlackText, slackUserMention } from '../../output/neutralise.js';
 import { redactText } from '../../output/redactor.js';
 import { ACTION_IDS } from '../ids.js';
@@ -16,21 +17,22 @@ export const CARD_LIMITS = {
   decisionLines: 20,
 } as const;
 
-const STATE_LABEL: Readonly<Record<RequestState, string>> = {
-  requested: '📝 Requested',
-  rejected: '🚫 Rejected',
-  pending_approval: '⏳ Waiting for approval',
-  approved: '👍 Approved',
-  dispatched: '🚀 Starting',
-  running: '▶️ Running',
-  succeeded: '✅ Succeeded',
-  failed: '❌ Failed',
-  timed_out: '⏱ Timed out',
-  cancelled: '⛔ Cancelled',
-  interrupted: '⚠️ Interrupted',
-  denied: '🛑 Denied',
-  expired: '⌛ Expired',
-  error: '❗ Could not start',
+/** The mark in front of each state's words in the card's heading. */
+const STATE_MARK: Readonly<Record<RequestState, string>> = {
+  requested: '📝',
+  rejected: '🚫',
+  pending_approval: '⏳',
+  approved: '👍',
+  dispatched: '🚀',
+  running: '▶️',
+  succeeded: '✅',
+  failed: '❌',
+  timed_out: '⏱',
+  cancelled: '⛔',
+  interrupted: '⚠️',
+  denied: '🛑',
+  expired: '⌛',
+  error: '❗',
 };
 
 /**
@@ -41,7 +43,8 @@ function stateLabel(record: ApprovalRecord): string {
   if (record.state === 'succeeded' && record.result && record.result.exitCode === undefined) {
     return '🔚 Finished, exit code unknown';
   }
-  return STATE_LABEL[record.state];
+  const words = STATE_LABELS[record.state];
+  return `${STATE_MARK[record.state]} ${words.charAt(0).toUpperCase()}${words.slice(1)}`;
 }
 
 /** Escapes text typed by a user so Slack shows it literally: no mentions, links, dates or broken code fences. */

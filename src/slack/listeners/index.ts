@@ -27,17 +27,22 @@ export interface ActionContext extends InteractionContext {
   messageTs: string | undefined;
 }
 
-/** What the product does with each kind of Slack input; the flow implements it, tests may pass their own. */
+/** What a button does with its value (a request id, or a container choice). */
+export type ActionHandler = (value: string, context: ActionContext) => Promise<void>;
+
+/** What a submitted modal does; field errors keep the modal open with them shown. */
+export type ViewHandler = (
+  submission: { privateMetadata: string; values: Record<string, string | undefined> },
+  context: InteractionContext,
+) => Promise<{ errors?: Record<string, string> } | undefined>;
+
+/** What the product does with each kind of Slack input: one handler per command, button and modal. */
 export interface SlackHandlers {
   command(command: Exclude<SlashCommand, { kind: 'help' }>, context: InteractionContext): Promise<void>;
   /** A slash command that does not parse; the person has been answered already, this keeps the record. */
   malformed(typedText: string, why: string, context: InteractionContext): Promise<void>;
-  action(actionId: ActionId, value: string, context: ActionContext): Promise<void>;
-  viewSubmission(
-    callbackId: CallbackId,
-    submission: { privateMetadata: string; values: Record<string, string | undefined> },
-    context: InteractionContext,
-  ): Promise<{ errors?: Record<string, string> } | undefined>;
+  actions: Partial<Record<ActionId, ActionHandler>>;
+  views: Partial<Record<CallbackId, ViewHandler>>;
 }
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
@@ -133,6 +138,8 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
   });
 
   for (const actionId of Object.values(ACTION_IDS)) {
+    const handler = handlers.actions[actionId];
+    if (!handler) continue;
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
       const context: ActionContext = {
@@ -152,7 +159,7 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
         ),
       };
       try {
-        await handlers.action(actionId, action.value ?? '', context);
+        await handler(action.value ?? '', context);
       } catch (error) {
         logger.error({ err: error, actionId }, 'button action failed');
         // Anything but our own errors means Redis or Slack did not answer (a failover, an outage): the click may not
@@ -166,6 +173,8 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
   }
 
   for (const callbackId of Object.values(CALLBACK_IDS)) {
+    const handler = handlers.views[callbackId];
+    if (!handler) continue;
     app.view<SlackViewAction>(callbackId, async ({ ack, body, view, client }) => {
       const context: InteractionContext = {
         userId: body.user.id,
@@ -182,7 +191,7 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
       const answersWithErrors = callbackId === CALLBACK_IDS.runbookParams;
       if (!answersWithErrors) await ack();
       try {
-        const outcome = await handlers.viewSubmission(callbackId, submission, context);
+        const outcome = await handler(submission, context);
         if (!answersWithErrors) return;
         if (outcome?.errors) await ack({ response_action: 'errors', errors: outcome.errors });
         else await ack();

@@ -9,8 +9,9 @@ import { loadConfigFile } from '../../../src/config/load-config.js';
 import { fixedPolicy } from '../../../src/config/policy-holder.js';
 import { createLogger } from '../../../src/output/redacting-logger.js';
 import { policyVersion } from '../../../src/policy/policy-version.js';
-import { createApprovalNudges } from '../../../src/slack/flow/approval-nudges.js';
+import { SlackChat } from '../../../src/slack/slack-chat.js';
 import type { SlackMessage, SlackNotifier } from '../../../src/slack/slack-port.js';
+import { createApprovalNudges } from '../../../src/workflow/approval-nudges.js';
 import { ManualClock, prodRequest } from '../approval/approval-store.contract.js';
 import { deletePrefix } from '../approval/redis-test-helpers.js';
 
@@ -81,7 +82,7 @@ function replica(name: string, clock: ManualClock, notifier: SlackNotifier) {
     nudges: createApprovalNudges({
       config: fixedPolicy(POLICY, policyVersion(POLICY)),
       store,
-      notifier,
+      chat: new SlackChat(notifier, { clock, logger: quiet }),
       clock,
       logger: quiet,
       replicaId: name,

@@ -7,10 +7,13 @@ import { fixedPolicy } from '../../../src/config/policy-holder.js';
 import type { ExecEngine } from '../../../src/ecs/exec-engine.js';
 import { createLogger } from '../../../src/output/redacting-logger.js';
 import { systemClock } from '../../../src/shared/clock.js';
-import { createExecFlow } from '../../../src/slack/flow/exec-flow.js';
+import type { ActionId } from '../../../src/slack/ids.js';
+import { createSlackHandlers } from '../../../src/slack/listeners/handlers.js';
 import type { ActionContext, InteractionContext } from '../../../src/slack/listeners/index.js';
 import { parseSlashCommand } from '../../../src/slack/parse-command.js';
+import { SlackChat } from '../../../src/slack/slack-chat.js';
 import type { SlackMessage, SlackNotifier } from '../../../src/slack/slack-port.js';
+import { createWorkflow } from '../../../src/workflow/workflow.js';
 
 const YAML = `
 clusters:
@@ -118,21 +121,34 @@ function setup(
   const dest = new PassThrough();
   dest.on('data', (c) => logs.push(String(c)));
   const store = opts.store ?? new MemoryApprovalStore();
-  const flow = createExecFlow({
+  const logger = createLogger({ destination: dest });
+  const workflow = createWorkflow({
     config: fixedPolicy(config.policy, opts.policyVersion ?? config.policyVersion),
     store,
-    notifier,
+    chat: new SlackChat(notifier, { clock: systemClock, logger }),
     userGroups: { usersOf: async () => [] },
     people: { standing: async () => ({ ok: true }) },
     engine,
     runSignals: opts.runSignals ?? new LocalRunSignals(),
     clock: systemClock,
-    logger: createLogger({ destination: dest }),
+    logger,
     replicaId: 'r1',
     liveTailDelayMs: 60_000,
     expirySweepIntervalMs: 0,
     ...(opts.startOrphansAfterMs !== undefined ? { startOrphansAfterMs: opts.startOrphansAfterMs } : {}),
   });
+  // Slack's listeners as registered: one handler per button, each calling one workflow method.
+  const handlers = createSlackHandlers(workflow, notifier);
+  const flow = {
+    ...handlers,
+    action: (actionId: ActionId, value: string, context: ActionContext) => {
+      const handler = handlers.actions[actionId];
+      if (!handler) throw new Error(`no listener for ${actionId}`);
+      return handler(value, context);
+    },
+    sweepExpired: workflow.sweepExpired,
+    close: workflow.close,
+  };
   const replies: string[] = [];
   const ctx = (userId: string, extra: Partial<ActionContext> = {}): ActionContext => ({
     userId,

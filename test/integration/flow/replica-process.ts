@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { type Delivery, SlackUserActions } from '../../../src/sandbox/slack/slack-actions.js';
-import type { FlowTuning } from '../../../src/slack/flow/flow-deps.js';
+import type { FlowTuning } from '../../../src/workflow/workflow-deps.js';
 import type { FlowFixture } from './flow-fixture.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

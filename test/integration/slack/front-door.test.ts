@@ -47,8 +47,8 @@ beforeEach(async () => {
     malformed: async (typedText, why, context) => {
       malformed.push({ typedText, why, userId: context.userId });
     },
-    action: async () => {},
-    viewSubmission: async () => undefined,
+    actions: {},
+    views: {},
   };
   registry = new Registry();
   const slack = createSlackApp(

@@ -1,50 +1,53 @@
 import type { KnownBlock, View } from '@slack/types';
-import type { ApprovalRecord } from '../../approval/approval-port.js';
-import type { PolicyConfig, RunbookConfig } from '../../config/schema.js';
-import { type DoctorCheck, renderChecklist } from '../../ecs/doctor.js';
-import { neutraliseSlackText, neutraliseTypedText, slackUserMention } from '../../output/neutralise.js';
-import type { OutputResult } from '../../output/pipeline.js';
-import type { PolicyDecision } from '../../policy/evaluate.js';
-import { patternHint } from '../../policy/pattern-words.js';
-import type { RunbookParamDescriptor } from '../../policy/runbooks.js';
-import { formatDuration } from '../../shared/duration.js';
+import type { ApprovalRecord } from '../approval/approval-port.js';
+import { type RequestState, stateLabel } from '../approval/request-state.js';
+import type { PolicyConfig, RunbookConfig } from '../config/schema.js';
+import { type DoctorCheck, renderChecklist } from '../ecs/doctor.js';
+import { neutraliseSlackText, neutraliseTypedText, slackUserMention } from '../output/neutralise.js';
+import type { OutputResult } from '../output/pipeline.js';
+import type { PolicyDecision } from '../policy/evaluate.js';
+import { patternHint } from '../policy/pattern-words.js';
+import type { RunbookParamDescriptor } from '../policy/runbooks.js';
+import { formatDuration } from '../shared/duration.js';
 import {
   buildExecResultMessage,
   type ExecResultMessage,
   execStatusLine,
   RUN_OUTCOMES,
   type RunOutcome,
-} from '../blocks/exec-result.js';
-import { buildLiveTailMessage, type LiveTailInput } from '../blocks/live-tail.js';
-import { requestCardBlocks } from '../blocks/request-card.js';
-import { ACTION_IDS, CALLBACK_IDS } from '../ids.js';
-import type { SlackMessage } from '../slack-port.js';
+} from './blocks/exec-result.js';
+import { buildLiveTailMessage, type LiveTailInput } from './blocks/live-tail.js';
+import { requestCardBlocks } from './blocks/request-card.js';
+import { ACTION_IDS, CALLBACK_IDS } from './ids.js';
+import type { SlackMessage } from './slack-port.js';
 
 /** Block id of the deny modal's reason field. */
 export const DENY_REASON_BLOCK = 'deny_reason';
 /** Block ids of the runbook modal's fields are this prefix plus the parameter name. */
 export const PARAM_BLOCK_PREFIX = 'param_';
 
-const STATE_WORDS: Record<string, string> = {
-  pending_approval: ':hourglass_flowing_sand: waiting for approval',
-  approved: ':white_check_mark: approved',
-  dispatched: ':arrow_forward: starting',
-  running: ':arrow_forward: running',
-  succeeded: ':white_check_mark: succeeded',
-  failed: ':x: failed',
-  timed_out: ':stopwatch: timed out',
-  cancelled: ':no_entry: cancelled',
-  interrupted: ':warning: interrupted',
-  denied: ':no_entry_sign: denied',
-  expired: ':zzz: expired',
-  error: ':no_entry_sign: could not run',
-  rejected: ':no_entry_sign: rejected',
-  requested: ':inbox_tray: requested',
+/** The mark in front of each state's words in a line of text. */
+const STATE_MARKS: Readonly<Record<RequestState, string>> = {
+  pending_approval: ':hourglass_flowing_sand:',
+  approved: ':white_check_mark:',
+  dispatched: ':arrow_forward:',
+  running: ':arrow_forward:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  timed_out: ':stopwatch:',
+  cancelled: ':no_entry:',
+  interrupted: ':warning:',
+  denied: ':no_entry_sign:',
+  expired: ':zzz:',
+  error: ':no_entry_sign:',
+  rejected: ':no_entry_sign:',
+  requested: ':inbox_tray:',
 };
 
 /** Plain text of a state, for ephemeral lines. */
 export function stateText(state: string): string {
-  return STATE_WORDS[state] ?? state;
+  const mark = (STATE_MARKS as Readonly<Record<string, string>>)[state];
+  return mark ? `${mark} ${stateLabel(state)}` : state;
 }
 
 /** The request card, as posted in the channel and updated in place after every change. */
@@ -115,15 +118,12 @@ const MAX_BUTTON_VALUE = 2_000;
  * An ephemeral picker when a task has several containers and neither the request nor the config names one. Returns
  * undefined when a choice cannot be carried in a button (a very long command), and the caller explains in text.
  */
-export function containerPicker(
-  choices: readonly string[],
-  valueFor: (container: string) => string,
-): SlackMessage | undefined {
-  const buttons = choices.slice(0, 25).map((container) => ({
+export function containerPicker(choices: readonly { container: string; resume: string }[]): SlackMessage | undefined {
+  const buttons = choices.slice(0, 25).map(({ container, resume }) => ({
     type: 'button' as const,
     action_id: ACTION_IDS.pickContainer,
     text: { type: 'plain_text' as const, text: container.slice(0, 75) },
-    value: valueFor(container),
+    value: resume,
   }));
   if (buttons.some((button) => button.value.length > MAX_BUTTON_VALUE)) return undefined;
   const text = 'This task has several containers. Which one should the command run in?';

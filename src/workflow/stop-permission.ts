@@ -1,13 +1,12 @@
-import type { ApprovalRecord } from '../../approval/approval-port.js';
-import { neutraliseSlackText, slackUserMention } from '../../output/neutralise.js';
-import { isMemberOfAny, userGroupIdsOf } from '../../policy/groups.js';
-import type { FlowDeps } from './flow-deps.js';
+import type { ApprovalRecord } from '../approval/approval-port.js';
+import { isMemberOfAny, userGroupIdsOf } from '../policy/groups.js';
+import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Why someone may stop a run. */
 export type StopRole = 'requester' | 'approver' | 'admin';
 
-/** Whether `userId` may stop the run, and in which role; or the words that say who can. */
-export type StopPermission = { allowed: true; as: StopRole } | { allowed: false; whoCan: string };
+/** Whether `userId` may stop the run, and in which role. */
+export type StopPermission = { allowed: true; as: StopRole } | { allowed: false };
 
 /**
  * Who may stop a running command: whoever asked for it, the approvers of the rule that allowed it (they vouched for
@@ -15,7 +14,7 @@ export type StopPermission = { allowed: true; as: StopRole } | { allowed: false;
  * runaway command whatever rule it ran under. Group membership is read now, not when the run started.
  */
 export async function stopPermission(
-  deps: Pick<FlowDeps, 'config' | 'userGroups'>,
+  deps: Pick<WorkflowDeps, 'config' | 'userGroups'>,
   record: Pick<ApprovalRecord, 'requester' | 'approval'>,
   userId: string,
 ): Promise<StopPermission> {
@@ -24,18 +23,7 @@ export async function stopPermission(
   const user = { userId, userGroupIds: await userGroupIdsOf(policy, deps.userGroups, userId) };
   if (isMemberOfAny(policy, record.approval.approverGroups, user)) return { allowed: true, as: 'approver' };
   if (isMemberOfAny(policy, policy.admins, user)) return { allowed: true, as: 'admin' };
-  return { allowed: false, whoCan: whoCanStop(record, policy.admins) };
-}
-
-/** "the requester (@riley), an approver (sre) or an admin (platform)", leaving out what does not apply. */
-export function whoCanStop(record: Pick<ApprovalRecord, 'requester' | 'approval'>, admins: readonly string[]): string {
-  const requester = slackUserMention(record.requester) ?? neutraliseSlackText(record.requester);
-  const parts = [`the requester (${requester})`];
-  if (record.approval.approverGroups.length > 0) {
-    parts.push(`an approver of its rule (${record.approval.approverGroups.join(', ')})`);
-  }
-  if (admins.length > 0) parts.push(`an admin (${admins.join(', ')})`);
-  return parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(', ')} or ${parts.at(-1)}`;
+  return { allowed: false };
 }
 
 /**
@@ -44,7 +32,7 @@ export function whoCanStop(record: Pick<ApprovalRecord, 'requester' | 'approval'
  * cannot write is logged; the person still gets their answer.
  */
 export async function authorizeStop(
-  deps: FlowDeps,
+  deps: WorkflowDeps,
   record: ApprovalRecord,
   userId: string,
 ): Promise<string | undefined> {
@@ -59,5 +47,5 @@ export async function authorizeStop(
     })
     .catch((error: unknown) => deps.logger.error({ err: error, requestId: record.id }, 'could not audit a stop'));
   if (permission.allowed) return undefined;
-  return `Only ${permission.whoCan} can stop ${record.id}.`;
+  return `Only ${deps.chat.words.whoCanStop(record, deps.config.current().policy.admins)} can stop ${record.id}.`;
 }

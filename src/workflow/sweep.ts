@@ -1,9 +1,9 @@
-import { currentBindingDigest } from '../../approval/binding-digest.js';
+import { currentBindingDigest } from '../approval/binding-digest.js';
 import { createApprovalNudges } from './approval-nudges.js';
-import type { FlowDeps } from './flow-deps.js';
+import type { RunDispatcher } from './dispatch.js';
 import type { RequestCards } from './request-cards.js';
-import type { RunDispatcher } from './run-dispatcher.js';
 import { STALE_RUN_MS } from './run-lease.js';
+import type { WorkflowDeps } from './workflow-deps.js';
 
 /** How often the sweeper looks (production): with STALE_RUN_MS, a dead replica's run is closed within 20 s. */
 const SWEEP_EVERY_MS = 5_000;
@@ -21,8 +21,8 @@ export interface Sweeper {
  * never re-run. With a store that cannot forget a claim, a request approved but not started (its replica stopped in
  * between) is started here: the claim lets exactly one replica run it, and only while it matches the loaded policy.
  */
-export function createSweeper(deps: FlowDeps, cards: RequestCards, runs: RunDispatcher): Sweeper {
-  const { store, notifier, logger } = deps;
+export function createSweeper(deps: WorkflowDeps, cards: RequestCards, runs: RunDispatcher): Sweeper {
+  const { store, chat, logger } = deps;
   const staleRunMs = deps.staleRunMs ?? STALE_RUN_MS;
   const nudges = createApprovalNudges(deps);
   /**
@@ -66,9 +66,7 @@ export function createSweeper(deps: FlowDeps, cards: RequestCards, runs: RunDisp
     const stale = await store.interruptStale(staleRunMs);
     for (const { record } of stale) {
       await cards.refresh(record).catch(() => {});
-      const text =
-        '⚠ interrupted: the bot replica running this stopped, and the command may still be running in the container.';
-      await notifier.postMessage(record.channel, { text }, record.cardMessageTs).catch(() => {});
+      await chat.tellThread(record, { kind: 'interrupted' }, deps.config.current().policy).catch(() => {});
     }
     return expired.length + stale.length;
   }

@@ -1,17 +1,14 @@
-import { AmbiguousContainerError } from '../../ecs/errors.js';
-import { toUserMessage } from '../../errors.js';
-import { evaluatePolicy, type PolicyDecision } from '../../policy/evaluate.js';
-import { userGroupIdsOf } from '../../policy/groups.js';
-import { prepareRunbook } from '../../policy/runbooks.js';
-import type { InteractionContext } from '../listeners/index.js';
-import type { SlashCommand } from '../parse-command.js';
-import type { FlowDeps } from './flow-deps.js';
+import { AmbiguousContainerError } from '../ecs/errors.js';
+import { toUserMessage } from '../errors.js';
+import { evaluatePolicy, type PolicyDecision } from '../policy/evaluate.js';
+import { userGroupIdsOf } from '../policy/groups.js';
+import { prepareRunbook } from '../policy/runbooks.js';
+import type { Asker } from './chat-port.js';
+import type { RunDispatcher } from './dispatch.js';
 import type { RequestCards } from './request-cards.js';
-import type { RunDispatcher } from './run-dispatcher.js';
+import type { ExecRequest, RunbookRequest } from './requests.js';
 import { createRunPreparation, type PreparedRun } from './run-preparation.js';
-import * as views from './views.js';
-
-type ExecCommand = Extract<SlashCommand, { kind: 'exec' }>;
+import type { WorkflowDeps } from './workflow-deps.js';
 
 /** A wait for the ECS budget shorter than this is not worth a message: the card follows as soon. */
 const QUEUED_NOTICE_AFTER_MS = 1_000;
@@ -20,7 +17,7 @@ const QUEUED_NOTICE_AFTER_MS = 1_000;
  * Tells the person, once, that their request waits in the bot's ECS queue and roughly for how long, so a busy
  * moment reads as "queued", not as a bot that ignored them. The notice must never hold up or fail the request.
  */
-function queuedNotice(reply: Reply): (waitMs: number) => void {
+function queuedNotice(reply: Asker['reply']): (waitMs: number) => void {
   let told = false;
   return (waitMs) => {
     if (told || waitMs < QUEUED_NOTICE_AFTER_MS) return;
@@ -33,9 +30,6 @@ function queuedNotice(reply: Reply): (waitMs: number) => void {
   };
 }
 
-/** Where the person who asked can be answered privately. */
-export type Reply = (text: string) => Promise<void>;
-
 /** The target and policy helpers, exposed for the commands that only look (explain, doctor). */
 export type RequestIntake = ReturnType<typeof createRequestIntake>;
 
@@ -45,8 +39,8 @@ export type RequestIntake = ReturnType<typeof createRequestIntake>;
  * asked again for that exact container, and only then is the request stored and shown. A request that needs no
  * approval (or runs with break-glass) is handed to the dispatcher at once.
  */
-export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: RunDispatcher) {
-  const { store, notifier, logger } = deps;
+export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, runs: RunDispatcher) {
+  const { store, chat, logger } = deps;
   // Read at each use: a reload applies to the next request. `submit` takes one snapshot for the whole request.
   const policyNow = () => deps.config.current().policy;
   const groupsOf = (userId: string, policy = policyNow()): Promise<string[]> =>
@@ -96,15 +90,15 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
    * and nothing was created that could be left behind.
    */
   async function reject(
-    context: { userId: string; channelId: string },
+    asker: Pick<Asker, 'userId' | 'conversation'>,
     requestText: string,
     why: string,
     rule?: string,
   ) {
     await store
       .recordRejection({
-        requester: context.userId,
-        channel: context.channelId,
+        requester: asker.userId,
+        channel: asker.conversation,
         requestText,
         why,
         ...(rule ? { ruleName: rule } : {}),
@@ -117,8 +111,8 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
    * What the audit keeps of a refused request: the text as typed when it was typed (its hash is what an auditor can
    * match), else a description of what a button or a form asked for.
    */
-  function requestTextOf(run: PreparedRun, context: InteractionContext): string {
-    if (context.typedText !== undefined) return context.typedText;
+  function requestTextOf(run: PreparedRun, asker: Asker): string {
+    if (asker.typedText !== undefined) return asker.typedText;
     if (run.runbook) return `run ${run.runbook}`;
     const where = run.target.kind === 'service' ? run.target.service : run.target.taskId;
     const container = run.target.container ? `:${run.target.container}` : '';
@@ -131,7 +125,8 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
    * nothing; and again with the task's real service and container, which the approval binds. Only that second answer
    * can let a request through.
    */
-  async function submit(run: PreparedRun, context: InteractionContext, reply: Reply): Promise<void> {
+  async function submit(run: PreparedRun, asker: Asker): Promise<void> {
+    const reply = asker.reply;
     // The version this request is decided, stored and shown with, whatever a reload brings meanwhile.
     const { policy, policyVersion } = deps.config.current();
     if (run.runbook !== undefined) {
@@ -140,17 +135,17 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       const again = prepareRunbook(policy, run.runbook, run.params);
       const same = again.ok && again.run.command === run.command && again.run.target.clusterAlias === run.clusterAlias;
       if (!same) {
-        await reject(context, requestTextOf(run, context), 'the request does not match what the runbook renders to');
+        await reject(asker, requestTextOf(run, asker), 'the request does not match what the runbook renders to');
         await reply(`:no_entry: That request does not match runbook "${run.runbook}"; nothing was run.`);
         return;
       }
     }
-    const requestText = requestTextOf(run, context);
-    const userGroupIds = await groupsOf(context.userId, policy);
+    const requestText = requestTextOf(run, asker);
+    const userGroupIds = await groupsOf(asker.userId, policy);
     const first = decide(
-      context.userId,
+      asker.userId,
       userGroupIds,
-      context.channelId,
+      asker.conversation,
       {
         clusterAlias: run.clusterAlias,
         ...(run.target.kind === 'service' ? { service: run.target.service } : { taskId: run.target.taskId }),
@@ -163,35 +158,32 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       policy,
     );
     if (first.effect === 'deny') {
-      await reject(context, requestText, first.reason, first.rule);
-      await reply(views.denied(first));
+      await reject(asker, requestText, first.reason, first.rule);
+      await reply(chat.words.denied(first));
       return;
     }
 
-    let resolved: Awaited<ReturnType<FlowDeps['engine']['resolve']>>;
+    let resolved: Awaited<ReturnType<WorkflowDeps['engine']['resolve']>>;
     try {
       resolved = await deps.engine.resolve(
         run.cluster,
         run.target,
-        { userId: context.userId, userName: context.userName },
+        { userId: asker.userId, userName: asker.userName },
         { onQueued: queuedNotice(reply) },
       );
     } catch (error) {
       if (error instanceof AmbiguousContainerError) {
-        const picker = views.containerPicker(error.choices, (container) => encodePick(run, container));
-        if (picker) {
-          await context.respond(picker);
-          return;
-        }
+        const choices = error.choices.map((container) => ({ container, resume: encodePick(run, container) }));
+        if (await asker.askForContainer(choices)) return;
       }
-      await reject(context, requestText, toUserMessage(error));
+      await reject(asker, requestText, toUserMessage(error));
       await reply(`:x: ${toUserMessage(error)}`);
       return;
     }
     const decision = decide(
-      context.userId,
+      asker.userId,
       userGroupIds,
-      context.channelId,
+      asker.conversation,
       {
         clusterAlias: run.clusterAlias,
         ...(resolved.service
@@ -205,23 +197,23 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       policy,
     );
     if (decision.effect === 'deny') {
-      await reject(context, requestText, decision.reason, decision.rule);
-      await reply(views.denied(decision));
+      await reject(asker, requestText, decision.reason, decision.rule);
+      await reply(chat.words.denied(decision));
       return;
     }
     if (run.breakGlass) {
       if (!decision.approval) {
-        await reject(context, requestText, '--break-glass where no approval is needed', decision.rule);
+        await reject(asker, requestText, '--break-glass where no approval is needed', decision.rule);
         await reply(':information_source: This needs no approval, so --break-glass is not needed; run it without.');
         return;
       }
       if (!decision.breakGlassAllowed) {
-        await reject(context, requestText, 'break-glass not allowed', decision.rule);
+        await reject(asker, requestText, 'break-glass not allowed', decision.rule);
         await reply(`:no_entry: Rule "${decision.rule}" does not allow --break-glass. Ask for an approval instead.`);
         return;
       }
       if (!run.reason) {
-        await reject(context, requestText, '--break-glass without a reason', decision.rule);
+        await reject(asker, requestText, '--break-glass without a reason', decision.rule);
         await reply(':warning: --break-glass needs a reason: add --reason "why this cannot wait".');
         return;
       }
@@ -229,8 +221,8 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
 
     const approval = decision.approval;
     const created = await store.create({
-      requester: context.userId,
-      channel: context.channelId,
+      requester: asker.userId,
+      channel: asker.conversation,
       target: {
         clusterAlias: run.clusterAlias,
         cluster: run.cluster.cluster,
@@ -254,30 +246,28 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
       noWrap: run.noWrap,
     });
     let record = created.record;
-    let cardTs: string | undefined;
+    let card: string | undefined;
     try {
-      cardTs = (await notifier.postMessage(context.channelId, views.requestCard(record, policy, deps.clock.now()))).ts;
-      record = (await store.attachCard(record.id, { channel: context.channelId, messageTs: cardTs })).record;
+      card = await chat.showRequest(record, policy);
+      record = (await store.attachCard(record.id, { channel: asker.conversation, messageTs: card })).record;
     } catch (error) {
       // The person is about to be told nothing ran and to try again, so the stored request must never run: cancel
       // it (and show that on a card that did get posted). Should the cancel fail too, the request has no card, and
       // nothing starts a request without one.
       const cancelled = await store
-        .cancel({ id: record.id, userId: context.userId, eligibleApprovers: [context.userId] })
+        .cancel({ id: record.id, userId: asker.userId, eligibleApprovers: [asker.userId] })
         .catch((cancelError: unknown) => {
           logger.warn({ err: cancelError, requestId: record.id }, 'could not cancel a request whose card failed');
           return undefined;
         });
-      if (cancelled && cardTs) {
-        await notifier
-          .updateMessage(context.channelId, cardTs, views.requestCard(cancelled.record, policy, deps.clock.now()))
-          .catch(() => {});
+      if (cancelled && card) {
+        await chat.updateRequest({ ...cancelled.record, cardMessageTs: card }, policy).catch(() => {});
       }
       throw error;
     }
 
     if (run.breakGlass && run.reason) {
-      record = (await store.breakGlass({ id: record.id, userId: context.userId, reason: run.reason })).record;
+      record = (await store.breakGlass({ id: record.id, userId: asker.userId, reason: run.reason })).record;
     }
     if (record.state === 'approved') runs.start(record);
     // The card shows the break-glass banner; the run does not wait for it, nor depends on it.
@@ -286,63 +276,61 @@ export function createRequestIntake(deps: FlowDeps, cards: RequestCards, runs: R
     }
   }
 
-  async function handleExec(command: ExecCommand, context: InteractionContext, reply: Reply): Promise<void> {
-    const target = targetOf(command.target);
+  async function exec(request: ExecRequest, asker: Asker): Promise<void> {
+    const target = targetOf(request.target);
     if ('error' in target) {
-      await reject(context, context.typedText ?? command.command, target.error);
-      await reply(`:x: ${target.error}`);
+      await reject(asker, asker.typedText ?? request.command, target.error);
+      await asker.reply(`:x: ${target.error}`);
       return;
     }
     await submit(
       {
         ...target,
-        command: command.command,
+        command: request.command,
         params: {},
-        ...(command.reason ? { reason: command.reason } : {}),
-        ...(command.timeoutMs !== undefined ? { timeoutMs: command.timeoutMs } : {}),
-        breakGlass: command.breakGlass,
-        noWrap: command.noWrap,
+        ...(request.reason ? { reason: request.reason } : {}),
+        ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+        breakGlass: request.breakGlass,
+        noWrap: request.noWrap,
       },
-      context,
-      reply,
+      asker,
     );
   }
 
-  async function handleRunbook(
-    name: string,
-    given: Record<string, string>,
-    options: { reason?: string; timeoutMs?: number; breakGlass?: boolean },
-    context: InteractionContext,
-    reply: Reply,
-  ): Promise<void> {
+  async function runRunbook(request: RunbookRequest, asker: Asker): Promise<void> {
+    const { runbook: name, params: given } = request;
+    const options = {
+      ...(request.reason ? { reason: request.reason } : {}),
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.breakGlass !== undefined ? { breakGlass: request.breakGlass } : {}),
+    };
     const rendered = runbookRun(name, given, options);
     if (!rendered.ok && 'error' in rendered) {
-      await reject(context, context.typedText ?? `run ${name}`, rendered.error);
-      await reply(`:x: ${rendered.error}`);
+      await reject(asker, asker.typedText ?? `run ${name}`, rendered.error);
+      await asker.reply(`:x: ${rendered.error}`);
       return;
     }
     if (!rendered.ok) {
       const { prepared } = rendered;
-      if (prepared.missing.length > 0 && prepared.problems.length === 0 && context.triggerId) {
-        const metadata = JSON.stringify({
+      if (prepared.missing.length > 0 && prepared.problems.length === 0) {
+        const form = {
           runbook: name,
-          channel: context.channelId,
+          params: prepared.params,
           given,
-          reason: options.reason ?? '',
-        });
-        await notifier.openModal(context.triggerId, views.runbookModal(name, prepared.params, given, metadata));
-        return;
+          ...(request.reason ? { reason: request.reason } : {}),
+        };
+        if (await asker.askForParameters(form)) return;
       }
       const lines = [
         ...prepared.problems.map((p) => (p.param ? `• ${p.param}: ${p.message}` : `• ${p.message}`)),
         ...prepared.missing.map((m) => `• ${m}: missing`),
       ];
-      await reject(context, context.typedText ?? `run ${name}`, lines.join('; '));
-      await reply(`:x: Runbook "${name}" cannot run with these values:\n${lines.join('\n')}`);
+      await reject(asker, asker.typedText ?? `run ${name}`, lines.join('; '));
+      await asker.reply(`:x: Runbook "${name}" cannot run with these values:\n${lines.join('\n')}`);
       return;
     }
-    await submit(rendered.run, context, reply);
+    await submit(rendered.run, asker);
   }
 
-  return { groupsOf, targetOf, decide, reject, submit, decodePick, handleExec, handleRunbook };
+  return { groupsOf, targetOf, decide, reject, submit, decodePick, exec, runRunbook };
 }

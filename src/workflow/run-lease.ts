@@ -1,7 +1,6 @@
-import type { ApprovalRecord, ApprovalStore, FinishState, RunResult } from '../../approval/approval-port.js';
-import { ApprovalError } from '../../approval/errors.js';
-import type { Logger } from '../../shared/logger.js';
-import type { SlackNotifier } from '../slack-port.js';
+import type { ApprovalRecord, ApprovalStore, FinishState, RunResult } from '../approval/approval-port.js';
+import { ApprovalError } from '../approval/errors.js';
+import type { Logger } from '../shared/logger.js';
 
 /** How often a running request says it is alive (production); the stale-run sweeper waits three of these. */
 export const HEARTBEAT_MS = 5_000;
@@ -10,7 +9,7 @@ export const STALE_RUN_MS = 15_000;
 /** How long the owner keeps trying to store a run's final state while the store is unreachable (production). */
 export const FINAL_WRITE_RETRY_MS = 10 * 60_000;
 
-/** Raised instead of a Slack write about a run this replica no longer holds. */
+/** Raised instead of a chat write about a run this replica no longer holds. */
 export class RunNotOwnedError extends Error {
   constructor(requestId: string) {
     super(`this replica no longer holds ${requestId}; another replica closed it`);
@@ -45,8 +44,11 @@ export interface RunLease {
    * but whose answer was lost is answered with its first reply, not refused as a second ending.
    */
   finish(state: FinishState, result: RunResult): Promise<FinalWrite>;
-  /** A Slack notifier that writes only while this replica holds the run, or after its own final write landed. */
-  fence(notifier: SlackNotifier): SlackNotifier;
+  /**
+   * Resolves while this replica holds the run, or after its own final write landed; rejects with RunNotOwnedError
+   * once another replica closed it. Every chat write about the run waits on it.
+   */
+  mayWrite(): Promise<void>;
   /** Stops the heartbeat (after the final write, or when the run ends any other way). */
   release(): void;
 }
@@ -55,7 +57,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /**
  * The owner's hold on a run it dispatched: a heartbeat that keeps the run off the stale-run sweeper (and notices
- * when another replica closed it), the fence every Slack write about the run passes, and the final write.
+ * when another replica closed it), the fence every chat write about the run passes, and the final write.
  */
 export function createRunLease(options: RunLeaseOptions): RunLease {
   const { store, requestId, replicaId, logger } = options;
@@ -111,24 +113,7 @@ export function createRunLease(options: RunLeaseOptions): RunLease {
         }
       }
     },
-    fence(notifier) {
-      return {
-        postMessage: async (channel, message, threadTs) => {
-          await mayWrite();
-          return await notifier.postMessage(channel, message, threadTs);
-        },
-        updateMessage: async (channel, ts, message) => {
-          await mayWrite();
-          await notifier.updateMessage(channel, ts, message);
-        },
-        uploadFile: async (input) => {
-          await mayWrite();
-          await notifier.uploadFile(input);
-        },
-        postEphemeral: (channel, user, message) => notifier.postEphemeral(channel, user, message),
-        openModal: (triggerId, view) => notifier.openModal(triggerId, view),
-      };
-    },
+    mayWrite,
     release() {
       clearInterval(heartbeat);
     },

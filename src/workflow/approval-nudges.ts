@@ -1,8 +1,6 @@
-import type { ApprovalRecord } from '../../approval/approval-port.js';
-import type { ApprovalConfig, PolicyConfig } from '../../config/schema.js';
-import { neutraliseSlackText } from '../../output/neutralise.js';
-import { formatDuration } from '../../shared/duration.js';
-import type { FlowDeps } from './flow-deps.js';
+import type { ApprovalRecord } from '../approval/approval-port.js';
+import type { ApprovalConfig, PolicyConfig } from '../config/schema.js';
+import type { WorkflowDeps } from './workflow-deps.js';
 
 /** The two nudges a waiting request can get, each at most once. */
 export type NudgeStage = 'remind' | 'escalate';
@@ -36,31 +34,6 @@ export function nudgePlanFor(policy: PolicyConfig, record: ApprovalRecord): Nudg
   };
 }
 
-/** Slack mentions of the config groups: their user groups, else their listed users ("*" mentions nobody). */
-export function groupMentions(policy: PolicyConfig, names: readonly string[]): string {
-  const mentions = new Set<string>();
-  for (const name of names) {
-    const group = policy.groups[name];
-    if (!group) continue;
-    for (const id of group.usergroups) mentions.add(`<!subteam^${id}>`);
-    if (group.usergroups.length === 0) {
-      for (const user of group.users) if (user !== '*') mentions.add(`<@${user}>`);
-    }
-  }
-  return mentions.size > 0 ? [...mentions].join(' ') : names.map((name) => neutraliseSlackText(name)).join(', ');
-}
-
-/** The thread message of a nudge. */
-export function nudgeText(stage: NudgeStage, record: ApprovalRecord, mentions: string, nowMs: number): string {
-  const waited = formatDuration(nowMs - record.createdAtMs);
-  const left = formatDuration(Math.max(0, record.expiresAtMs - nowMs));
-  const id = neutraliseSlackText(record.id);
-  return stage === 'remind'
-    ? `:bell: ${mentions}: ${id} has waited ${waited} for approval and expires in ${left}. Approve or deny it on the card above.`
-    : `:rotating_light: ${mentions}: ${id} is still waiting for approval after ${waited} and expires in ${left}. ` +
-        'Escalated: please find an approver or decide on the card above.';
-}
-
 /**
  * Nudges approvers of requests that wait too long: after `remindAfter` the approver groups are mentioned once in the
  * card's thread, after `escalateAfter` the escalation groups once. Every replica sweeps; the store's "once" marker
@@ -68,7 +41,7 @@ export function nudgeText(stage: NudgeStage, record: ApprovalRecord, mentions: s
  * waiting for approval are looked at, so a decided, cancelled or expired request is never nudged.
  */
 export function createApprovalNudges(
-  deps: Pick<FlowDeps, 'config' | 'store' | 'notifier' | 'clock' | 'logger' | 'replicaId'>,
+  deps: Pick<WorkflowDeps, 'config' | 'store' | 'chat' | 'clock' | 'logger' | 'replicaId'>,
 ): { sweep(): Promise<number> } {
   async function nudge(record: ApprovalRecord, stage: NudgeStage, groups: readonly string[]): Promise<boolean> {
     const now = deps.clock.now();
@@ -82,8 +55,8 @@ export function createApprovalNudges(
       once: { marker: `${stage}:${record.id}`, ttlMs: Math.max(1, record.expiresAtMs - now) + 60_000 },
     });
     if (!recorded) return false;
-    const text = nudgeText(stage, record, groupMentions(deps.config.current().policy, groups), now);
-    await deps.notifier.postMessage(record.channel, { text }, record.cardMessageTs).catch((error: unknown) => {
+    const notice = { kind: 'nudge', stage, groups, nowMs: now } as const;
+    await deps.chat.tellThread(record, notice, deps.config.current().policy).catch((error: unknown) => {
       deps.logger.warn({ err: error, requestId: record.id, stage }, 'approver nudge not posted');
     });
     return true;

@@ -1,20 +1,27 @@
-import type { ApprovalStore } from '../../approval/approval-port.js';
-import type { RunSignals } from '../../approval/run-signals.js';
-import type { PolicyHolder } from '../../config/policy-holder.js';
-import type { ExecEngine } from '../../ecs/exec-engine.js';
-import type { UserGroupResolver } from '../../policy/user-group-resolver-port.js';
-import type { Clock } from '../../shared/clock.js';
-import type { Logger } from '../../shared/logger.js';
-import type { PeopleDirectory } from '../slack-people.js';
-import type { SlackNotifier } from '../slack-port.js';
+import type { ApprovalStore } from '../approval/approval-port.js';
+import type { RunSignals } from '../approval/run-signals.js';
+import type { PolicyHolder } from '../config/policy-holder.js';
+import type { ExecEngine } from '../ecs/exec-engine.js';
+import type { UserGroupResolver } from '../policy/user-group-resolver-port.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { ChatPort } from './chat-port.js';
 
-/** Everything the click-to-thread flow uses; main.ts (or the playground) builds each adapter. */
-export interface FlowDeps {
+/** Whether someone may decide on requests at all, whatever their groups say. */
+export type Standing = { ok: true } | { ok: false; reason: string };
+
+/** Answers "is this a full member of our workspace?" for the approval checks. */
+export interface PeopleDirectory {
+  standing(userId: string): Promise<Standing>;
+}
+
+/** Everything the request workflow uses; the composition root (main.ts, the playground) builds each adapter. */
+export interface WorkflowDeps {
   /** The policy in force; a request reads it once, when it is decided (it may be reloaded meanwhile). */
   config: PolicyHolder;
   store: ApprovalStore;
-  notifier: SlackNotifier;
-  /** Slack user-group membership, cached for at most 60 s. */
+  chat: ChatPort;
+  /** Chat user-group membership, cached for at most 60 s. */
   userGroups: UserGroupResolver;
   /** Whether a clicker is a full member of the workspace (no guests, no external or deactivated accounts). */
   people: PeopleDirectory;
@@ -25,7 +32,7 @@ export interface FlowDeps {
   logger: Logger;
   /** This process's name in audit entries (`dispatched by`). */
   replicaId: string;
-  /** Minimum time between two live-tail updates of one run (Slack's chat.update tier allows ~1/s). */
+  /** Minimum time between two live-tail updates of one run (the chat may slow it further). */
   liveTailIntervalMs?: number;
   /** How long a run must last before it gets a live tail at all. */
   liveTailDelayMs?: number;
@@ -48,10 +55,10 @@ export interface FlowDeps {
   startOrphansAfterMs?: number;
 }
 
-/** The flow's pacing knobs, which tests and the playground tighten. */
+/** The workflow's pacing knobs, which tests and the playground tighten. */
 export type FlowTuning = Partial<
   Pick<
-    FlowDeps,
+    WorkflowDeps,
     | 'liveTailIntervalMs'
     | 'liveTailDelayMs'
     | 'expirySweepIntervalMs'

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../../src/output/redacting-logger.js';
-import { createLiveTail } from '../../../../src/slack/flow/live-tail-updater.js';
-import type { SlackMessage, SlackNotifier } from '../../../../src/slack/slack-port.js';
-import { FakeTime } from '../../../fakes/fake-time.js';
+import { createLogger } from '../../../src/output/redacting-logger.js';
+import { createLiveTail } from '../../../src/slack/live-tail-updater.js';
+import type { SlackMessage, SlackNotifier } from '../../../src/slack/slack-port.js';
+import { FakeTime } from '../../fakes/fake-time.js';
 
 function recordingNotifier() {
   const calls: { kind: 'post' | 'update'; at: number; text: string }[] = [];

@@ -1,10 +1,10 @@
-import type { PolicyConfig } from '../../config/schema.js';
-import type { ClusterSettings, TargetRequest } from '../../ecs/resolve-target.js';
-import { foreignArnReason } from '../../ecs/task-arn.js';
-import { clusterAliasFor } from '../../policy/evaluate.js';
-import { prepareRunbook } from '../../policy/runbooks.js';
-import type { TargetSpec } from '../parse-command.js';
+import type { PolicyConfig } from '../config/schema.js';
+import type { ClusterSettings, TargetRequest } from '../ecs/resolve-target.js';
+import { foreignArnReason } from '../ecs/task-arn.js';
+import { clusterAliasFor } from '../policy/evaluate.js';
+import { prepareRunbook } from '../policy/runbooks.js';
 import { clusterSettingsFor } from './cluster-settings.js';
+import type { TargetSpec } from './requests.js';
 
 /** A request ready to be stored: what will run, where, why, and under which policy decision. */
 export interface PreparedRun {

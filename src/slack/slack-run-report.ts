@@ -1,0 +1,88 @@
+import type { ApprovalRecord } from '../approval/approval-port.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { ResultDelivery, RunReport, RunReportOptions } from '../workflow/chat-port.js';
+import { createLiveTail } from './live-tail-updater.js';
+import { type SlackNotifier, SlackPostUnconfirmedError } from './slack-port.js';
+import * as views from './views.js';
+
+/** A notifier whose thread writes wait for `mayWrite`: a replica that lost the run writes nothing about it. */
+function fenced(notifier: SlackNotifier, mayWrite: () => Promise<void>): SlackNotifier {
+  return {
+    postMessage: async (channel, message, threadTs) => {
+      await mayWrite();
+      return await notifier.postMessage(channel, message, threadTs);
+    },
+    updateMessage: async (channel, ts, message) => {
+      await mayWrite();
+      await notifier.updateMessage(channel, ts, message);
+    },
+    uploadFile: async (input) => {
+      await mayWrite();
+      await notifier.uploadFile(input);
+    },
+    postEphemeral: (channel, user, message) => notifier.postEphemeral(channel, user, message),
+    openModal: (triggerId, view) => notifier.openModal(triggerId, view),
+  };
+}
+
+/**
+ * One run in the card's thread: a live tail once the run outlasts the delay, then the result. Each message is posted
+ * once and afterwards only updated by its ts: a run with a live tail gets its result in that message (an update,
+ * which may be retried freely); a quick run posts its result, which the notifier sends again only when Slack's
+ * answer proves nothing was posted.
+ */
+export function createSlackRunReport(
+  deps: { notifier: SlackNotifier; clock: Clock; logger: Logger },
+  record: ApprovalRecord,
+  options: RunReportOptions,
+): RunReport {
+  const { logger } = deps;
+  const notifier = fenced(deps.notifier, options.mayWrite);
+  const tail = createLiveTail({
+    notifier,
+    channel: record.channel,
+    threadTs: record.cardMessageTs,
+    requestId: record.id,
+    render: () => views.liveTail(options.progress()),
+    intervalMs: options.intervalMs,
+    delayMs: options.delayMs,
+    clock: deps.clock,
+    logger,
+  });
+  let hadTail = false;
+  let closing: (() => Promise<unknown>) | undefined;
+  return {
+    start: () => tail.start(),
+    changed: () => tail.changed(),
+    async finish(finished, output, snapshot): Promise<ResultDelivery> {
+      const message = views.resultMessage(finished, output, options.previewLines);
+      hadTail = tail.posted();
+      let delivered = hadTail && (await tail.finish(message));
+      let unconfirmed = false;
+      if (!delivered) {
+        try {
+          await notifier.postMessage(finished.channel, message, finished.cardMessageTs);
+          delivered = true;
+        } catch (error) {
+          unconfirmed = error instanceof SlackPostUnconfirmedError;
+          logger.error({ err: error, requestId: finished.id }, 'result not posted in the thread');
+        }
+      }
+      if (delivered && message.upload) {
+        await notifier
+          .uploadFile({ channel: finished.channel, threadTs: finished.cardMessageTs, ...message.upload })
+          .catch((error: unknown) => logger.error({ err: error, requestId: finished.id }, 'output file not uploaded'));
+      }
+      if (!hadTail) closing = () => tail.finish(views.liveTailDone(finished, snapshot));
+      return delivered ? 'delivered' : unconfirmed ? 'unconfirmed' : 'failed';
+    },
+    async close() {
+      await closing?.();
+    },
+    async abandon(progress) {
+      // The tail only loses its Stop button, with no outcome of its own.
+      await tail.finish(views.liveTail({ ...progress, finalStatus: 'the card shows how' }));
+    },
+  };
+}

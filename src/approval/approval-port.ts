@@ -59,8 +59,11 @@ export interface ApprovalRecord {
   version: number;
   requester: string;
   channel: string;
-  /** `ts` of the request card message; empty until the card is posted. */
-  cardMessageTs: string;
+  /**
+   * The request card's message within `channel`, as the chat adapter identifies it (opaque here: only kept and
+   * compared); empty until the card is posted.
+   */
+  cardRef: string;
   target: ResolvedTarget;
   /** The exact command that will run, as shown on the card. */
   command: string;
@@ -113,10 +116,13 @@ export interface CreateRequestInput {
   idempotencyKey?: string;
 }
 
-/** Where a button was clicked; must match the stored card or the click is refused. */
+/**
+ * Where a button was clicked: the conversation and the message the button sits on, as the chat adapter identifies
+ * it. Both must match the stored request (its channel and card reference) or the click is refused.
+ */
 export interface ClickContext {
-  channel: string;
-  messageTs: string;
+  conversation: string;
+  messageRef: string;
 }
 
 /** Fields every decision call shares. */

@@ -24,7 +24,7 @@ export function initialRecord(id: string, input: CreateRequestInput, nowMs: numb
     version: 1,
     requester: input.requester,
     channel: input.channel,
-    cardMessageTs: '',
+    cardRef: '',
     target: { ...input.target },
     command: input.command,
     params: { ...(input.params ?? {}) },

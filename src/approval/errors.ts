@@ -60,7 +60,7 @@ export class RequestNotFoundError extends ApprovalError {
   readonly code = 'approval.not_found';
   readonly luaCode = ApprovalErrorCode.NotFound;
   constructor(id: string) {
-    super(id, undefined, `request ${id} not found`, `There is no request ${id}. Check the id with /ecs-exec history.`);
+    super(id, undefined, `request ${id} not found`, `There is no request ${id}.`);
   }
 }
 

@@ -142,10 +142,10 @@ export class MemoryApprovalStore implements ApprovalStore {
     let reply: Reply;
     if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
     else if (isTerminal(record.state)) reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
-    else if (context.channel !== record.channel) {
-      reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { channel: context.channel });
+    else if (context.conversation !== record.channel) {
+      reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { conversation: context.conversation });
     } else {
-      record.cardMessageTs = context.messageTs;
+      record.cardRef = context.messageRef;
       record.version += 1;
       record.updatedAtMs = ctx.now;
       const audit = this.appendAudit(ctx, {
@@ -153,7 +153,7 @@ export class MemoryApprovalStore implements ApprovalStore {
         to: record.state,
         version: record.version,
         outcome: 'ok',
-        detail: { channel: context.channel, messageTs: context.messageTs },
+        detail: { conversation: context.conversation, messageRef: context.messageRef },
       });
       reply = { code: 0, record, audit };
     }
@@ -427,10 +427,10 @@ export class MemoryApprovalStore implements ApprovalStore {
       reply = this.refuse(ctx, record, ApprovalErrorCode.VersionConflict, true);
     } else if (
       input.context &&
-      (!input.context.channel ||
-        !input.context.messageTs ||
-        input.context.channel !== record.channel ||
-        input.context.messageTs !== record.cardMessageTs)
+      (!input.context.conversation ||
+        !input.context.messageRef ||
+        input.context.conversation !== record.channel ||
+        input.context.messageRef !== record.cardRef)
     ) {
       reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { ...input.context });
     } else if (input.expectedDigest !== undefined && input.expectedDigest !== record.digest) {

@@ -160,7 +160,15 @@ export class RedisApprovalStore implements ApprovalStore {
     const reply = await this.run(
       'attach-card',
       this.transitionKeys('card', id, randomUUID()),
-      [this.clock.now(), this.idempotencyTtlMs, id, this.replicaId, context.channel, context.messageTs, base.token],
+      [
+        this.clock.now(),
+        this.idempotencyTtlMs,
+        id,
+        this.replicaId,
+        context.conversation,
+        context.messageRef,
+        base.token,
+      ],
       base,
     );
     return this.result(reply, id, 'take a card');
@@ -427,9 +435,9 @@ export class RedisApprovalStore implements ApprovalStore {
         input.userId,
         input.expectedVersion ?? '',
         input.expectedDigest ?? '',
-        // '' only when the call is no click; a click is checked even when Slack sent no channel or message.
-        input.context ? `:${input.context.channel}` : '',
-        input.context?.messageTs ?? '',
+        // '' only when the call is no click; a click is checked even when the chat sent no conversation or message.
+        input.context ? `:${input.context.conversation}` : '',
+        input.context?.messageRef ?? '',
         ...extra,
         base.token,
       ],
@@ -531,7 +539,7 @@ function toStoredFields(record: ApprovalRecord): Record<string, string> {
     state: record.state,
     requester: record.requester,
     channel: record.channel,
-    cardTs: record.cardMessageTs,
+    card: record.cardRef,
     clusterAlias: record.target.clusterAlias,
     cluster: record.target.cluster,
     taskArn: record.target.taskArn,
@@ -569,7 +577,8 @@ function fromStoredFields(fields: Record<string, string>): ApprovalRecord {
     version: Number(text('version')),
     requester: text('requester'),
     channel: text('channel'),
-    cardMessageTs: text('cardTs'),
+    // Records written before card references were opaque kept the same value under `cardTs`.
+    cardRef: fields['card'] ?? text('cardTs'),
     target: {
       clusterAlias: text('clusterAlias'),
       cluster: text('cluster'),

@@ -1,6 +1,6 @@
 import { BotError } from '../errors.js';
 
-/** A caller used the output pipeline or the live-tail coalescer in a way it does not support. */
+/** A caller used the output pipeline in a way it does not support. */
 export class OutputUsageError extends BotError {
   readonly code = 'output.usage';
 }

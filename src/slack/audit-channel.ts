@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../audit/audit-entry.js';
-import { neutraliseSlackText, slackUserMention } from '../output/neutralise.js';
 import type { Logger } from '../shared/logger.js';
 import type { SlackNotifier } from './slack-port.js';
+import { neutraliseSlackText, slackUserMention } from './slack-text.js';
 
 /** Audit actions worth a line in the audit channel: the decisions and how runs ended, not every step. */
 const SUMMARISED: Readonly<Record<string, string>> = {

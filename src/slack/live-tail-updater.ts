@@ -1,7 +1,7 @@
-import { createUpdateCoalescer, type TimerPort, type UpdateCoalescer } from '../output/coalescer.js';
 import { type Clock, systemTimers } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { SlackMessage, SlackNotifier } from './slack-port.js';
+import { createUpdateCoalescer, type TimerPort, type UpdateCoalescer } from './update-coalescer.js';
 
 export interface LiveTailOptions {
   notifier: SlackNotifier;

@@ -1,9 +1,11 @@
 import type { ApprovalRecord } from '../approval/approval-port.js';
+import { type ApprovalError, RequestNotFoundError } from '../approval/errors.js';
 import type { PolicyConfig } from '../config/schema.js';
-import { neutraliseSlackText, slackUserMention } from '../output/neutralise.js';
+import { toUserMessage } from '../errors.js';
 import { formatDuration } from '../shared/duration.js';
 import type { CardNote, ThreadNotice } from '../workflow/chat-port.js';
 import type { SlackMessage } from './slack-port.js';
+import { neutraliseSlackText, slackUserMention } from './slack-text.js';
 import { stateText } from './views.js';
 
 /** What a card whose buttons can no longer do anything turns into: what happened, and no buttons. */
@@ -11,7 +13,7 @@ export function staleCardNotice(requestId: string, record: ApprovalRecord | unde
   const id = neutraliseSlackText(requestId);
   const text = record
     ? `🗂 This card is out of date: request ${id} is ${stateText(record.state)}` +
-      (record.cardMessageTs ? ' and is shown on its current card.' : '. Nothing will run from this card.')
+      (record.cardRef ? ' and is shown on its current card.' : '. Nothing will run from this card.')
     : `🗂 The bot does not know request ${id} (it may have been lost when the bot restarted without its store). ` +
       'Nothing will run from this card; send the request again if it is still needed.';
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
@@ -68,6 +70,12 @@ export function cardNoteText(record: ApprovalRecord, note: CardNote): string {
   return note === 'result_unconfirmed'
     ? `⚠ Slack did not confirm the result reply in the thread; it may be missing. Exit code and output digest${digest} are in the audit log.`
     : `⚠ The output could not be delivered to Slack. Exit code and output digest${digest} are in the audit log.`;
+}
+
+/** Why the store refused a decision; an unknown id points to where the person's own requests are listed. */
+export function refusal(error: ApprovalError): string {
+  const words = toUserMessage(error);
+  return error instanceof RequestNotFoundError ? `${words} Check the id with /ecs-exec history.` : words;
 }
 
 /** "the requester (@riley), an approver (sre) or an admin (platform)", leaving out what does not apply. */

@@ -1,6 +1,5 @@
 import type { ApprovalRecord } from '../approval/approval-port.js';
 import type { PolicyConfig } from '../config/schema.js';
-import { neutraliseSlackText, slackUserMention } from '../output/neutralise.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type {
@@ -12,9 +11,10 @@ import type {
   RunReportOptions,
   ThreadNotice,
 } from '../workflow/chat-port.js';
-import { cardNoteText, staleCardNotice, threadNoticeText, whoCanStop } from './notices.js';
+import { cardNoteText, refusal, staleCardNotice, threadNoticeText, whoCanStop } from './notices.js';
 import type { SlackNotifier } from './slack-port.js';
 import { createSlackRunReport } from './slack-run-report.js';
+import { neutraliseSlackText, slackUserMention } from './slack-text.js';
 import * as views from './views.js';
 
 /** The workflow's words in Slack's markup. */
@@ -27,6 +27,7 @@ export const slackWording: ChatWording = {
   runbooks: views.runbookList,
   doctor: views.doctor,
   alreadyDecided: views.alreadyDecided,
+  refusal,
   whoCanStop,
 };
 
@@ -54,7 +55,7 @@ export class SlackChat implements ChatPort {
       card.blocks = [...(card.blocks ?? []), { type: 'context', elements: [{ type: 'mrkdwn', text }] }];
       card.text = `${card.text}\n${text}`;
     }
-    await this.notifier.updateMessage(record.channel, record.cardMessageTs, card);
+    await this.notifier.updateMessage(record.channel, record.cardRef, card);
   }
 
   async retireCard(
@@ -68,7 +69,7 @@ export class SlackChat implements ChatPort {
 
   async tellThread(record: ApprovalRecord, notice: ThreadNotice, policy: PolicyConfig): Promise<void> {
     const text = threadNoticeText(record, notice, policy);
-    await this.notifier.postMessage(record.channel, { text }, record.cardMessageTs);
+    await this.notifier.postMessage(record.channel, { text }, record.cardRef);
   }
 
   async replyPrivately(conversation: string, userId: string, text: string): Promise<void> {

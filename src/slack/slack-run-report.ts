@@ -42,7 +42,7 @@ export function createSlackRunReport(
   const tail = createLiveTail({
     notifier,
     channel: record.channel,
-    threadTs: record.cardMessageTs,
+    threadTs: record.cardRef,
     requestId: record.id,
     render: () => views.liveTail(options.progress()),
     intervalMs: options.intervalMs,
@@ -62,7 +62,7 @@ export function createSlackRunReport(
       let unconfirmed = false;
       if (!delivered) {
         try {
-          await notifier.postMessage(finished.channel, message, finished.cardMessageTs);
+          await notifier.postMessage(finished.channel, message, finished.cardRef);
           delivered = true;
         } catch (error) {
           unconfirmed = error instanceof SlackPostUnconfirmedError;
@@ -71,7 +71,7 @@ export function createSlackRunReport(
       }
       if (delivered && message.upload) {
         await notifier
-          .uploadFile({ channel: finished.channel, threadTs: finished.cardMessageTs, ...message.upload })
+          .uploadFile({ channel: finished.channel, threadTs: finished.cardRef, ...message.upload })
           .catch((error: unknown) => logger.error({ err: error, requestId: finished.id }, 'output file not uploaded'));
       }
       if (!hadTail) closing = () => tail.finish(views.liveTailDone(finished, snapshot));

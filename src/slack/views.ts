@@ -3,7 +3,6 @@ import type { ApprovalRecord } from '../approval/approval-port.js';
 import { type RequestState, stateLabel } from '../approval/request-state.js';
 import type { PolicyConfig, RunbookConfig } from '../config/schema.js';
 import { type DoctorCheck, renderChecklist } from '../ecs/doctor.js';
-import { neutraliseSlackText, neutraliseTypedText, slackUserMention } from '../output/neutralise.js';
 import type { OutputResult } from '../output/pipeline.js';
 import type { PolicyDecision } from '../policy/evaluate.js';
 import { patternHint } from '../policy/pattern-words.js';
@@ -20,6 +19,7 @@ import { buildLiveTailMessage, type LiveTailInput } from './blocks/live-tail.js'
 import { requestCardBlocks } from './blocks/request-card.js';
 import { ACTION_IDS, CALLBACK_IDS } from './ids.js';
 import type { SlackMessage } from './slack-port.js';
+import { neutraliseSlackText, neutraliseTypedText, slackUserMention } from './slack-text.js';
 
 /** Block id of the deny modal's reason field. */
 export const DENY_REASON_BLOCK = 'deny_reason';

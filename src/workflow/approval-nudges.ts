@@ -67,7 +67,7 @@ export function createApprovalNudges(
       let sent = 0;
       for (const record of await deps.store.listPending()) {
         // Without a card there is no thread to nudge in; its requester was told nothing would happen.
-        if (!record.cardMessageTs) continue;
+        if (!record.cardRef) continue;
         const plan = nudgePlanFor(deps.config.current().policy, record);
         if (!plan) continue;
         const waited = deps.clock.now() - record.createdAtMs;

@@ -1,4 +1,5 @@
 import type { ApprovalRecord } from '../approval/approval-port.js';
+import type { ApprovalError } from '../approval/errors.js';
 import type { PolicyConfig, RunbookConfig } from '../config/schema.js';
 import type { DoctorCheck } from '../ecs/doctor.js';
 import type { OutputResult } from '../output/pipeline.js';
@@ -112,6 +113,8 @@ export interface ChatWording {
   doctor(cluster: string, service: string, checks: readonly DoctorCheck[]): string;
   /** Why a decision came too late, naming who decided first. */
   alreadyDecided(record: ApprovalRecord): string;
+  /** Why the store refused a decision, with what the person can do about it in this chat. */
+  refusal(error: ApprovalError): string;
   /** "the requester (@riley), an approver (sre) or an admin (platform)". */
   whoCanStop(record: Pick<ApprovalRecord, 'requester' | 'approval'>, admins: readonly string[]): string;
 }
@@ -124,7 +127,7 @@ export interface ChatWording {
 export interface ChatPort {
   /** Posts the request's card in the conversation it was asked in; the returned reference is stored with it. */
   showRequest(record: ApprovalRecord, policy: PolicyConfig): Promise<MessageRef>;
-  /** Brings the card at `record.cardMessageTs` in line with the record; an optional note goes under it. */
+  /** Brings the card at `record.cardRef` in line with the record; an optional note goes under it. */
   updateRequest(record: ApprovalRecord, policy: PolicyConfig, note?: CardNote): Promise<void>;
   /** Turns a message whose buttons can no longer act (not the request's card) into a notice without buttons. */
   retireCard(

@@ -1,7 +1,6 @@
 import type { ApprovalRecord, TransitionResult } from '../approval/approval-port.js';
 import { currentBindingDigest } from '../approval/binding-digest.js';
 import { ApprovalError, WrongStateError } from '../approval/errors.js';
-import { toUserMessage } from '../errors.js';
 import { eligibleApprovers } from '../policy/groups.js';
 import type { Asker } from './chat-port.js';
 import type { RunDispatcher } from './dispatch.js';
@@ -49,7 +48,10 @@ export function createDecisions(
   }
 
   /** Where the click happened, checked by the store against the stored card. */
-  const clickContext = (asker: Asker) => ({ channel: asker.conversation, messageTs: asker.clickedMessage ?? '' });
+  const clickContext = (asker: Asker) => ({
+    conversation: asker.conversation,
+    messageRef: asker.clickedMessage ?? '',
+  });
 
   /**
    * Why someone other than the requester may not act on a request at all (a guest, another workspace, a deactivated
@@ -88,7 +90,7 @@ export function createDecisions(
       if (error instanceof ApprovalError) {
         const text =
           error instanceof WrongStateError && error.record ? chat.words.alreadyDecided(error.record) : undefined;
-        await asker.reply(`:no_entry: ${text ?? toUserMessage(error)}`);
+        await asker.reply(`:no_entry: ${text ?? chat.words.refusal(error)}`);
         if (error.record) await cards.refresh(error.record).catch(() => {});
         return undefined;
       }
@@ -126,7 +128,7 @@ export function createDecisions(
       await asker.reply(`:white_check_mark: ${record.id} is cancelled. Nothing ran.`);
     } catch (error) {
       if (error instanceof ApprovalError) {
-        await asker.reply(`:no_entry: ${toUserMessage(error)}`);
+        await asker.reply(`:no_entry: ${chat.words.refusal(error)}`);
         return;
       }
       throw error;

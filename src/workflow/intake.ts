@@ -249,7 +249,7 @@ export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, run
     let card: string | undefined;
     try {
       card = await chat.showRequest(record, policy);
-      record = (await store.attachCard(record.id, { channel: asker.conversation, messageTs: card })).record;
+      record = (await store.attachCard(record.id, { conversation: asker.conversation, messageRef: card })).record;
     } catch (error) {
       // The person is about to be told nothing ran and to try again, so the stored request must never run: cancel
       // it (and show that on a card that did get posted). Should the cancel fail too, the request has no card, and
@@ -261,7 +261,7 @@ export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, run
           return undefined;
         });
       if (cancelled && card) {
-        await chat.updateRequest({ ...cancelled.record, cardMessageTs: card }, policy).catch(() => {});
+        await chat.updateRequest({ ...cancelled.record, cardRef: card }, policy).catch(() => {});
       }
       throw error;
     }

@@ -19,7 +19,7 @@ export function createRequestCards(deps: Pick<WorkflowDeps, 'store' | 'chat' | '
   const queues = new Map<string, Promise<void>>();
   return {
     refresh(record, note) {
-      if (!record.cardMessageTs) return Promise.resolve();
+      if (!record.cardRef) return Promise.resolve();
       const previous = queues.get(record.id) ?? Promise.resolve();
       const next = previous.then(async () => {
         const latest = (await deps.store.get(record.id)) ?? record;

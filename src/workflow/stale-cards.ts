@@ -32,8 +32,7 @@ export function createStaleCards(
     async onClick(requestId, record, asker, onCard = true) {
       const clicked = asker.clickedMessage;
       if (!clicked || !asker.conversation || (record && !onCard)) return false;
-      const isItsCard =
-        record !== undefined && record.cardMessageTs === clicked && record.channel === asker.conversation;
+      const isItsCard = record !== undefined && record.cardRef === clicked && record.channel === asker.conversation;
       if (isItsCard) return false;
       // The button was on a message the bot posted for this request id, so replacing it can only retire that card.
       await chat
@@ -51,7 +50,7 @@ export function createStaleCards(
       const since = deps.clock.now() - START_RECONCILE_WINDOW_MS;
       const recent = await deps.store.recent(START_RECONCILE_LIMIT);
       const closed = recent.filter(
-        (record) => isTerminal(record.state) && record.cardMessageTs !== '' && record.updatedAtMs >= since,
+        (record) => isTerminal(record.state) && record.cardRef !== '' && record.updatedAtMs >= since,
       );
       for (const record of closed) await cards.refresh(record).catch(() => {});
       return closed.length;

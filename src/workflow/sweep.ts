@@ -58,7 +58,7 @@ export function createSweeper(deps: WorkflowDeps, cards: RequestCards, runs: Run
       // request expires with its card updated.
       if (currentBindingDigest(record, deps.config.current().policyVersion) !== record.digest) continue;
       // Without a card its requester was told nothing ran (posting the card failed): it must never start.
-      if (record.cardMessageTs === '') continue;
+      if (record.cardRef === '') continue;
       logger.info({ requestId: record.id }, 'starting a run whose approval was never started');
       runs.start(record);
     }

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { neutraliseSlackText, slackUserMention } from '../../output/neutralise.js';
 import type { OutputResult } from '../../output/pipeline.js';
 import { formatDuration } from '../../shared/duration.js';
+import { neutraliseSlackText, slackUserMention } from '../slack-text.js';
 
 /**
  * Slack's size limits for the messages the bot builds from command output. Builders stay under these whatever the

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { neutraliseSlackText } from '../../output/neutralise.js';
 import { formatDuration } from '../../shared/duration.js';
 import { ACTION_IDS } from '../ids.js';
+import { neutraliseSlackText } from '../slack-text.js';
 import { CODE_SECTION_CAPACITY, codeSections, formatBytes, MESSAGE_LIMITS, previewLine } from './exec-result.js';
 
 /** The Stop button's action id; its value is the request id. */

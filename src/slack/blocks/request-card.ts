@@ -1,10 +1,10 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { type ApprovalRecord, isTerminal, type RequestState } from '../../approval/approval-port.js';
 import { STATE_LABELS } from '../../approval/request-state.js';
-import { neutraliseSlackText, slackUserMention } from '../../output/neutralise.js';
 import { redactText } from '../../output/redactor.js';
 import { ACTION_IDS } from '../ids.js';
 import type { SlackMessage } from '../slack-port.js';
+import { neutraliseSlackText, slackUserMention } from '../slack-text.js';
 
 /** Slack's documented limits that the card must respect whatever the command or reason looks like. */
 export const CARD_LIMITS = {

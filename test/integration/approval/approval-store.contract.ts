@@ -326,12 +326,12 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
 
     it('accepts clicks only from the card it posted; a re-posted card retires the old one', async () => {
       const { record } = await store.create(prodRequest());
-      const context = { channel: 'C0INCIDENT', messageTs: '1764252000.000100' };
+      const context = { conversation: 'C0INCIDENT', messageRef: '1764252000.000100' };
       await expect(
         store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE, context }),
       ).rejects.toBeInstanceOf(ClickContextMismatchError);
       await store.attachCard(record.id, context);
-      await store.attachCard(record.id, { channel: 'C0INCIDENT', messageTs: '1764252999.000200' });
+      await store.attachCard(record.id, { conversation: 'C0INCIDENT', messageRef: '1764252999.000200' });
       await expect(
         store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE, context }),
       ).rejects.toBeInstanceOf(ClickContextMismatchError);
@@ -340,19 +340,19 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
           id: record.id,
           userId: ALICE,
           eligibleApprovers: SRE,
-          context: { channel: 'C0OTHER', messageTs: '1764252999.000200' },
+          context: { conversation: 'C0OTHER', messageRef: '1764252999.000200' },
         }),
       ).rejects.toBeInstanceOf(ClickContextMismatchError);
-      await expect(store.attachCard(record.id, { channel: 'C0OTHER', messageTs: '1.1' })).rejects.toBeInstanceOf(
+      await expect(store.attachCard(record.id, { conversation: 'C0OTHER', messageRef: '1.1' })).rejects.toBeInstanceOf(
         ClickContextMismatchError,
       );
       const approved = await store.approve({
         id: record.id,
         userId: ALICE,
         eligibleApprovers: SRE,
-        context: { channel: 'C0INCIDENT', messageTs: '1764252999.000200' },
+        context: { conversation: 'C0INCIDENT', messageRef: '1764252999.000200' },
       });
-      expect(approved.record).toMatchObject({ state: 'approved', cardMessageTs: '1764252999.000200' });
+      expect(approved.record).toMatchObject({ state: 'approved', cardRef: '1764252999.000200' });
     });
 
     it('refuses a click made on a stale view of the request (version) or a different binding (digest)', async () => {
@@ -577,7 +577,7 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
 
     it('writes one audit entry per transition and per refused click, in a chain that verifies', async () => {
       const { record } = await store.create(prodRequest());
-      await store.attachCard(record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
+      await store.attachCard(record.id, { conversation: 'C0INCIDENT', messageRef: '1.000100' });
       await store.approve({ id: record.id, userId: REQUESTER, eligibleApprovers: SRE }).catch(() => undefined);
       await store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE });
       await store.dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest });

@@ -33,7 +33,7 @@ it('runs a whole request under the recommended ACL, which cannot delete or trim 
   });
   const store = new RedisApprovalStore(bot, { prefix });
   const { record } = await store.create(prodRequest());
-  await store.attachCard(record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
+  await store.attachCard(record.id, { conversation: 'C0INCIDENT', messageRef: '1.000100' });
   await store.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: ['U0ALICE'] });
   await store.dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest });
   await store.markRunning(record.id, 'session-1');

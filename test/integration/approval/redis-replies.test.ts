@@ -119,7 +119,7 @@ describe.each(backends)('Redis store replies (%s)', (_backend, connect) => {
   it('answers a create retried on another replica with the request the first call made', async () => {
     const { a, b } = replicas(connect);
     const first = await a.create(prodRequest({ idempotencyKey: 'slash-trigger-7' }));
-    await a.attachCard(first.record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
+    await a.attachCard(first.record.id, { conversation: 'C0INCIDENT', messageRef: '1.000100' });
     const again = await b.create(prodRequest({ idempotencyKey: 'slash-trigger-7' }));
     expect(again).toEqual(first);
     expect(await b.recent(10)).toHaveLength(1);

@@ -137,7 +137,7 @@ it('runs a whole request over TLS as the recommended ACL user (rediss:// + REDIS
   expect(await bot.ping()).toBe('PONG');
   const store = new RedisApprovalStore(bot, { prefix, dispatchReplicas: 'auto' });
   const { record } = await store.create(prodRequest());
-  await store.attachCard(record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
+  await store.attachCard(record.id, { conversation: 'C0INCIDENT', messageRef: '1.000100' });
   await store.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: ['U0ALICE'] });
   await store.dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest });
   await store.markRunning(record.id, 'session-1');

@@ -127,22 +127,22 @@ function describeResult(result: TransitionResult): unknown {
 async function apply(store: ApprovalStore, step: Op, ids: string[], digests: Map<string, string>): Promise<unknown> {
   const id = (index: number): string => ids[index % Math.max(ids.length, 1)] ?? 'r-zzzzzz';
   const context = (index: number, card: CardClick) => {
-    const own = { channel: 'C0INCIDENT', messageTs: `card-${id(index)}` };
+    const own = { conversation: 'C0INCIDENT', messageRef: `card-${id(index)}` };
     switch (card) {
       case 'none':
         return undefined;
       case 'same':
         return own;
       case 'noChannel':
-        return { ...own, channel: '' };
+        return { ...own, conversation: '' };
       case 'noMessage':
-        return { ...own, messageTs: '' };
+        return { ...own, messageRef: '' };
       case 'neither':
-        return { channel: '', messageTs: '' };
+        return { conversation: '', messageRef: '' };
       case 'foreignChannel':
-        return { ...own, channel: 'C0ELSEWHERE' };
+        return { ...own, conversation: 'C0ELSEWHERE' };
       case 'foreignMessage':
-        return { ...own, messageTs: 'card-someone-else' };
+        return { ...own, messageRef: 'card-someone-else' };
     }
   };
   try {
@@ -194,7 +194,7 @@ async function apply(store: ApprovalStore, step: Op, ids: string[], digests: Map
       case 'attachCard': {
         const channel = step.sameChannel ? 'C0INCIDENT' : 'C0ELSEWHERE';
         return describeResult(
-          await store.attachCard(id(step.request), { channel, messageTs: `card-${id(step.request)}` }),
+          await store.attachCard(id(step.request), { conversation: channel, messageRef: `card-${id(step.request)}` }),
         );
       }
       case 'expireDue':

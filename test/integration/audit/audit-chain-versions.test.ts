@@ -74,7 +74,7 @@ describe('an audit chain that began with SHA-1 entries', () => {
   it('goes on with SHA-256 entries that carry their version, and verifies whole', async () => {
     const store = new RedisApprovalStore(redis, { prefix, clock: new ManualClock() });
     const { record } = await store.create(prodRequest());
-    await store.attachCard(record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
+    await store.attachCard(record.id, { conversation: 'C0INCIDENT', messageRef: '1.000100' });
     const stored = (await redis.xrange(keys(prefix).auditStream, '-', '+')).map(([, flat]) => fieldsFromFlat(flat));
     expect(stored.map((fields) => [fields['chain'], fields['hash']?.length])).toEqual([
       [undefined, 40],

@@ -54,7 +54,7 @@ describe('audit chain verification on Redis', () => {
     store = new RedisApprovalStore(redis, { prefix, clock: new ManualClock() });
     // Eight entries: create, card, refused self-approval, approve, dispatch, running, finish, a rejection.
     const { record } = await store.create(prodRequest());
-    await store.attachCard(record.id, { channel: 'C0INCIDENT', messageTs: '1.000100' });
+    await store.attachCard(record.id, { conversation: 'C0INCIDENT', messageRef: '1.000100' });
     await store.approve({ id: record.id, userId: 'U0REQUESTER', eligibleApprovers: ['*'] }).catch(() => undefined);
     await store.approve({ id: record.id, userId: 'U0ALICE', eligibleApprovers: SRE });
     await store.dispatch({ id: record.id, dispatcher: 'replica-a', expectedDigest: record.digest });

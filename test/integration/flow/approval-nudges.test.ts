@@ -92,7 +92,7 @@ function replica(name: string, clock: ManualClock, notifier: SlackNotifier) {
 
 async function pendingWithCard(store: RedisApprovalStore, ruleName: string, ts: string): Promise<ApprovalRecord> {
   const { record } = await store.create(prodRequest({ ruleName }));
-  return (await store.attachCard(record.id, { channel: record.channel, messageTs: ts })).record;
+  return (await store.attachCard(record.id, { conversation: record.channel, messageRef: ts })).record;
 }
 
 describe('approver nudges across replicas', () => {
@@ -145,7 +145,7 @@ describe('approver nudges across replicas', () => {
     clock.advance(10 * 60_000);
     await store.approve({ id: decided.id, userId: 'U0BOB', eligibleApprovers: ['U0BOB'] });
     expect(await nudges.sweep()).toBe(1);
-    expect(posts.map((post) => post.threadTs)).toEqual([expiring.cardMessageTs]);
+    expect(posts.map((post) => post.threadTs)).toEqual([expiring.cardRef]);
 
     clock.advance(20 * 60_000);
     await store.expireDue();

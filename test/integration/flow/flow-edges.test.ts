@@ -182,7 +182,7 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     await slash(a, 'U0ALICE', 'demo/worker -- uptime');
     const [request] = await store.listByRequester('U0ALICE', 1);
     if (!request) throw new Error('no request');
-    await b.flow.action('ecs_exec_approve', request.id, b.ctx('U0BOB', { messageTs: request.cardMessageTs }));
+    await b.flow.action('ecs_exec_approve', request.id, b.ctx('U0BOB', { messageTs: request.cardRef }));
     await settle();
     expect((await store.get(request.id))?.state).toBe('pending_approval');
     expect(b.replies.join('\n')).toMatch(/no longer what was approved/);
@@ -243,7 +243,7 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
       command: 'echo left behind',
       policyVersion: t.config.policyVersion,
     });
-    await t.store.attachCard(record.id, { channel: 'C1', messageTs: '1000.90' });
+    await t.store.attachCard(record.id, { conversation: 'C1', messageRef: '1000.90' });
     // One whose card never made it (and whose cancel failed too): its requester was told nothing ran.
     const cardless = await t.store.create({
       ...orphan,
@@ -311,7 +311,7 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     await slash(t, 'U0ALICE', 'demo/worker -- uptime');
     const [request] = await t.store.listByRequester('U0ALICE', 1);
     if (!request) throw new Error('no request');
-    const click = () => t.ctx('U0BOB', { messageTs: request.cardMessageTs });
+    const click = () => t.ctx('U0BOB', { messageTs: request.cardRef });
     await t.flow.action('ecs_exec_approve', request.id, click());
     await expect.poll(async () => (await t.store.get(request.id))?.state).toBe('succeeded');
     await t.flow.action('ecs_exec_approve', request.id, click());
@@ -339,7 +339,7 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
     await settle();
     const [request] = await t.store.listByRequester('U0ALICE', 1);
     expect(request?.state).toBe('succeeded');
-    const cardUpdates = t.calls.filter((c) => c.m === 'update' && c.ts === request?.cardMessageTs);
+    const cardUpdates = t.calls.filter((c) => c.m === 'update' && c.ts === request?.cardRef);
     expect(cardUpdates.at(-1)?.msg?.text).toMatch(/Succeeded/);
     await t.flow.close();
   });
@@ -395,7 +395,7 @@ describe('the flow at its edges (in-memory store, scripted engine and Slack)', (
       await new Promise((resolve) => setTimeout(resolve, 100));
       return await realApprove(input);
     };
-    const click = t.flow.action('ecs_exec_approve', request.id, t.ctx('U0BOB', { messageTs: request.cardMessageTs }));
+    const click = t.flow.action('ecs_exec_approve', request.id, t.ctx('U0BOB', { messageTs: request.cardRef }));
     await new Promise((resolve) => setTimeout(resolve, 10));
     await t.flow.close(5_000);
     expect(t.ran).toEqual(['app: uptime']);

@@ -40,6 +40,7 @@ export class FakeChat implements ChatPort {
     runbooks: (visible: readonly { name: string }[]) => `runbooks: ${visible.map((r) => r.name).join(',')}`,
     doctor: (cluster: string, service: string) => `doctor ${cluster}/${service}`,
     alreadyDecided: (record: ApprovalRecord) => `already ${record.state}`,
+    refusal: (error: Error) => error.message,
     whoCanStop: () => 'the requester',
   };
 

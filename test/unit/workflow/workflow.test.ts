@@ -119,7 +119,7 @@ describe('the request workflow, against a fake chat', () => {
     await workflow.exec(exec('demo/worker', 'rake jobs'), chat.asker('U0ALICE'));
     const [request] = await store.listByRequester('U0ALICE', 1);
     if (!request) throw new Error('no request stored');
-    const card = request.cardMessageTs;
+    const card = request.cardRef;
 
     await workflow.approve(request.id, chat.asker('U0CAROL', { clickedMessage: card }));
     expect(chat.repliesTo('U0CAROL').join('\n')).toMatch(/:no_entry:/);
@@ -192,7 +192,7 @@ describe('the request workflow, against a fake chat', () => {
     await workflow.exec(exec('demo/worker', 'rake jobs'), chat.asker('U0ALICE'));
     const [request] = await store.listByRequester('U0ALICE', 1);
     if (!request) throw new Error('no request stored');
-    const card = request.cardMessageTs;
+    const card = request.cardRef;
 
     await workflow.askToDeny(request.id, chat.asker('U0CAROL', { clickedMessage: card }));
     expect(chat.repliesTo('U0CAROL')).toEqual([`:no_entry: Only sre can deny ${request.id}.`]);

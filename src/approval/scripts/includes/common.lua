@@ -24,12 +24,13 @@ local AUDIT_FIELDS = { 'seq', 'prev', 'at', 'requestId', 'action', 'actor', 'fro
 -- Every field a transition may change after create (anything else is fixed at create). A replay from a caller that
 -- holds another version rebuilds the first reply's record from these as they were plus the fixed fields as they are.
 local MUTABLE_FIELDS = {
-  'state', 'version', 'updatedAt', 'rev', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
+  'state', 'version', 'updatedAt', 'rev', 'card', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
   'denyReason', 'cancelledBy', 'sessionId', 'owner', 'result',
 }
--- What the guards and the dispatch entry read, besides the mutable fields; fixed at create.
+-- What the guards and the dispatch entry read, besides the mutable fields; fixed at create. `cardTs` is where records
+-- written before card references were opaque keep theirs.
 local LOADED_FIELDS = {
-  'state', 'version', 'updatedAt', 'rev', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
+  'state', 'version', 'updatedAt', 'rev', 'card', 'cardTs', 'approvals', 'breakGlass', 'breakGlassReason', 'deniedBy',
   'denyReason', 'cancelledBy', 'sessionId', 'result',
   'requester', 'channel', 'digest', 'expiresAt', 'selfApproval', 'breakGlassAllowed', 'requiredCount', 'rule',
   'cluster', 'taskArn', 'container', 'policyVersion',
@@ -230,9 +231,10 @@ local function expireNow(ctx)
 end
 
 -- Guards shared by approve, deny, cancel and break-glass. Returns a reply to send back, or nil to go on.
--- ARGV[5] expected version, ARGV[6] expected digest, ARGV[7]/ARGV[8] clicked channel / message ts. ARGV[7] is ''
--- only for a call that is no click; a click's channel comes after a ':' so a click that names no channel or no
--- message (a forged or truncated payload) is refused like a click on another card, never let through unchecked.
+-- ARGV[5] expected version, ARGV[6] expected digest, ARGV[7]/ARGV[8] clicked conversation / message reference (the
+-- chat adapter's, compared as strings). ARGV[7] is '' only for a call that is no click; a click's conversation comes
+-- after a ':' so a click that names no conversation or no message (a forged or truncated payload) is refused like a
+-- click on another card, never let through unchecked.
 local function clickGuards(ctx, record, exists, allowedStates)
   if not exists then
     return reply(ctx, -1, 'not_found', true)
@@ -244,9 +246,11 @@ local function clickGuards(ctx, record, exists, allowedStates)
     return reply(ctx, -8, 'version_conflict', true)
   end
   if ARGV[7] ~= '' then
-    local channel = string.sub(ARGV[7], 2)
-    if channel == '' or ARGV[8] == '' or channel ~= record.channel or ARGV[8] ~= record.cardTs then
-      return reply(ctx, -12, 'context_mismatch', true, cjson.encode({ channel = channel, messageTs = ARGV[8] }))
+    local conversation = string.sub(ARGV[7], 2)
+    local card = record.card or record.cardTs
+    if conversation == '' or ARGV[8] == '' or conversation ~= record.channel or ARGV[8] ~= card then
+      return reply(ctx, -12, 'context_mismatch', true,
+        cjson.encode({ conversation = conversation, messageRef = ARGV[8] }))
     end
   end
   if ARGV[6] ~= '' and ARGV[6] ~= record.digest then

@@ -12,7 +12,7 @@ function record(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
     version: 2,
     requester: 'U0REQUESTER',
     channel: 'C0INCIDENT',
-    cardMessageTs: '1764252000.000100',
+    cardRef: '1764252000.000100',
     target: {
       clusterAlias: 'prod',
       cluster: 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod',

@@ -1,4 +1,4 @@
-import { redactText } from './redactor.js';
+import { redactText } from '../output/redactor.js';
 /**
  * Makes command output inert in Slack text. Slack reads `<...>` as mentions (`<!channel>`, `<@U123>`), links
  * and dates, and `&` starts an entity, so these three are escaped as Slack asks; then `<` can never open markup.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { neutraliseSlackText } from '../../../src/output/neutralise.js';
+import { neutraliseSlackText } from '../../../src/slack/slack-text.js';
 
 describe('neutraliseSlackText', () => {
   it.each([

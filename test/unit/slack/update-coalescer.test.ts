@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { clampUpdateInterval, createUpdateCoalescer, type DeliveryOutcome } from '../../../src/output/coalescer.js';
+import {
+  clampUpdateInterval,
+  createUpdateCoalescer,
+  type DeliveryOutcome,
+} from '../../../src/slack/update-coalescer.js';
 import { FakeTime } from '../../fakes/fake-time.js';
 
 function setup(options: { intervalMs?: number; outcomes?: (DeliveryOutcome | Error)[]; maxAttempts?: number } = {}) {

@@ -1,13 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  AUDIT_CHAIN_VERSION,
-  AUDIT_FIELDS,
-  type AuditEntry,
-  auditLinkHash,
-  GENESIS_HASH,
-  type RawAuditEntry,
-  toAuditEntry,
-} from '../audit/audit-entry.js';
+import type { AuditEntry } from '../audit/audit-entry.js';
 import type { AuditReader, AuditSink } from '../audit/audit-port.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type {
@@ -37,7 +29,11 @@ import {
   staleResult,
   storedReason,
 } from './create-request.js';
-import { ApprovalErrorCode, OUTCOME_BY_CODE, toApprovalError } from './errors.js';
+import { ApprovalErrorCode, toApprovalError } from './errors.js';
+import { type CallContext, MemoryAuditChain } from './memory-audit-chain.js';
+import { clickRefusal, isEligible } from './memory-click-guards.js';
+import { MemoryReplies, type Reply } from './memory-replies.js';
+import { byId, clone, newestFirstIn, pendingIn, waitingForDispatchIn } from './memory-request-reads.js';
 import { newRequestId } from './request-id.js';
 import { isTerminal } from './request-state.js';
 
@@ -50,27 +46,10 @@ export interface MemoryApprovalStoreOptions {
   newId?: () => string;
 }
 
-interface Reply {
-  code: number;
-  record: ApprovalRecord | undefined;
-  audit: AuditEntry | undefined;
-}
-
-interface CallContext {
-  id: string;
-  actor: string;
-  action: AuditEntry['action'];
-  now: number;
-  /** The policy version for the audit entry when it is not the stored request's (a rejection, an event). */
-  policy?: string;
-}
-
 const ENDINGS: Readonly<Partial<Record<RequestState, ReadonlySet<FinishState>>>> = {
   dispatched: new Set<FinishState>(['error', 'interrupted', 'cancelled']),
   running: new Set<FinishState>(['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted']),
 };
-
-const clone = <T>(value: T): T => structuredClone(value);
 
 /**
  * The embedded store used when `REDIS_URL` is unset: the same state machine, guards, idempotency and audit chain
@@ -81,34 +60,26 @@ export class MemoryApprovalStore implements ApprovalStore {
   private readonly records = new Map<string, ApprovalRecord>();
   /** Requests dispatched or running → ms of their last sign of progress (the Redis in-flight index). */
   private readonly inflight = new Map<string, number>();
-  private readonly replies = new Map<string, { reply: Reply; expiresAtMs: number }>();
-  private readonly chain: RawAuditEntry[] = [];
+  private readonly replies: MemoryReplies;
+  private readonly audit = new MemoryAuditChain((id) => this.records.get(id)?.policyVersion);
   /** Markers of events recorded once, with the ms they lapse at. */
   private readonly markers = new Map<string, number>();
-  private chainHead: { seq: number; hash: string } | undefined;
   private readonly clock: Clock;
   private readonly replicaId: string;
-  private readonly idempotencyTtlMs: number;
   private readonly auditSink: AuditSink | undefined;
   private readonly newId: () => string;
 
   constructor(options: MemoryApprovalStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
-    this.idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
     this.auditSink = options.auditSink;
     this.newId = options.newId ?? newRequestId;
+    this.replies = new MemoryReplies(options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS);
   }
 
   /** Reads this store's audit chain. */
   auditReader(): AuditReader {
-    const chain = this.chain;
-    return {
-      async *entries() {
-        for (const entry of [...chain]) yield { fields: { ...entry.fields } };
-      },
-      head: async () => (this.chainHead ? { ...this.chainHead } : undefined),
-    };
+    return this.audit.reader();
   }
 
   async create(input: CreateRequestInput): Promise<TransitionResult> {
@@ -116,16 +87,20 @@ export class MemoryApprovalStore implements ApprovalStore {
     const idempotencyKey = `create:new:${input.idempotencyKey ?? randomUUID()}`;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const now = this.clock.now();
-      const previous = this.replayed(idempotencyKey, now);
+      const previous = this.replies.replayed(idempotencyKey, now);
       if (previous) return this.result(previous, previous.record?.id ?? '', 'be created');
       const record = initialRecord(this.newId(), input, now);
       if (this.records.has(record.id)) continue;
       this.records.set(record.id, record);
-      const audit = this.appendAudit(
+      const audit = this.audit.append(
         { id: record.id, actor: record.requester, action: 'create', now },
         { from: 'requested', to: record.state, version: 1, outcome: 'ok', detail: createAuditDetail(record) },
       );
-      return this.result(this.remember(idempotencyKey, now, { code: 0, record, audit }), record.id, 'be created');
+      return this.result(
+        this.replies.remember(idempotencyKey, now, { code: 0, record, audit }),
+        record.id,
+        'be created',
+      );
     }
     throw toApprovalError(ApprovalErrorCode.IdTaken, { id: 'r-?', action: 'be created' });
   }
@@ -140,15 +115,17 @@ export class MemoryApprovalStore implements ApprovalStore {
     const key = `card:${id}:${randomUUID()}`;
     const record = this.records.get(id);
     let reply: Reply;
-    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
-    else if (isTerminal(record.state)) reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
+    if (!record) reply = this.audit.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    else if (isTerminal(record.state)) reply = this.audit.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
     else if (context.conversation !== record.channel) {
-      reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { conversation: context.conversation });
+      reply = this.audit.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, {
+        conversation: context.conversation,
+      });
     } else {
       record.cardRef = context.messageRef;
       record.version += 1;
       record.updatedAtMs = ctx.now;
-      const audit = this.appendAudit(ctx, {
+      const audit = this.audit.append(ctx, {
         from: record.state,
         to: record.state,
         version: record.version,
@@ -157,24 +134,24 @@ export class MemoryApprovalStore implements ApprovalStore {
       });
       reply = { code: 0, record, audit };
     }
-    return this.result(this.remember(key, ctx.now, reply), id, 'take a card');
+    return this.result(this.replies.remember(key, ctx.now, reply), id, 'take a card');
   }
 
   async approve(input: ApproveInput): Promise<TransitionResult> {
     const reply = this.click('approve', input, new Set(['pending_approval']), (ctx, record) => {
       if (ctx.actor === record.requester && !record.approval.selfApproval) {
-        return this.refuse(ctx, record, ApprovalErrorCode.SelfApproval, true);
+        return this.audit.refuse(ctx, record, ApprovalErrorCode.SelfApproval, true);
       }
       if (!isEligible(input.eligibleApprovers, ctx.actor)) {
-        return this.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
+        return this.audit.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
       }
       if (record.approvals.some((approval) => approval.userId === ctx.actor)) {
-        return this.refuse(ctx, record, ApprovalErrorCode.AlreadyApproved, true);
+        return this.audit.refuse(ctx, record, ApprovalErrorCode.AlreadyApproved, true);
       }
       const approvals = [...record.approvals, { userId: ctx.actor, atMs: ctx.now }];
       const reached = approvals.length >= record.approval.count;
       const detail = { approvers: approvals.map((approval) => approval.userId), needed: record.approval.count };
-      return this.commit(
+      return this.audit.commit(
         ctx,
         record,
         reached ? 'approved' : 'pending_approval',
@@ -189,12 +166,12 @@ export class MemoryApprovalStore implements ApprovalStore {
   async deny(input: DenyInput): Promise<TransitionResult> {
     const reply = this.click('deny', input, new Set(['pending_approval']), (ctx, record) => {
       if (!isEligible(input.eligibleApprovers, ctx.actor)) {
-        return this.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
+        return this.audit.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
       }
       const reason = storedReason(input.reason ?? '');
       const changes: Partial<ApprovalRecord> = { deniedBy: ctx.actor };
       if (reason) changes.denyReason = reason;
-      return this.commit(ctx, record, 'denied', changes, { reason }, 0);
+      return this.audit.commit(ctx, record, 'denied', changes, { reason }, 0);
     });
     return this.result(reply, input.id, 'be denied');
   }
@@ -202,9 +179,9 @@ export class MemoryApprovalStore implements ApprovalStore {
   async cancel(input: CancelInput): Promise<TransitionResult> {
     const reply = this.click('cancel', input, new Set(['pending_approval', 'approved']), (ctx, record) => {
       if (ctx.actor !== record.requester && !isEligible(input.eligibleApprovers, ctx.actor)) {
-        return this.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
+        return this.audit.refuse(ctx, record, ApprovalErrorCode.NotEligible, true);
       }
-      return this.commit(ctx, record, 'cancelled', { cancelledBy: ctx.actor }, {}, 0);
+      return this.audit.commit(ctx, record, 'cancelled', { cancelledBy: ctx.actor }, {}, 0);
     });
     return this.result(reply, input.id, 'be cancelled');
   }
@@ -212,11 +189,11 @@ export class MemoryApprovalStore implements ApprovalStore {
   async breakGlass(input: BreakGlassInput): Promise<TransitionResult> {
     const reply = this.click('break_glass', input, new Set(['pending_approval']), (ctx, record) => {
       if (ctx.actor !== record.requester || !record.approval.breakGlassAllowed) {
-        return this.refuse(ctx, record, ApprovalErrorCode.BreakGlassNotAllowed, true);
+        return this.audit.refuse(ctx, record, ApprovalErrorCode.BreakGlassNotAllowed, true);
       }
       const reason = storedReason(input.reason.trim());
-      if (!reason) return this.refuse(ctx, record, ApprovalErrorCode.ReasonRequired, true);
-      return this.commit(
+      if (!reason) return this.audit.refuse(ctx, record, ApprovalErrorCode.ReasonRequired, true);
+      return this.audit.commit(
         ctx,
         record,
         'approved',
@@ -238,7 +215,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       .slice(0, limit);
     return due.map((record) => {
       const ctx: CallContext = { id: record.id, actor: this.replicaId, action: 'expire', now };
-      const reply = this.commit(ctx, record, 'expired', {}, {}, 0);
+      const reply = this.audit.commit(ctx, record, 'expired', {}, {}, 0);
       return this.result(reply, record.id, 'expire');
     });
   }
@@ -246,15 +223,17 @@ export class MemoryApprovalStore implements ApprovalStore {
   async dispatch(input: DispatchInput): Promise<TransitionResult> {
     const ctx = this.context(input.id, input.dispatcher, 'dispatch');
     const key = `dispatch:${input.id}:${input.idempotencyKey ?? randomUUID()}`;
-    const previous = this.replayed(key, ctx.now);
+    const previous = this.replies.replayed(key, ctx.now);
     if (previous) return this.result(previous, input.id, 'be dispatched');
     const record = this.records.get(input.id);
     let reply: Reply;
-    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
-    else if (record.state !== 'approved') reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
+    if (!record) reply = this.audit.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    else if (record.state !== 'approved') reply = this.audit.refuse(ctx, record, ApprovalErrorCode.WrongState, false);
     else if (input.expectedDigest !== record.digest) {
-      reply = this.refuse(ctx, record, ApprovalErrorCode.DigestMismatch, true, { presented: input.expectedDigest });
-    } else if (ctx.now >= record.expiresAtMs) reply = this.expireNow(ctx, record);
+      reply = this.audit.refuse(ctx, record, ApprovalErrorCode.DigestMismatch, true, {
+        presented: input.expectedDigest,
+      });
+    } else if (ctx.now >= record.expiresAtMs) reply = this.audit.expireNow(ctx, record);
     else {
       const detail: Record<string, unknown> = {
         digest: record.digest,
@@ -266,20 +245,20 @@ export class MemoryApprovalStore implements ApprovalStore {
         container: record.target.container,
       };
       if (record.approvals.length > 0) detail['approvers'] = record.approvals.map((approval) => approval.userId);
-      reply = this.commit(ctx, record, 'dispatched', { owner: input.dispatcher }, detail, 0);
+      reply = this.audit.commit(ctx, record, 'dispatched', { owner: input.dispatcher }, detail, 0);
       this.inflight.set(record.id, ctx.now);
     }
-    return this.result(this.remember(key, ctx.now, reply), input.id, 'be dispatched');
+    return this.result(this.replies.remember(key, ctx.now, reply), input.id, 'be dispatched');
   }
 
   async markRunning(id: string, sessionId: string): Promise<TransitionResult> {
     const ctx = this.context(id, this.replicaId, 'running');
     const record = this.records.get(id);
     let reply: Reply;
-    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
-    else if (record.state !== 'dispatched') reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true);
+    if (!record) reply = this.audit.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    else if (record.state !== 'dispatched') reply = this.audit.refuse(ctx, record, ApprovalErrorCode.WrongState, true);
     else {
-      reply = this.commit(ctx, record, 'running', { sessionId }, { sessionId }, 0);
+      reply = this.audit.commit(ctx, record, 'running', { sessionId }, { sessionId }, 0);
       this.inflight.set(id, ctx.now);
     }
     return this.result(reply, id, 'start running');
@@ -288,18 +267,18 @@ export class MemoryApprovalStore implements ApprovalStore {
   async finish(id: string, state: FinishState, result: RunResult, idempotencyKey?: string): Promise<TransitionResult> {
     const ctx = this.context(id, this.replicaId, 'finish');
     const key = `finish:${id}:${idempotencyKey ?? randomUUID()}`;
-    const previous = this.replayed(key, ctx.now);
+    const previous = this.replies.replayed(key, ctx.now);
     if (previous) return this.result(previous, id, `end as ${state}`);
     const record = this.records.get(id);
     let reply: Reply;
-    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
+    if (!record) reply = this.audit.refuse(ctx, record, ApprovalErrorCode.NotFound, false);
     else if (!ENDINGS[record.state]?.has(state)) {
-      reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true, { wanted: state });
+      reply = this.audit.refuse(ctx, record, ApprovalErrorCode.WrongState, true, { wanted: state });
     } else {
-      reply = this.commit(ctx, record, state, { result: clone(result) }, { ...result }, 0);
+      reply = this.audit.commit(ctx, record, state, { result: clone(result) }, { ...result }, 0);
       this.inflight.delete(id);
     }
-    return this.result(this.remember(key, ctx.now, reply), id, `end as ${state}`);
+    return this.result(this.replies.remember(key, ctx.now, reply), id, `end as ${state}`);
   }
 
   async ownsRun(id: string, owner: string): Promise<boolean> {
@@ -328,7 +307,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       const result = staleResult(idleForMs);
       const ctx: CallContext = { id, actor: this.replicaId, action: 'finish', now };
       closed.push(
-        this.result(this.commit(ctx, record, 'interrupted', { result }, { ...result }, 0), id, 'be interrupted'),
+        this.result(this.audit.commit(ctx, record, 'interrupted', { result }, { ...result }, 0), id, 'be interrupted'),
       );
     }
     return closed;
@@ -336,7 +315,7 @@ export class MemoryApprovalStore implements ApprovalStore {
 
   async recordRejection(input: RejectionInput): Promise<AuditEntry> {
     const sha256 = createHash('sha256').update(input.requestText, 'utf8').digest('hex');
-    const audit = this.appendAudit(
+    const audit = this.audit.append(
       { id: '', actor: input.requester, action: 'reject', now: this.clock.now(), policy: input.policyVersion ?? '' },
       { from: 'requested', to: 'rejected', version: 0, outcome: 'ok', detail: rejectionAuditDetail(input, sha256) },
     );
@@ -345,12 +324,19 @@ export class MemoryApprovalStore implements ApprovalStore {
   }
 
   async listPending(limit = 100): Promise<ApprovalRecord[]> {
-    const now = this.clock.now();
-    return [...this.records.values()]
-      .filter((record) => record.state === 'pending_approval' && record.expiresAtMs > now)
-      .sort((a, b) => a.createdAtMs - b.createdAtMs || byId(a.id, b.id))
-      .slice(0, Math.max(0, limit))
-      .map(clone);
+    return pendingIn(this.records.values(), this.clock.now(), limit);
+  }
+
+  async listWaitingForDispatch(approvedBeforeMs: number, limit = 100): Promise<ApprovalRecord[]> {
+    return waitingForDispatchIn(this.records.values(), this.clock.now(), approvedBeforeMs, limit);
+  }
+
+  async listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]> {
+    return newestFirstIn(this.records.values(), (record) => record.requester === requester, limit);
+  }
+
+  async recent(limit: number): Promise<ApprovalRecord[]> {
+    return newestFirstIn(this.records.values(), () => true, limit);
   }
 
   async recordEvent(input: RequestEventInput): Promise<AuditEntry | undefined> {
@@ -363,7 +349,7 @@ export class MemoryApprovalStore implements ApprovalStore {
       for (const [marker, expiresAt] of this.markers) if (expiresAt <= now) this.markers.delete(marker);
     }
     const { record } = input;
-    const audit = this.appendAudit(
+    const audit = this.audit.append(
       { id: record.id, actor: input.actor, action: input.action, now, policy: record.policyVersion ?? '' },
       {
         from: record.state,
@@ -375,33 +361,6 @@ export class MemoryApprovalStore implements ApprovalStore {
     );
     this.auditSink?.(audit);
     return audit;
-  }
-
-  async listWaitingForDispatch(approvedBeforeMs: number, limit = 100): Promise<ApprovalRecord[]> {
-    const now = this.clock.now();
-    return [...this.records.values()]
-      .filter(
-        (record) => record.state === 'approved' && record.updatedAtMs <= approvedBeforeMs && record.expiresAtMs > now,
-      )
-      .sort((a, b) => a.updatedAtMs - b.updatedAtMs || byId(a.id, b.id))
-      .slice(0, Math.max(0, limit))
-      .map(clone);
-  }
-
-  async listByRequester(requester: string, limit: number): Promise<ApprovalRecord[]> {
-    return this.newestFirst((record) => record.requester === requester, limit);
-  }
-
-  async recent(limit: number): Promise<ApprovalRecord[]> {
-    return this.newestFirst(() => true, limit);
-  }
-
-  private newestFirst(keep: (record: ApprovalRecord) => boolean, limit: number): ApprovalRecord[] {
-    return [...this.records.values()]
-      .filter(keep)
-      .sort((a, b) => b.createdAtMs - a.createdAtMs)
-      .slice(0, Math.max(0, limit))
-      .map(clone);
   }
 
   private context(id: string, actor: string, action: AuditEntry['action']): CallContext {
@@ -417,112 +376,17 @@ export class MemoryApprovalStore implements ApprovalStore {
   ): Reply {
     const ctx = this.context(input.id, input.userId, action);
     const key = `${action}:${input.id}:${input.idempotencyKey ?? randomUUID()}`;
-    const previous = this.replayed(key, ctx.now);
+    const previous = this.replies.replayed(key, ctx.now);
     if (previous) return previous;
     const record = this.records.get(input.id);
+    const refusal = clickRefusal(input, record, allowedStates);
     let reply: Reply;
-    if (!record) reply = this.refuse(ctx, record, ApprovalErrorCode.NotFound, true);
-    else if (!allowedStates.has(record.state)) reply = this.refuse(ctx, record, ApprovalErrorCode.WrongState, true);
-    else if (input.expectedVersion !== undefined && input.expectedVersion !== record.version) {
-      reply = this.refuse(ctx, record, ApprovalErrorCode.VersionConflict, true);
-    } else if (
-      input.context &&
-      (!input.context.conversation ||
-        !input.context.messageRef ||
-        input.context.conversation !== record.channel ||
-        input.context.messageRef !== record.cardRef)
-    ) {
-      reply = this.refuse(ctx, record, ApprovalErrorCode.ContextMismatch, true, { ...input.context });
-    } else if (input.expectedDigest !== undefined && input.expectedDigest !== record.digest) {
-      reply = this.refuse(ctx, record, ApprovalErrorCode.DigestMismatch, true, { presented: input.expectedDigest });
-    } else if (ctx.now >= record.expiresAtMs) reply = this.expireNow(ctx, record);
+    if (refusal || !record) {
+      const code = refusal?.code ?? ApprovalErrorCode.NotFound;
+      reply = this.audit.refuse(ctx, record, code, true, refusal?.detail);
+    } else if (ctx.now >= record.expiresAtMs) reply = this.audit.expireNow(ctx, record);
     else reply = decide(ctx, record);
-    return this.remember(key, ctx.now, reply);
-  }
-
-  private expireNow(ctx: CallContext, record: ApprovalRecord): Reply {
-    return this.commit(ctx, record, 'expired', {}, {}, ApprovalErrorCode.Expired, 'expired');
-  }
-
-  private commit(
-    ctx: CallContext,
-    record: ApprovalRecord,
-    to: RequestState,
-    changes: Partial<ApprovalRecord>,
-    detail: Record<string, unknown>,
-    code: number,
-    outcome = 'ok',
-  ): Reply {
-    const from = record.state;
-    Object.assign(record, changes, { state: to, version: record.version + 1, updatedAtMs: ctx.now });
-    const audit = this.appendAudit(ctx, { from, to, version: record.version, outcome, detail });
-    return { code, record, audit };
-  }
-
-  private refuse(
-    ctx: CallContext,
-    record: ApprovalRecord | undefined,
-    code: number,
-    audited: boolean,
-    detail: Record<string, unknown> = {},
-  ): Reply {
-    const outcome = OUTCOME_BY_CODE[code as keyof typeof OUTCOME_BY_CODE] ?? 'refused';
-    const audit = audited
-      ? this.appendAudit(ctx, {
-          from: record?.state ?? '',
-          to: record?.state ?? '',
-          version: record?.version ?? 0,
-          outcome,
-          detail,
-        })
-      : undefined;
-    return { code, record, audit };
-  }
-
-  private appendAudit(
-    ctx: CallContext,
-    change: { from: string; to: string; version: number; outcome: string; detail: Record<string, unknown> },
-  ): AuditEntry {
-    const seq = (this.chainHead?.seq ?? 0) + 1;
-    const values: Record<string, string> = {
-      seq: String(seq),
-      prev: this.chainHead?.hash ?? GENESIS_HASH,
-      at: String(ctx.now),
-      requestId: ctx.id,
-      action: ctx.action,
-      actor: ctx.actor,
-      from: change.from,
-      to: change.to,
-      version: String(change.version),
-      outcome: change.outcome,
-      detail: JSON.stringify(change.detail),
-      policy: ctx.policy ?? this.records.get(ctx.id)?.policyVersion ?? '',
-    };
-    const fields: Record<string, string> = { chain: AUDIT_CHAIN_VERSION };
-    for (const name of AUDIT_FIELDS) fields[name] = values[name] ?? '';
-    fields['hash'] = auditLinkHash(fields);
-    this.chain.push({ fields });
-    this.chainHead = { seq, hash: fields['hash'] };
-    return toAuditEntry({ fields });
-  }
-
-  private replayed(key: string, now: number): Reply | undefined {
-    const stored = this.replies.get(key);
-    if (stored && stored.expiresAtMs > now) return stored.reply;
-    if (stored) this.replies.delete(key);
-    return undefined;
-  }
-
-  /** Keeps a snapshot of the reply, so a replay answers as the first call did even after later changes. */
-  private remember(key: string, now: number, reply: Reply): Reply {
-    const snapshot: Reply = { code: reply.code, record: reply.record && clone(reply.record), audit: reply.audit };
-    this.replies.set(key, { reply: snapshot, expiresAtMs: now + this.idempotencyTtlMs });
-    if (this.replies.size > 10_000) this.dropExpiredReplies(now);
-    return snapshot;
-  }
-
-  private dropExpiredReplies(now: number): void {
-    for (const [key, stored] of this.replies) if (stored.expiresAtMs <= now) this.replies.delete(key);
+    return this.replies.remember(key, ctx.now, reply);
   }
 
   private result(reply: Reply, id: string, action: string): TransitionResult {
@@ -531,13 +395,4 @@ export class MemoryApprovalStore implements ApprovalStore {
     if (!reply.record || !reply.audit) throw new Error(`no record or audit entry for ${id}`);
     return { record: clone(reply.record), audit: reply.audit };
   }
-}
-
-/** Ties broken like a Redis sorted set: by member, byte order. */
-function byId(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function isEligible(eligible: readonly string[], userId: string): boolean {
-  return eligible.includes(userId) || eligible.includes('*');
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_KEY_PREFIX, keys } from '../../approval/keys.js';
-import { createRedisAuditReader } from '../../approval/redis-approval-store.js';
+import { createRedisAuditReader } from '../../approval/redis-audit-reader.js';
 import type { RedisClient } from '../../approval/redis-connection.js';
 import { toAuditEntry } from '../../audit/audit-entry.js';
 import { verifyAuditChain } from '../../audit/verify-audit-chain.js';

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { keys } from '../../../src/approval/keys.js';
-import { describeRedisDurability, type RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import type { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
 import {
   createRedisClient,
   type RedisClient,
   redisConnectionSettings,
 } from '../../../src/approval/redis-connection.js';
+import { describeRedisDurability } from '../../../src/approval/redis-durability.js';
 import { RedisRunSignals } from '../../../src/approval/run-signals.js';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
 import { approvalStoreContract, prodRequest } from './approval-store.contract.js';

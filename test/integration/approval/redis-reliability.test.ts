@@ -15,7 +15,8 @@ import {
   WrongStateError,
 } from '../../../src/approval/errors.js';
 import { keys } from '../../../src/approval/keys.js';
-import { describeRedisDurability, RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { RedisApprovalStore } from '../../../src/approval/redis-approval-store.js';
+import { describeRedisDurability } from '../../../src/approval/redis-durability.js';
 import { loadApprovalScripts } from '../../../src/approval/scripts/index.js';
 import { type AuditEntry, toAuditEntry } from '../../../src/audit/audit-entry.js';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keepsEveryClaim, type RedisDurability } from '../../../src/approval/redis-approval-store.js';
+import { keepsEveryClaim, type RedisDurability } from '../../../src/approval/redis-durability.js';
 
 const durable: RedisDurability = { appendonly: 'yes', appendfsync: 'always', connectedReplicas: 0, warnings: [] };
 

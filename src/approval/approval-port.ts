@@ -112,7 +112,7 @@ export interface CreateRequestInput {
   timeoutMs?: number;
   /** Run the command as given, without the exit-code wrapper (`--no-wrap`). */
   noWrap?: boolean;
-  /** Set by a retried slash command or Slack event so the same request is not created twice. */
+  /** Set by a retried command or chat event so the same request is not created twice. */
   idempotencyKey?: string;
 }
 
@@ -134,7 +134,7 @@ export interface DecisionInput {
   /** Refuse unless the request is still bound to this digest. */
   expectedDigest?: string;
   context?: ClickContext;
-  /** Unique per user action (e.g. Slack action ts + user); a repeat with the same key returns the first answer. */
+  /** Unique per user action (e.g. the chat interaction + user); a repeat with the same key returns the first answer. */
   idempotencyKey?: string;
 }
 
@@ -185,7 +185,7 @@ export interface RequestEventInput {
   /** The request as the caller saw it; its state and version go into the entry. */
   record: Pick<ApprovalRecord, 'id' | 'state' | 'version'> & Partial<Pick<ApprovalRecord, 'policyVersion'>>;
   action: 'stop' | 'remind';
-  /** Slack user id, or the replica that acted. */
+  /** Chat user id, or the replica that acted. */
   actor: string;
   /** `ok`, or why it was refused. */
   outcome: string;

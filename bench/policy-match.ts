@@ -133,7 +133,7 @@ for (const [name, command] of commands) {
     (entry) =>
       entry.startTime >= windowStart &&
       entry.startTime < windowEnd &&
-      (entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR,
+      (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR,
   );
   const longest = Math.max(0, ...scavenges.map((entry) => entry.duration));
   times.sort((a, b) => a - b);

@@ -51,6 +51,23 @@ export function isTrimmed(code: number): boolean {
   );
 }
 
+/**
+ * Buffers every analysis writes into, grown as needed and never freed: a 64 KiB command would otherwise leave a few
+ * hundred kilobytes of indexes behind per evaluation, and the garbage collector's pauses, not the matching, made the
+ * slowest evaluations. Only the analysis of the last command is ever in use (`CommandText.of`), so the next one may
+ * take them over.
+ */
+const shared: { separators: Int32Array; pieceBounds: Int32Array; pairs: Uint8Array } = {
+  separators: new Int32Array(1024),
+  pieceBounds: new Int32Array(1024),
+  /** One byte per pair of adjacent ASCII characters: whether the command holds that pair somewhere. */
+  pairs: new Uint8Array(ASCII * ASCII),
+};
+
+function atLeast(buffer: Int32Array, length: number): Int32Array {
+  return buffer.length >= length ? buffer : new Int32Array(Math.max(length, buffer.length * 2));
+}
+
 /** The first index in a sorted list whose value is at least `value` (the list's length when there is none). */
 function lowerBound(sorted: Int32Array, value: number, count = sorted.length): number {
   let low = 0;
@@ -63,7 +80,10 @@ function lowerBound(sorted: Int32Array, value: number, count = sorted.length): n
   return low;
 }
 
-/** A command with its answers worked out; get one with `CommandText.of`. */
+/**
+ * A command with its answers worked out; get one with `CommandText.of`. It stays valid until another command is
+ * analysed: the indexes live in buffers the next analysis reuses.
+ */
 export class CommandText {
   readonly length: number;
   private readonly ascii = new Uint8Array(ASCII);
@@ -71,21 +91,28 @@ export class CommandText {
   /** Indexes of the separators, ascending. */
   private readonly separators: Int32Array;
   private readonly separatorCount: number;
-  /** Start and end of each trimmed, non-empty piece, in order; ends ascending. */
+  /** Start and end of each trimmed, non-empty piece, in order (ends ascending); worked out on first use. */
   private pieceBounds: Int32Array | undefined;
+  private pieceCount = 0;
   /** For each literal asked about: its occurrences found so far, and up to where the command was searched. */
   private readonly occurrences = new Map<string, { positions: number[]; searchedTo: number }>();
 
   private constructor(readonly text: string) {
     this.length = text.length;
-    const separators = new Int32Array(text.length);
+    shared.separators = atLeast(shared.separators, text.length);
+    const separators = shared.separators;
+    const pairs = shared.pairs;
+    pairs.fill(0);
     let count = 0;
+    let previous = ASCII;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
       if (code < ASCII) {
         this.ascii[code] = 1;
+        if (previous < ASCII) pairs[previous * ASCII + code] = 1;
         if (SEPARATOR[code] === 1) separators[count++] = i;
       } else this.other.add(code);
+      previous = code;
     }
     this.separators = separators;
     this.separatorCount = count;
@@ -112,6 +139,23 @@ export class CommandText {
     return code < ASCII ? this.ascii[code] === 1 : this.other.has(code);
   }
 
+  /**
+   * False when the command certainly does not contain `literal`: one of its characters, or of its pairs of adjacent
+   * ASCII characters, is nowhere in it. Most literals of a policy are absent from a given command, and this answers
+   * for them without reading the command again.
+   */
+  private mayContain(literal: string): boolean {
+    const pairs = shared.pairs;
+    let previous = ASCII;
+    for (let i = 0; i < literal.length; i++) {
+      const code = literal.charCodeAt(i);
+      if (!this.hasCharacter(code)) return false;
+      if (previous < ASCII && code < ASCII && pairs[previous * ASCII + code] !== 1) return false;
+      previous = code;
+    }
+    return true;
+  }
+
   /** Index of the first separator at or after `index`, or the length of the command. */
   nextSeparator(index: number): number {
     const at = lowerBound(this.separators, index, this.separatorCount);
@@ -131,7 +175,7 @@ export class CommandText {
   find(literal: string, from: number): number {
     let entry = this.occurrences.get(literal);
     if (!entry) {
-      entry = { positions: [], searchedTo: 0 };
+      entry = { positions: [], searchedTo: this.mayContain(literal) ? 0 : this.length + 1 };
       this.occurrences.set(literal, entry);
     }
     const { positions } = entry;
@@ -156,21 +200,25 @@ export class CommandText {
     return -1;
   }
 
-  /** The trimmed, non-empty pieces between shell separators, as start/end pairs. */
+  /** The trimmed, non-empty pieces between shell separators, as start/end pairs (`pieceCount` of them). */
   pieces(): Int32Array {
     if (this.pieceBounds) return this.pieceBounds;
-    const bounds: number[] = [];
+    // At most one piece per two characters, plus one: two slots each.
+    shared.pieceBounds = atLeast(shared.pieceBounds, this.length + 2);
+    const bounds = shared.pieceBounds;
     const text = this.text;
+    let count = 0;
     let start = -1;
     let lastKept = -1;
-    const close = (): void => {
-      if (start !== -1) bounds.push(start, lastKept + 1);
-      start = -1;
-    };
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
       if (isPieceBreak(code) || opensSubshell(text, i)) {
-        close();
+        if (start !== -1) {
+          bounds[count * 2] = start;
+          bounds[count * 2 + 1] = lastKept + 1;
+          count++;
+        }
+        start = -1;
         if (code === DOLLAR) i++;
         continue;
       }
@@ -178,16 +226,27 @@ export class CommandText {
       if (start === -1) start = i;
       lastKept = i;
     }
-    close();
-    this.pieceBounds = Int32Array.from(bounds);
-    return this.pieceBounds;
+    if (start !== -1) {
+      bounds[count * 2] = start;
+      bounds[count * 2 + 1] = lastKept + 1;
+      count++;
+    }
+    this.pieceCount = count;
+    this.pieceBounds = bounds;
+    return bounds;
+  }
+
+  /** How many pieces `pieces()` holds. */
+  piecesFound(): number {
+    this.pieces();
+    return this.pieceCount;
   }
 
   /** The index (in pairs) of the first piece that ends after `index`. */
   pieceEndingAfter(index: number, from: number): number {
     const bounds = this.pieces();
     let low = from;
-    let high = bounds.length / 2;
+    let high = this.pieceCount;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if ((bounds[middle * 2 + 1] as number) <= index) low = middle + 1;

@@ -12,12 +12,15 @@ export function isGroupMember(policy: PolicyConfig, groupName: string, user: Pol
   const group = policy.groups[groupName];
   if (!group) return false;
   if (group.users.includes('*') || group.users.includes(user.userId)) return true;
-  return group.usergroups.some((id) => user.userGroupIds.includes(id));
+  // Loops rather than callbacks: every rule of every evaluation asks this.
+  for (const id of group.usergroups) if (user.userGroupIds.includes(id)) return true;
+  return false;
 }
 
 /** Whether the user belongs to at least one of the named config groups. */
 export function isMemberOfAny(policy: PolicyConfig, groupNames: readonly string[], user: PolicyUser): boolean {
-  return groupNames.some((name) => isGroupMember(policy, name, user));
+  for (const name of groupNames) if (isGroupMember(policy, name, user)) return true;
+  return false;
 }
 
 /** Every Slack user group ID the config mentions; the only ones worth resolving. */

@@ -73,16 +73,16 @@ export class SegmentGlob {
 
   /** Whether the whole command matches. */
   test(text: CommandText): boolean {
-    return this.matchRegion(text, 0, text.length) === MATCHED;
+    return this.matchRegion(text, 0, text.length, false) === MATCHED;
   }
 
   /** Whether some trimmed piece between shell separators matches on its own. */
   testPieces(text: CommandText): boolean {
     const bounds = text.pieces();
-    const count = bounds.length / 2;
+    const count = text.piecesFound();
     let piece = 0;
     while (piece < count) {
-      const answer = this.matchRegion(text, bounds[piece * 2] as number, bounds[piece * 2 + 1] as number);
+      const answer = this.matchRegion(text, bounds[piece * 2] as number, bounds[piece * 2 + 1] as number, true);
       if (answer === MATCHED) return true;
       if (answer === NEVER) return false;
       piece = text.pieceEndingAfter(answer, piece + 1);
@@ -92,12 +92,13 @@ export class SegmentGlob {
 
   /**
    * Matches `text[lo, hi)` as a whole. On a miss, a later region can only match if it ends after the returned hint
-   * (or never, NEVER): each segment's next occurrence tells where to look next.
+   * (or never, NEVER): each segment's next occurrence tells where to look next. Without `hints` (one region, the
+   * whole command) a cheap miss is just a miss: the hint would cost a search of the command per segment.
    */
-  private matchRegion(text: CommandText, regionStart: number, regionEnd: number): number {
+  private matchRegion(text: CommandText, regionStart: number, regionEnd: number, hints: boolean): number {
     let lo = regionStart;
     let hi = regionEnd;
-    if (hi - lo < this.minLength) return this.orderHint(text, lo, hi);
+    if (hi - lo < this.minLength) return hints ? this.orderHint(text, lo, hi) : NEVER;
     const { segments, gaps } = this.glob;
     const count = segments.length;
     let { lead, trail } = this.glob;
@@ -109,7 +110,7 @@ export class SegmentGlob {
     let last = count - 1;
     if (lead === 'none') {
       const segment = segments[0] as string;
-      if (!text.text.startsWith(segment, lo)) return this.orderHint(text, lo, hi);
+      if (!text.text.startsWith(segment, lo)) return hints ? this.orderHint(text, lo, hi) : NEVER;
       if (count === 1 && trail === 'none') return lo + segment.length === hi ? MATCHED : hi;
       lo += segment.length;
       first = 1;
@@ -118,7 +119,7 @@ export class SegmentGlob {
     if (trail === 'none') {
       const segment = segments[count - 1] as string;
       if (hi - segment.length < lo || !text.text.startsWith(segment, hi - segment.length)) {
-        return this.orderHint(text, lo, hi);
+        return hints ? this.orderHint(text, lo, hi) : NEVER;
       }
       hi -= segment.length;
       last = count - 2;

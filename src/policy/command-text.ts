@@ -64,6 +64,24 @@ const shared: { separators: Int32Array; pieceBounds: Int32Array; pairs: Uint8Arr
   pairs: new Uint8Array(ASCII * ASCII),
 };
 
+/**
+ * For each literal asked about: its occurrences found so far in the command analysed by `analysis`, and up to where
+ * that command was searched. Kept from one command to the next and reset on first use, so the few hundred literals of
+ * a policy do not leave a few hundred records and arrays behind per evaluation.
+ */
+interface Occurrences {
+  analysis: number;
+  positions: number[];
+  count: number;
+  searchedTo: number;
+}
+const occurrencesByLiteral = new Map<string, Occurrences>();
+/** A policy holds a few hundred literals; past this many (policies reloaded many times), start again. */
+const MAX_REMEMBERED_LITERALS = 20_000;
+/** Longest list of positions kept for the next command; a longer one is dropped. */
+const MAX_KEPT_POSITIONS = 1024;
+let analysesMade = 0;
+
 function atLeast(buffer: Int32Array, length: number): Int32Array {
   return buffer.length >= length ? buffer : new Int32Array(Math.max(length, buffer.length * 2));
 }
@@ -94,8 +112,8 @@ export class CommandText {
   /** Start and end of each trimmed, non-empty piece, in order (ends ascending); worked out on first use. */
   private pieceBounds: Int32Array | undefined;
   private pieceCount = 0;
-  /** For each literal asked about: its occurrences found so far, and up to where the command was searched. */
-  private readonly occurrences = new Map<string, { positions: number[]; searchedTo: number }>();
+  /** Tells this analysis's occurrence records from those of earlier commands. */
+  private readonly analysis = ++analysesMade;
 
   private constructor(readonly text: string) {
     this.length = text.length;
@@ -173,27 +191,35 @@ export class CommandText {
    * is searched for each literal at most once in all: hundreds of globs ask for the same literals, piece after piece.
    */
   find(literal: string, from: number): number {
-    let entry = this.occurrences.get(literal);
+    let entry = occurrencesByLiteral.get(literal);
     if (!entry) {
-      entry = { positions: [], searchedTo: this.mayContain(literal) ? 0 : this.length + 1 };
-      this.occurrences.set(literal, entry);
+      if (occurrencesByLiteral.size >= MAX_REMEMBERED_LITERALS) occurrencesByLiteral.clear();
+      entry = { analysis: 0, positions: [], count: 0, searchedTo: 0 };
+      occurrencesByLiteral.set(literal, entry);
+    }
+    if (entry.analysis !== this.analysis) {
+      entry.analysis = this.analysis;
+      entry.count = 0;
+      // A literal frequent in one command should not keep that much memory for good.
+      if (entry.positions.length > MAX_KEPT_POSITIONS) entry.positions = [];
+      entry.searchedTo = this.mayContain(literal) ? 0 : this.length + 1;
     }
     const { positions } = entry;
     let low = 0;
-    let high = positions.length;
+    let high = entry.count;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if ((positions[middle] as number) < from) low = middle + 1;
       else high = middle;
     }
-    if (low < positions.length) return positions[low] as number;
+    if (low < entry.count) return positions[low] as number;
     while (entry.searchedTo <= this.length) {
       const found = this.text.indexOf(literal, entry.searchedTo);
       if (found === -1) {
         entry.searchedTo = this.length + 1;
         break;
       }
-      positions.push(found);
+      positions[entry.count++] = found;
       entry.searchedTo = found + 1;
       if (found >= from) return found;
     }

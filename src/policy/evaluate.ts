@@ -159,7 +159,7 @@ function criteriaOf(check: number): Criterion[] {
 
 function failedCount(check: number): number {
   let count = 0;
-  for (const [, bit] of CRITERION_BITS) if ((check & bit) !== 0) count++;
+  for (let bits = check & FAILED_ANY; bits !== 0; bits &= bits - 1) count++;
   return count;
 }
 
@@ -167,8 +167,9 @@ function failedCount(check: number): number {
 function targetMatchOf(compiled: CompiledRule, subject: TargetSubject): TargetMatch {
   if (!compiled.targets) return 'yes';
   let unknown = false;
-  for (const target of compiled.targets) {
-    const answer = target.match(subject);
+  const { targets } = compiled;
+  for (let i = 0; i < targets.length; i++) {
+    const answer = (targets[i] as TargetMatcher).match(subject);
     if (answer === 'yes') return 'yes';
     if (answer === 'unknown') unknown = true;
   }
@@ -208,7 +209,7 @@ function checkRule(
 
 function anyCommandMatches(patterns: CommandMatcher[], command: string, anySegment: boolean): boolean {
   const options = anySegment ? ANY_SEGMENT : WHOLE_COMMAND;
-  for (const pattern of patterns) if (pattern.matches(command, options)) return true;
+  for (let i = 0; i < patterns.length; i++) if ((patterns[i] as CommandMatcher).matches(command, options)) return true;
   return false;
 }
 
@@ -309,7 +310,8 @@ export function evaluatePolicy(policy: PolicyConfig, request: PolicyRequest): Po
   // again, and that check refuses it. A final target that could still match fails closed.
   const denyRulesThatMayApply: string[] = [];
   const compiled = rulesOf(policy);
-  for (const entry of compiled) {
+  for (let index = 0; index < compiled.length; index++) {
+    const entry = compiled[index] as CompiledRule;
     if (entry.rule.effect !== 'deny') continue;
     const check = checkRule(policy, entry, request, subject, command);
     if ((check & FAILED_ANY) !== 0) continue;
@@ -362,7 +364,8 @@ export function evaluatePolicy(policy: PolicyConfig, request: PolicyRequest): Po
   let closestMiss: RuleConfig | undefined;
   let closestCheck = 0;
   let missedOnTargetAlone = false;
-  for (const entry of compiled) {
+  for (let index = 0; index < compiled.length; index++) {
+    const entry = compiled[index] as CompiledRule;
     if (entry.rule.effect !== 'allow') continue;
     let check = checkRule(policy, entry, request, subject, command);
     const targetUnknown = (check & TARGET_UNKNOWN) !== 0;

@@ -196,7 +196,9 @@ export class SegmentGlob {
    */
   private orderHint(text: CommandText, lo: number, hi: number): number {
     let position = lo;
-    for (const segment of this.glob.segments) {
+    const { segments } = this.glob;
+    for (let index = 0; index < segments.length; index++) {
+      const segment = segments[index] as string;
       const found = text.find(segment, position);
       if (found === -1) return NEVER;
       if (found + segment.length > hi) return found;

@@ -93,5 +93,10 @@ export function compileCommandRegex(pattern: string, body: string, flags: string
     caseInsensitive ? new RegExp(escapeRegex(word), 'i') : { test: (command: string) => command.includes(word) },
   );
   if (words.length === 0) return test;
-  return (command) => words.every((word) => word.test(command)) && test(command);
+  return (command) => {
+    // A loop, not `every`: each rule of each evaluation runs this, and a callback per call is garbage.
+    for (let i = 0; i < words.length; i++)
+      if (!(words[i] as { test(command: string): boolean }).test(command)) return false;
+    return test(command);
+  };
 }

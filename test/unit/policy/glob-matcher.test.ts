@@ -79,6 +79,33 @@ describe('glob automaton', () => {
     );
   });
 
+  it('answers for each command alone when several globs take turns over several commands', () => {
+    // What one command's analysis found must never answer for the next: the records and buffers are reused.
+    const segmentGlobArb = fc
+      .array(fc.constantFrom('a', 'b', 'ab', 'ba', ' ', '*', '**', ' *', ' **'), { minLength: 1, maxLength: 6 })
+      .map((parts) => normalizeCommand(parts.join('')))
+      .filter((glob) => glob !== '' && glob !== '*' && glob !== '**');
+    const commandsArb = fc.array(
+      fc
+        .array(fc.constantFrom('a', 'b', 'ab', ' ', ';', '&&', '$(', ')', '\n'), { maxLength: 24 })
+        .map((parts) => normalizeCommand(parts.join(''))),
+      { minLength: 2, maxLength: 5 },
+    );
+    fc.assert(
+      fc.property(fc.array(segmentGlobArb, { minLength: 1, maxLength: 4 }), commandsArb, (globs, commands) => {
+        const matchers = globs.map((glob) => ({ matcher: compileGlob(glob), reference: referenceRegex(glob) }));
+        // Forward, then backward: each command comes back after others were analysed.
+        for (const command of [...commands, ...[...commands].reverse()]) {
+          for (const { matcher, reference } of matchers) {
+            expect(matcher.test(command)).toBe(reference.test(command));
+            expect(matcher.testPieces(command)).toBe(referencePieces(reference, command));
+          }
+        }
+      }),
+      { numRuns: 2_000, seed: 20261204 },
+    );
+  });
+
   it.each([
     ['grep *a*b*c*d*e', 'grep '.concat('a'.repeat(65_536))],
     ['* * * * * *x', 'a '.repeat(32_768)],

@@ -15,6 +15,7 @@ import type { WebClientOptions } from '@slack/web-api';
 import type { BotMetrics } from '../metrics/bot-metrics.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { createAfterAckLane } from './after-ack-lane.js';
 import { registerListeners, type SlackHandlers } from './listeners/index.js';
 import { type ReplayGuard, signedRequestDigest, socketDeliveryDigest } from './replay-guard.js';
 import { HandoffSocketModeReceiver } from './socket-mode/socket-mode-receiver.js';
@@ -37,6 +38,8 @@ export interface SlackAppSettings {
   authorize?: Authorize<boolean>;
   /** Remembers signed requests (HTTP) and Socket Mode deliveries, so one delivered twice is acted on once. */
   replayGuard?: ReplayGuard;
+  /** How many requests' post-ack work may run at once (see after-ack-lane.ts); the default suits a burst. */
+  afterAckConcurrency?: number;
 }
 
 export interface SlackApp {
@@ -161,7 +164,7 @@ export function createSlackApp(
       convoStore: false,
     });
     if (replayGuard) app.use(dropReplays(replayGuard, logger));
-    registerListeners(app, handlers, logger);
+    registerListeners(app, handlers, logger, createAfterAckLane(settings.afterAckConcurrency));
     return app;
   };
 

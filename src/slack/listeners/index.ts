@@ -3,6 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { isBotError, toUserMessage } from '../../errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { type AfterAckLane, createAfterAckLane } from '../after-ack-lane.js';
 import { ACTION_IDS, type ActionId, CALLBACK_IDS, type CallbackId, COMMAND } from '../ids.js';
 import { parseSlashCommand, type SlashCommand, USAGE } from '../parse-command.js';
 
@@ -91,9 +92,15 @@ function viewValues(view: SlackViewAction['view']): Record<string, string | unde
 
 /**
  * Registers the one slash command, the buttons and the modals. Every listener acknowledges first (Slack's 3-second
- * deadline), and every failure reaches the user as an ephemeral message instead of vanishing into a log.
+ * deadline), then does its work in the after-ack lane, behind the requests still waiting for their ack; every
+ * failure reaches the user as an ephemeral message instead of vanishing into a log.
  */
-export function registerListeners(app: App, handlers: SlackHandlers, logger: Logger): void {
+export function registerListeners(
+  app: App,
+  handlers: SlackHandlers,
+  logger: Logger,
+  lane: AfterAckLane = createAfterAckLane(),
+): void {
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
     const parsed = parseSlashCommand(command.text);
     const context: InteractionContext = {
@@ -115,8 +122,8 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
     if (!parsed.ok) {
       await ack(ephemeral(`:warning: ${parsed.error}.\nTry: ${parsed.hint}\n\n${USAGE}`));
       // The answer is out first: a store that cannot record the refusal must not hold it up or change it.
-      await handlers
-        .malformed(command.text, parsed.error, context)
+      await lane
+        .run(() => handlers.malformed(command.text, parsed.error, context))
         .catch((error: unknown) => logger.error({ err: error }, 'could not audit a malformed command'));
       return;
     }
@@ -125,10 +132,11 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
       return;
     }
     await ack();
+    const request = parsed.value;
     try {
-      await handlers.command(parsed.value, context);
+      await lane.run(() => handlers.command(request, context));
     } catch (error) {
-      logger.error({ err: error, command: parsed.value.kind }, 'slash command failed');
+      logger.error({ err: error, command: request.kind }, 'slash command failed');
       // A command fails before anything is dispatched (runs start separately), so "nothing ran" is always true here.
       const text = isBotError(error)
         ? `:x: ${toUserMessage(error)}`
@@ -159,7 +167,7 @@ export function registerListeners(app: App, handlers: SlackHandlers, logger: Log
         ),
       };
       try {
-        await handler(action.value ?? '', context);
+        await lane.run(() => handler(action.value ?? '', context));
       } catch (error) {
         logger.error({ err: error, actionId }, 'button action failed');
         // Anything but our own errors means Redis or Slack did not answer (a failover, an outage): the click may not

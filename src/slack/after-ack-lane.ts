@@ -1,0 +1,66 @@
+/**
+ * Where the work a listener does after its ack waits its turn. Every Slack request is answered by the one event
+ * loop: under a burst, the post-ack work of earlier requests (the policy, the Redis writes, the card) would otherwise
+ * run between a new request's bytes and its ack, and Slack gives up on an ack after 3 s. The lane keeps that work
+ * behind the acks: at most `concurrency` pieces run at once, and a waiting piece starts only on a later turn of the
+ * event loop (`setImmediate`), after the turn's incoming requests were read and acknowledged. Nothing is dropped:
+ * every piece runs, in arrival order, and its outcome reaches its caller.
+ */
+export interface AfterAckLane {
+  /** Runs `work` once its turn comes; settles as `work` does. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+  /** Pieces waiting for their turn, and pieces running. */
+  depth(): { waiting: number; running: number };
+}
+
+/**
+ * Enough to keep Redis, Slack and ECS busy at once (their round trips overlap), few enough that their answers
+ * cannot crowd out the requests still waiting for an ack.
+ */
+export const DEFAULT_AFTER_ACK_CONCURRENCY = 8;
+
+export function createAfterAckLane(concurrency = DEFAULT_AFTER_ACK_CONCURRENCY): AfterAckLane {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`the after-ack lane needs a concurrency of at least 1, not ${concurrency}`);
+  }
+  const waiting: Array<() => void> = [];
+  let running = 0;
+  let turnBooked = false;
+
+  const bookTurn = (): void => {
+    if (turnBooked || waiting.length === 0 || running >= concurrency) return;
+    turnBooked = true;
+    setImmediate(startOne);
+  };
+  // One start per turn: the poll phase between two turns reads (and acks) whatever requests arrived meanwhile.
+  function startOne(): void {
+    turnBooked = false;
+    if (running >= concurrency) return;
+    const next = waiting.shift();
+    if (!next) return;
+    running += 1;
+    next();
+    bookTurn();
+  }
+  const finished = (): void => {
+    running -= 1;
+    bookTurn();
+  };
+
+  return {
+    run: <T>(work: () => Promise<T>): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        waiting.push(() => {
+          let started: Promise<T>;
+          try {
+            started = work();
+          } catch (error) {
+            started = Promise.reject(error);
+          }
+          started.then(resolve, reject).finally(finished);
+        });
+        bookTurn();
+      }),
+    depth: () => ({ waiting: waiting.length, running }),
+  };
+}

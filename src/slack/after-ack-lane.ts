@@ -11,6 +11,11 @@ export interface AfterAckLane {
   run<T>(work: () => Promise<T>): Promise<T>;
   /** Pieces waiting for their turn, and pieces running. */
   depth(): { waiting: number; running: number };
+  /**
+   * Settles once every piece handed in so far has settled (pieces handed in later are not waited for), so a stopping
+   * bot finishes the requests it acknowledged instead of dropping them.
+   */
+  settled(): Promise<void>;
 }
 
 /**
@@ -27,6 +32,7 @@ export function createAfterAckLane(concurrency = DEFAULT_AFTER_ACK_CONCURRENCY):
   const waiting: Array<() => void> = [];
   let running = 0;
   let turnBooked = false;
+  const unsettled = new Set<Promise<unknown>>();
 
   const bookTurn = (): void => {
     if (turnBooked || waiting.length === 0 || running >= concurrency) return;
@@ -49,8 +55,8 @@ export function createAfterAckLane(concurrency = DEFAULT_AFTER_ACK_CONCURRENCY):
   };
 
   return {
-    run: <T>(work: () => Promise<T>): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
+    run<T>(work: () => Promise<T>): Promise<T> {
+      const piece = new Promise<T>((resolve, reject) => {
         waiting.push(() => {
           let started: Promise<T>;
           try {
@@ -61,7 +67,17 @@ export function createAfterAckLane(concurrency = DEFAULT_AFTER_ACK_CONCURRENCY):
           started.then(resolve, reject).finally(finished);
         });
         bookTurn();
-      }),
+      });
+      const forget = (): void => {
+        unsettled.delete(tracked);
+      };
+      const tracked: Promise<void> = piece.then(forget, forget);
+      unsettled.add(tracked);
+      return piece;
+    },
     depth: () => ({ waiting: waiting.length, running }),
+    settled: async () => {
+      await Promise.all([...unsettled]);
+    },
   };
 }

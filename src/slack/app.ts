@@ -49,6 +49,7 @@ export interface SlackApp {
   handleSlackRequest?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Socket Mode only: opens the WebSocket (HTTP mode needs no start: requests arrive through our server). */
   start(): Promise<void>;
+  /** Stops taking requests (Socket Mode) and waits for the work of those already acknowledged. */
   stop(): Promise<void>;
 }
 
@@ -150,6 +151,7 @@ export function createSlackApp(
   metrics?: Pick<BotMetrics, 'slackRequestRefused' | 'socketMode'>,
 ): SlackApp {
   const boltLogger = toBoltLogger(logger);
+  const lane = createAfterAckLane(settings.afterAckConcurrency);
   const appWith = (receiver: Receiver, replayGuard?: ReplayGuard): App => {
     // Token verification (auth.test) is left to the identity cache and /readyz, so starting never depends on Slack
     // answering.
@@ -164,7 +166,7 @@ export function createSlackApp(
       convoStore: false,
     });
     if (replayGuard) app.use(dropReplays(replayGuard, logger));
-    registerListeners(app, handlers, logger, createAfterAckLane(settings.afterAckConcurrency));
+    registerListeners(app, handlers, logger, lane);
     return app;
   };
 
@@ -187,6 +189,7 @@ export function createSlackApp(
       },
       stop: async () => {
         await receiver.stop();
+        await lane.settled();
       },
     };
   }
@@ -258,5 +261,6 @@ export function createSlackApp(
       },
     );
   };
-  return { app, mode: 'http', handleSlackRequest, start: async () => {}, stop: async () => {} };
+  // Stopping finishes the work of every request already acknowledged: Slack will not send those again.
+  return { app, mode: 'http', handleSlackRequest, start: async () => {}, stop: () => lane.settled() };
 }

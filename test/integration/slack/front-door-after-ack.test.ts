@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/output/redacting-logger.js';
 import { type SlackStandIn, startSlackStandIn } from '../../../src/sandbox/slack/index.js';
 import { postToBot, slashCommandBody } from '../../../src/sandbox/slack/sign.js';
-import { createSlackApp } from '../../../src/slack/app.js';
+import { createSlackApp, type SlackApp } from '../../../src/slack/app.js';
 import { type BotHttpServer, startBotHttpServer } from '../../../src/slack/http-server.js';
 import type { SlackHandlers } from '../../../src/slack/listeners/index.js';
 
@@ -11,6 +11,7 @@ const SIGNING_SECRET = 'after-ack-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-111-222-afteracktokenvalue';
 
 let server: BotHttpServer;
+let slack: SlackApp;
 let slackStandIn: SlackStandIn;
 /** The commands whose post-ack work has begun, and those whose work is done, in order. */
 let started: string[];
@@ -40,7 +41,7 @@ beforeEach(async () => {
     actions: {},
     views: {},
   };
-  const slack = createSlackApp(
+  slack = createSlackApp(
     { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slackStandIn.apiUrl, afterAckConcurrency: 2 },
     handlers,
     logger,
@@ -80,5 +81,20 @@ describe('the front door under post-ack work', () => {
     openGate();
     await expect.poll(() => finished).toHaveLength(8);
     expect(started).toEqual(['first', 'second', ...later]);
+  });
+
+  it('stops only once the work of every acknowledged request is done', async () => {
+    const texts = ['one', 'two', 'three', 'four'];
+    for (const text of texts) expect((await send(text)).status).toBe(200);
+    let stopped = false;
+    const stopping = slack.stop().then(() => {
+      stopped = true;
+    });
+    await expect.poll(() => started).toEqual(['one', 'two']);
+    expect(stopped).toBe(false);
+
+    openGate();
+    await stopping;
+    expect(finished).toEqual(texts);
   });
 });

@@ -56,6 +56,35 @@ describe('the after-ack lane', () => {
     await expect(next).resolves.toBe('done');
   });
 
+  it('settles once every piece handed in so far has settled, failed ones included', async () => {
+    const lane = createAfterAckLane(1);
+    const releases: Array<() => void> = [];
+    const done: number[] = [];
+    for (const i of [0, 1]) {
+      void lane.run(async () => {
+        await new Promise<void>((resolve) => releases.push(resolve));
+        done.push(i);
+      });
+    }
+    lane
+      .run(async () => {
+        throw new Error('the card could not be posted');
+      })
+      .catch(() => {});
+    let settled = false;
+    const all = lane.settled().then(() => {
+      settled = true;
+    });
+    await expect.poll(() => releases.length).toBe(1);
+    releases[0]?.();
+    await expect.poll(() => releases.length).toBe(2);
+    expect(settled).toBe(false);
+    releases[1]?.();
+    await all;
+    expect(done).toEqual([0, 1]);
+    expect(lane.depth()).toEqual({ waiting: 0, running: 0 });
+  });
+
   it('refuses a concurrency below one', () => {
     expect(() => createAfterAckLane(0)).toThrow(RangeError);
   });

@@ -7,8 +7,11 @@
  * every piece runs, in arrival order, and its outcome reaches its caller.
  */
 export interface AfterAckLane {
-  /** Runs `work` once its turn comes; settles as `work` does. */
-  run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` once its turn comes; settles as `work` does. `onLongWait` is called once if the piece has not started
+   * `longWaitMs` after it was handed in, so the person can be told their request is queued, not ignored.
+   */
+  run<T>(work: () => Promise<T>, onLongWait?: () => void): Promise<T>;
   /** Pieces waiting for their turn, and pieces running. */
   depth(): { waiting: number; running: number };
   /**
@@ -25,7 +28,13 @@ export interface AfterAckLane {
  */
 export const DEFAULT_AFTER_ACK_CONCURRENCY = 32;
 
-export function createAfterAckLane(concurrency = DEFAULT_AFTER_ACK_CONCURRENCY): AfterAckLane {
+/** Under Slack's 3 s: someone who typed a command hears within it that the request is queued. */
+export const DEFAULT_LONG_WAIT_MS = 2_000;
+
+export function createAfterAckLane(
+  concurrency = DEFAULT_AFTER_ACK_CONCURRENCY,
+  longWaitMs = DEFAULT_LONG_WAIT_MS,
+): AfterAckLane {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`the after-ack lane needs a concurrency of at least 1, not ${concurrency}`);
   }
@@ -55,9 +64,11 @@ export function createAfterAckLane(concurrency = DEFAULT_AFTER_ACK_CONCURRENCY):
   };
 
   return {
-    run<T>(work: () => Promise<T>): Promise<T> {
+    run<T>(work: () => Promise<T>, onLongWait?: () => void): Promise<T> {
+      const longWait = onLongWait ? setTimeout(onLongWait, longWaitMs) : undefined;
       const piece = new Promise<T>((resolve, reject) => {
         waiting.push(() => {
+          clearTimeout(longWait);
           let started: Promise<T>;
           try {
             started = work();

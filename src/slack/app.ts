@@ -38,8 +38,11 @@ export interface SlackAppSettings {
   authorize?: Authorize<boolean>;
   /** Remembers signed requests (HTTP) and Socket Mode deliveries, so one delivered twice is acted on once. */
   replayGuard?: ReplayGuard;
-  /** How many requests' post-ack work may run at once (see after-ack-lane.ts); the default suits a burst. */
-  afterAckConcurrency?: number;
+  /**
+   * The after-ack lane (see after-ack-lane.ts): how many requests' work may run at once, and after how long a
+   * request still waiting for its turn is told it is queued. The defaults suit a burst.
+   */
+  afterAck?: { concurrency?: number; longWaitMs?: number };
 }
 
 export interface SlackApp {
@@ -151,7 +154,7 @@ export function createSlackApp(
   metrics?: Pick<BotMetrics, 'slackRequestRefused' | 'socketMode'>,
 ): SlackApp {
   const boltLogger = toBoltLogger(logger);
-  const lane = createAfterAckLane(settings.afterAckConcurrency);
+  const lane = createAfterAckLane(settings.afterAck?.concurrency, settings.afterAck?.longWaitMs);
   const appWith = (receiver: Receiver, replayGuard?: ReplayGuard): App => {
     // Token verification (auth.test) is left to the identity cache and /readyz, so starting never depends on Slack
     // answering.

@@ -48,6 +48,11 @@ export interface SlackHandlers {
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
+/** Said once to someone whose command waits behind many others, so the silence does not read as being ignored. */
+const QUEUED_AFTER_ACK =
+  ':hourglass_flowing_sand: Many requests reached the bot at once; yours is queued and will be looked at in a few ' +
+  'seconds. Nothing to do: the answer follows here.';
+
 /**
  * An ephemeral reply through the response_url, falling back to `chat.postEphemeral` with the bot token when the
  * URL is used up (five uses) or expired (30 minutes): the person still gets the answer.
@@ -133,8 +138,11 @@ export function registerListeners(
     }
     await ack();
     const request = parsed.value;
+    const tellQueued = (): void => {
+      void context.respond({ text: QUEUED_AFTER_ACK }).catch(() => {});
+    };
     try {
-      await lane.run(() => handlers.command(request, context));
+      await lane.run(() => handlers.command(request, context), tellQueued);
     } catch (error) {
       logger.error({ err: error, command: request.kind }, 'slash command failed');
       // A command fails before anything is dispatched (runs start separately), so "nothing ran" is always true here.

@@ -42,7 +42,12 @@ beforeEach(async () => {
     views: {},
   };
   slack = createSlackApp(
-    { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slackStandIn.apiUrl, afterAckConcurrency: 2 },
+    {
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      apiUrl: slackStandIn.apiUrl,
+      afterAck: { concurrency: 2, longWaitMs: 200 },
+    },
     handlers,
     logger,
   );
@@ -64,7 +69,12 @@ const send = (text: string) =>
   postToBot(
     `${server.url}/slack/events`,
     SIGNING_SECRET,
-    slashCommandBody({ channel_id: 'C0OPS', user_id: 'U0ALICE', text: `prod/api -- ${text}` }),
+    slashCommandBody({
+      channel_id: 'C0OPS',
+      user_id: 'U0ALICE',
+      text: `prod/api -- ${text}`,
+      response_url: slackStandIn.createResponseUrl({ channel: 'C0OPS', user: 'U0ALICE' }),
+    }),
   );
 
 describe('the front door under post-ack work', () => {
@@ -81,6 +91,18 @@ describe('the front door under post-ack work', () => {
     openGate();
     await expect.poll(() => finished).toHaveLength(8);
     expect(started).toEqual(['first', 'second', ...later]);
+  });
+
+  it('tells someone whose request waits for its turn that it is queued, once', async () => {
+    for (const text of ['first', 'second', 'third']) expect((await send(text)).status).toBe(200);
+    const queuedNotices = () =>
+      slackStandIn.ephemeralsFor('U0ALICE', 'C0OPS').filter((message) => message.text.includes('yours is queued'));
+    await expect.poll(queuedNotices).toHaveLength(1);
+    expect(started).toEqual(['first', 'second']);
+
+    openGate();
+    await expect.poll(() => finished).toEqual(['first', 'second', 'third']);
+    expect(queuedNotices()).toHaveLength(1);
   });
 
   it('stops only once the work of every acknowledged request is done', async () => {

@@ -85,6 +85,27 @@ describe('the after-ack lane', () => {
     expect(lane.depth()).toEqual({ waiting: 0, running: 0 });
   });
 
+  it('calls the long-wait callback for a piece still waiting, never for one that started in time', async () => {
+    const lane = createAfterAckLane(1, 50);
+    let release = (): void => {};
+    const told: string[] = [];
+    const first = lane.run(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      () => told.push('first'),
+    );
+    const second = lane.run(
+      async () => {},
+      () => told.push('second'),
+    );
+    await expect.poll(() => told).toEqual(['second']);
+    release();
+    await Promise.all([first, second]);
+    expect(told).toEqual(['second']);
+  });
+
   it('refuses a concurrency below one', () => {
     expect(() => createAfterAckLane(0)).toThrow(RangeError);
   });

@@ -240,7 +240,15 @@ export function createSlackApp(
     res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid signature\n');
     metrics?.slackRequestRefused(reason);
   };
+  // Set once stopping begins: a replica that keeps acknowledging new requests while it drains could be kept from
+  // stopping forever by steady traffic, and would take on work it may not live to finish.
+  let draining = false;
   const handleSlackRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (draining) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' }).end('stopping\n');
+      return;
+    }
     const headers = checkSlackHeaders(req.headers, clock.now());
     if (!headers.ok) {
       const skew = headers.skewSeconds;
@@ -265,5 +273,9 @@ export function createSlackApp(
     );
   };
   // Stopping finishes the work of every request already acknowledged: Slack will not send those again.
-  return { app, mode: 'http', handleSlackRequest, start: async () => {}, stop: () => lane.settled() };
+  const stop = async (): Promise<void> => {
+    draining = true;
+    await lane.settled();
+  };
+  return { app, mode: 'http', handleSlackRequest, start: async () => {}, stop };
 }

@@ -119,4 +119,18 @@ describe('the front door under post-ack work', () => {
     await stopping;
     expect(finished).toEqual(texts);
   });
+
+  it('refuses new requests with 503 once stopping has begun, so steady traffic cannot hold the drain open', async () => {
+    expect((await send('before')).status).toBe(200);
+    await expect.poll(() => started).toEqual(['before']);
+    const stopping = slack.stop();
+
+    const refused = await send('during');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+
+    openGate();
+    await stopping;
+    expect(finished).toEqual(['before']);
+  });
 });

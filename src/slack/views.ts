@@ -155,6 +155,9 @@ export function explanation(decision: PolicyDecision, command: string): string {
     `Rule: *${neutraliseSlackText(decision.rule)}*`,
     `Why: ${neutraliseSlackText(decision.reason)}`,
     decision.effect === 'allow' ? `Timeout: ${formatDuration(decision.timeoutMs)}` : '',
+    decision.effect === 'allow' && (decision.maxTasks ?? 1) > 1
+      ? `Fan-out: up to ${decision.maxTasks} tasks (--all, --tasks N)`
+      : '',
     decision.breakGlassAllowed ? 'Break-glass: allowed (with --break-glass and a reason)' : '',
     '_Nothing was run._',
   ]

@@ -90,6 +90,12 @@ async function check(args: string[], io: CliIo): Promise<number> {
   io.stdout.write(
     `OK: ${plural(clusters, 'cluster')}, ${plural(policy.rules.length, 'rule')}, ${plural(runbooks, 'runbook')} (${path})\n`,
   );
+  // Fan-out is off unless a rule says otherwise, so the rules that allow it are worth a line each.
+  for (const rule of policy.rules) {
+    if (rule.effect === 'allow' && (rule.maxTasks ?? 1) > 1) {
+      io.stdout.write(`  rule "${rule.name}" allows fan-out to ${rule.maxTasks} tasks\n`);
+    }
+  }
   return 0;
 }
 
@@ -227,6 +233,7 @@ async function explain(args: string[], io: CliIo): Promise<number> {
       `  approval:    ${describeApproval(decision.approval)}`,
       `  break-glass: ${decision.breakGlassAllowed ? 'allowed (with a reason)' : 'not allowed'}`,
       `  timeout:     ${formatDuration(decision.timeoutMs)}`,
+      `  fan-out:     ${fanOutText(decision.maxTasks ?? 1)}`,
     );
   }
   if (decision.pending) {
@@ -254,3 +261,8 @@ export const policyCommand: CliCommand = async (args, io) => {
   if (sub === undefined) return usageFailure(io, 'ecs-exec policy', 'say which: check or explain', USAGE);
   return usageFailure(io, 'ecs-exec policy', `unknown sub-command "${sub}"`, USAGE);
 };
+
+/** What `maxTasks` lets a request do, for `policy explain`. */
+function fanOutText(maxTasks: number): string {
+  return maxTasks > 1 ? `up to ${maxTasks} tasks at once (--all, --tasks N)` : 'one task (the rule sets no maxTasks)';
+}

@@ -70,6 +70,9 @@ function setup(options: { containers?: string[] } = {}) {
     async doctor() {
       return [];
     },
+    ecsFor() {
+      throw new Error('no fan-out in this test');
+    },
   };
   const workflow = createWorkflow({
     config: fixedPolicy(config.policy, config.policyVersion),

@@ -322,7 +322,10 @@ export function parseSlashCommand(rawText: string): ParseResult {
       if (!flags.ok) return fail(flags.error, flags.hint);
       const { all, taskCount, maxConcurrency, maxErrors } = flags.flags;
       if (all || taskCount !== undefined || maxConcurrency || maxErrors) {
-        return fail('a runbook runs on one task: --all, --tasks and the fan-out limits are for typed commands', runHint);
+        return fail(
+          'a runbook runs on one task: --all, --tasks and the fan-out limits are for typed commands',
+          runHint,
+        );
       }
       if (separator) return fail('a runbook takes name=value parameters, not a command after --', runHint);
       const [name, ...paramTokens] = flags.flags.positional;

@@ -162,4 +162,32 @@ describe('/ecs-exec cluster/service --all on a 60-task service', () => {
     expect(zones.size).toBe(3);
     expect(executeCallsPerTask(flow).size).toBe(6);
   }, 120_000);
+
+  it('stops every task with one Stop: no new task starts, running ones end, the request is cancelled', async () => {
+    flow = await startFleetFlow();
+    await flow.stack.slash(ALICE, CHANNEL, 'fleet/api --all --max-concurrency 5 -- sleep 60');
+    const card = await flow.card();
+    await flow.stack.click(BOB, card, ACTION_IDS.approve);
+    let progress: StoredMessage | undefined;
+    await expect
+      .poll(
+        () => {
+          progress = flow
+            ?.thread(card)
+            .find(
+              (message) => message.text.startsWith('Running') && JSON.stringify(message.blocks).includes('Stop all'),
+            );
+          return progress !== undefined && executeCallsPerTask(flow as FlowFixture).size === 5;
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(true);
+    await flow.stack.click(ALICE, progress as StoredMessage, ACTION_IDS.stop);
+    const result = await groupedResult(flow, card);
+    expect(result.text).toMatch(/5 tasks: stopped mid-run/);
+    expect(result.text).toContain(`${eligible - 5} not run: stopped by request`);
+    expect(executeCallsPerTask(flow).size).toBe(5);
+    const finish = (await flow.auditEntries()).find((entry) => entry.action === 'finish');
+    expect(finish?.to).toBe('cancelled');
+  }, 120_000);
 });

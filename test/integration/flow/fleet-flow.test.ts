@@ -190,4 +190,23 @@ describe('/ecs-exec cluster/service --all on a 60-task service', () => {
     const finish = (await flow.auditEntries()).find((entry) => entry.action === 'finish');
     expect(finish?.to).toBe('cancelled');
   }, 120_000);
+
+  it('runs no more tasks than were approved when the service grew meanwhile, and says so', async () => {
+    flow = await startFlow(inject('redisUrl'), {
+      configYaml: fleetConfig(100),
+      sandbox: { seed: fleetSeed({ tasks: 12, agentStopped: [1], diskFull: [], vanishing: undefined }) },
+    });
+    await flow.stack.slash(ALICE, CHANNEL, 'fleet/api --all -- echo ok');
+    const card = await flow.card();
+    expect(JSON.stringify(card.blocks)).toContain('11 tasks (all, 1 skipped)');
+    flow.stack.sandbox.state.addTask({ cluster: 'fleet', service: 'api' });
+    flow.stack.sandbox.state.addTask({ cluster: 'fleet', service: 'api' });
+    await flow.stack.click(BOB, card, ACTION_IDS.approve);
+    const result = await groupedResult(flow, card);
+    expect(result.text).toContain('11 tasks: exit 0 `ok`');
+    expect(JSON.stringify(result.blocks)).toContain(
+      '13 tasks can take the command now, but 11 were approved: it runs on 11 only.',
+    );
+    expect(executeCallsPerTask(flow).size).toBe(11);
+  }, 120_000);
 });

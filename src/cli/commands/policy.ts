@@ -87,15 +87,14 @@ async function check(args: string[], io: CliIo): Promise<number> {
   }
   const clusters = Object.keys(policy.clusters).length;
   const runbooks = Object.keys(policy.runbooks).length;
+  // Fan-out is off unless a rule says otherwise, so the rules that allow it are named on the OK line.
+  const fanOut = policy.rules
+    .filter((rule) => rule.effect === 'allow' && (rule.maxTasks ?? 1) > 1)
+    .map((rule) => `"${rule.name}" (maxTasks ${rule.maxTasks})`);
+  const fanOutNote = fanOut.length > 0 ? `; fan-out allowed by ${fanOut.join(', ')}` : '';
   io.stdout.write(
-    `OK: ${plural(clusters, 'cluster')}, ${plural(policy.rules.length, 'rule')}, ${plural(runbooks, 'runbook')} (${path})\n`,
+    `OK: ${plural(clusters, 'cluster')}, ${plural(policy.rules.length, 'rule')}, ${plural(runbooks, 'runbook')} (${path})${fanOutNote}\n`,
   );
-  // Fan-out is off unless a rule says otherwise, so the rules that allow it are worth a line each.
-  for (const rule of policy.rules) {
-    if (rule.effect === 'allow' && (rule.maxTasks ?? 1) > 1) {
-      io.stdout.write(`  rule "${rule.name}" allows fan-out to ${rule.maxTasks} tasks\n`);
-    }
-  }
   return 0;
 }
 

@@ -61,7 +61,9 @@ describe('ecs-exec policy check', () => {
   it('says OK with what the file declares', async () => {
     const result = await run(['check', EXAMPLE]);
     expect(result).toMatchObject({ code: 0, err: '' });
-    expect(result.out).toBe(`OK: 2 clusters, 4 rules, 2 runbooks (${EXAMPLE})\n`);
+    expect(result.out).toBe(
+      `OK: 2 clusters, 4 rules, 2 runbooks (${EXAMPLE}); fan-out allowed by "prod-with-approval" (maxTasks 50)\n`,
+    );
   });
 
   it('defaults to ECS_EXEC_CONFIG', async () => {
@@ -266,10 +268,10 @@ rules:
 `,
   );
 
-  it('policy check lists the rules that allow fan-out', async () => {
+  it('policy check names the rules that allow fan-out on its OK line', async () => {
     const result = await run(['check', FLEET]);
     expect(result.code).toBe(0);
-    expect(result.out).toContain('rule "api-fleet" allows fan-out to 50 tasks');
+    expect(result.out).toContain('; fan-out allowed by "api-fleet" (maxTasks 50)');
     expect(result.out).not.toContain('web-one');
   });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_FLEET, fleetSeed, fleetTaskId } from '../../../src/sandbox/index.js';
 import type { StoredMessage } from '../../../src/sandbox/slack/types.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
-import { ALICE, BOB, CHANNEL, type FlowFixture, startFlow } from './flow-fixture.js';
+import { ALICE, BOB, CHANNEL, everythingSlackReceived, type FlowFixture, startFlow } from './flow-fixture.js';
 
 const fleetConfig = (maxTasks: number): string => `
 clusters:
@@ -67,7 +67,7 @@ async function groupedResult(fixture: FlowFixture, card: StoredMessage): Promise
   return found as StoredMessage;
 }
 
-describe('/ecs-exec cluster/service --all on a 60-task service', () => {
+describe('/ecs-exec cluster/service --all | --tasks N, through the bot', () => {
   it('asks once, runs once per eligible task under throttling, follows progress and posts grouped results', async () => {
     flow = await startFleetFlow();
     // ECS's own token bucket, tighter than the bot's burst: some starts are throttled and retried.
@@ -209,4 +209,28 @@ describe('/ecs-exec cluster/service --all on a 60-task service', () => {
     );
     expect(executeCallsPerTask(flow).size).toBe(11);
   }, 120_000);
+
+  it('redacts each task before grouping: no secret in any message or the file, one group for the same shape', async () => {
+    flow = await startFleetFlow(10);
+    await flow.stack.slash(ALICE, CHANNEL, 'fleet/api --tasks 3 -- echo "DB_PASSWORD=s3cr3t-$TASK_INDEX-Xq9vLm2"');
+    const card = await flow.card();
+    await flow.stack.click(BOB, card, ACTION_IDS.approve);
+    await expect
+      .poll(() => flow?.thread(card).find((message) => /^r-\w+: 3 tasks: exit 0/.test(message.text)), {
+        timeout: 30_000,
+      })
+      .toBeDefined();
+    await expect
+      .poll(() => flow?.thread(card).flatMap((message) => message.files ?? []).length, { timeout: 10_000 })
+      .toBe(1);
+    const file =
+      flow
+        .thread(card)
+        .flatMap((message) => message.files ?? [])[0]
+        ?.content.toString('utf8') ?? '';
+    expect(file.match(/^DB_PASSWORD=/gm)?.length).toBe(3);
+    expect(file).not.toContain('s3cr3t');
+    expect(everythingSlackReceived(flow)).not.toContain('s3cr3t');
+    expect(JSON.stringify(await flow.auditEntries())).not.toContain('s3cr3t');
+  }, 60_000);
 });

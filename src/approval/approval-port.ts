@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../audit/audit-entry.js';
+import type { FleetLimits, FleetSelection } from '../fleet/limits.js';
 import type { FinishState, RequestState } from './request-state.js';
 
 export {
@@ -16,6 +17,22 @@ export interface ResolvedTarget {
   cluster: string;
   taskArn: string;
   container: string;
+}
+
+/**
+ * A request that runs on several tasks of one service under one approval: the service, which of its tasks, the rate
+ * rules, and how many tasks were planned when it was asked (what approvers saw and the approval binds).
+ */
+export interface FleetScope {
+  service: string;
+  selection: FleetSelection;
+  limits: FleetLimits;
+  /** Tasks the command was planned to run on at request time; no more ever run. */
+  taskCount: number;
+  /** Tasks of the service that could not take the command at request time (agent not RUNNING, ...). */
+  skipped: number;
+  /** The rule's cap on fan-out, for the card. */
+  maxTasks: number;
 }
 
 /** What an approval must look like, copied from the matching rule when the request is made. */
@@ -92,6 +109,8 @@ export interface ApprovalRecord {
   noWrap?: boolean;
   /** SHA-256 over the canonical binding (see `bindingDigest`); an approval is only good for this exact run. */
   digest: string;
+  /** Set for a fan-out: `target.taskArn` is then empty and the tasks are chosen again (never more) at dispatch. */
+  fleet?: FleetScope;
 }
 
 /** What a caller supplies to create a request; the store assigns id, state, version and timestamps. */
@@ -112,6 +131,8 @@ export interface CreateRequestInput {
   timeoutMs?: number;
   /** Run the command as given, without the exit-code wrapper (`--no-wrap`). */
   noWrap?: boolean;
+  /** A fan-out over the service's tasks instead of one task. */
+  fleet?: FleetScope;
   /** Set by a retried command or chat event so the same request is not created twice. */
   idempotencyKey?: string;
 }
@@ -184,7 +205,7 @@ export interface RejectionInput {
 export interface RequestEventInput {
   /** The request as the caller saw it; its state and version go into the entry. */
   record: Pick<ApprovalRecord, 'id' | 'state' | 'version'> & Partial<Pick<ApprovalRecord, 'policyVersion'>>;
-  action: 'stop' | 'remind';
+  action: 'stop' | 'remind' | 'task_run';
   /** Chat user id, or the replica that acted. */
   actor: string;
   /** `ok`, or why it was refused. */

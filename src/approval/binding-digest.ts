@@ -11,6 +11,8 @@ export interface RunBinding {
   runbook?: string | undefined;
   params?: Readonly<Record<string, string>> | undefined;
   policyVersion: string;
+  /** A fan-out: the service, which tasks and how many were approved. Absent for one task (digests unchanged). */
+  fleet?: { service: string; selection: unknown; taskCount: number } | undefined;
 }
 
 /** SHA-256 (hex) over the canonical JSON of the binding; absent runbook and params hash as `""` and `{}`. */
@@ -24,6 +26,15 @@ export function bindingDigest(binding: RunBinding): string {
     runbook: binding.runbook ?? '',
     params: binding.params ?? {},
     policyVersion: binding.policyVersion,
+    ...(binding.fleet
+      ? {
+          fleet: {
+            service: binding.fleet.service,
+            selection: binding.fleet.selection,
+            taskCount: binding.fleet.taskCount,
+          },
+        }
+      : {}),
   });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
@@ -39,6 +50,7 @@ export function currentBindingDigest(
     requester: string;
     runbook?: string | undefined;
     params: Readonly<Record<string, string>>;
+    fleet?: { service: string; selection: unknown; taskCount: number } | undefined;
   },
   policyVersion: string,
 ): string {
@@ -51,5 +63,6 @@ export function currentBindingDigest(
     runbook: record.runbook,
     params: record.params,
     policyVersion,
+    fleet: record.fleet,
   });
 }

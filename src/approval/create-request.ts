@@ -46,8 +46,10 @@ export function initialRecord(id: string, input: CreateRequestInput, nowMs: numb
       runbook: input.runbook,
       params: input.params,
       policyVersion: input.policyVersion,
+      fleet: input.fleet,
     }),
   };
+  if (input.fleet) record.fleet = structuredClone(input.fleet);
   if (input.runbook !== undefined) record.runbook = input.runbook;
   if (input.timeoutMs !== undefined) record.timeoutMs = input.timeoutMs;
   if (input.noWrap) record.noWrap = true;
@@ -76,6 +78,7 @@ export function createAuditDetail(record: ApprovalRecord): Record<string, unknow
       breakGlassAllowed: record.approval.breakGlassAllowed,
     },
     expiresAtMs: record.expiresAtMs,
+    ...(record.fleet ? { fleet: record.fleet } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { AUDIT_FIELDS, type AuditEntry, toAuditEntry } from '../audit/audit-entry.js';
-import type { Approval, ApprovalRecord, RequestState, RunResult } from './approval-port.js';
+import type { Approval, ApprovalRecord, FleetScope, RequestState, RunResult } from './approval-port.js';
 
 /** A request hash as Redis holds it. */
 export type StoredFields = Readonly<Record<string, string>>;
@@ -46,6 +46,7 @@ export function toStoredFields(record: ApprovalRecord): Record<string, string> {
     digest: record.digest,
     timeoutMs: record.timeoutMs === undefined ? '' : String(record.timeoutMs),
     noWrap: flag(record.noWrap === true),
+    fleet: record.fleet ? JSON.stringify(record.fleet) : '',
   };
 }
 
@@ -92,6 +93,7 @@ export function fromStoredFields(fields: Record<string, string>): ApprovalRecord
   if (fields['runbook']) record.runbook = text('runbook');
   if (fields['timeoutMs']) record.timeoutMs = Number(text('timeoutMs'));
   if (fields['noWrap'] === '1') record.noWrap = true;
+  if (fields['fleet']) record.fleet = json<FleetScope>('fleet', undefined as unknown as FleetScope);
   if (fields['breakGlassReason']) record.breakGlassReason = text('breakGlassReason');
   if (fields['deniedBy']) record.deniedBy = text('deniedBy');
   if (fields['denyReason']) record.denyReason = text('denyReason');

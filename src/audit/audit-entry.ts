@@ -17,6 +17,8 @@ export const AuditAction = {
   Stop: 'stop',
   /** Approvers were reminded of a request waiting for them (detail.stage: `remind` or `escalate`). */
   Remind: 'remind',
+  /** One task of a fan-out ran (detail: task id, status, exit code, output digest); outcome is the task's status. */
+  TaskRun: 'task_run',
 } as const;
 /** One of the audit actions. */
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

@@ -146,6 +146,11 @@ export const ruleObject = z.strictObject({
   approval: approvalSchema.optional(),
   breakGlass: z.boolean().default(false),
   timeout: duration.optional(),
+  maxTasks: z
+    .number({ error: 'must be a whole number of tasks, at least 1' })
+    .int({ error: 'must be a whole number of tasks, at least 1' })
+    .min(1, { error: 'must be a whole number of tasks, at least 1' })
+    .optional(),
 });
 export const ruleSchema = ruleObject.transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }));
 

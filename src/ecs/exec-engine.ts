@@ -2,7 +2,7 @@ import { AwsKms } from '../ssm/aws-kms.js';
 import { AwsSsmControl } from '../ssm/aws-ssm-control.js';
 import type { AwsClientFactory } from './aws-client-factory.js';
 import { type DoctorCheck, doctorChecks, gatherDoctorFacts } from './doctor.js';
-import { taskIdOf } from './ecs-port.js';
+import { type EcsGateway, taskIdOf } from './ecs-port.js';
 import { type ExecRunnerDeps, type ExecRunResult, runInContainer } from './exec-runner.js';
 import type { Requester } from './identity.js';
 import type { BudgetClass, BudgetRate } from './rate-budget.js';
@@ -39,6 +39,8 @@ export interface ExecEngine {
   run(request: EngineRunRequest): Promise<ExecRunResult>;
   /** The `doctor` checklist for a service. */
   doctor(cluster: ClusterSettings, service: string, requester: Requester): Promise<DoctorCheck[]>;
+  /** ECS reads for a fan-out's plan (the service's tasks), through the same budget as every other call. */
+  ecsFor(cluster: ClusterSettings, requester: Requester): EcsGateway;
 }
 
 /** Watchdog and polling periods; production uses the defaults, tests shorten them. */
@@ -86,6 +88,9 @@ export function createEcsExecEngine(factory: AwsClientFactory, options: EngineTu
     },
     async doctor(cluster, service, requester) {
       return doctorChecks(await gatherDoctorFacts(factory.clientsFor(cluster, requester).ecs, cluster, service));
+    },
+    ecsFor(cluster, requester) {
+      return factory.clientsFor(cluster, requester).ecs;
     },
   };
 }

@@ -14,6 +14,12 @@ export interface FleetLimits {
   maxErrors: FleetLimit;
 }
 
+/** A fan-out as someone asked for it: which tasks of the service, and the rate rules. */
+export interface FleetAsk {
+  selection: FleetSelection;
+  limits: FleetLimits;
+}
+
 export const DEFAULT_FLEET_LIMITS: FleetLimits = {
   maxConcurrency: { kind: 'count', value: 10 },
   maxErrors: { kind: 'count', value: 0 },

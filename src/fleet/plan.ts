@@ -66,7 +66,8 @@ export async function planFleet(
   target: FleetTarget,
   limits: FleetLimits = DEFAULT_FLEET_LIMITS,
 ): Promise<FleetPlan> {
-  const arns = await ecs.listTasks({ cluster: target.cluster.cluster, serviceName: target.service });
+  // Fresh lists, never the gateway's short cache: a plan made again at dispatch must see the service as it is now.
+  const arns = await ecs.listTasks({ cluster: target.cluster.cluster, serviceName: target.service }, { maxAgeMs: 0 });
   const { tasks } =
     arns.length > 0 ? await ecs.describeTasks(target.cluster.cluster, arns, { maxAgeMs: 0 }) : { tasks: [] };
   const configured = target.cluster.defaultContainers?.[target.service];

@@ -63,6 +63,8 @@ export interface PolicyDecision {
   /** Whether `--break-glass` may skip the approval (never on a deny). */
   breakGlassAllowed: boolean;
   timeoutMs: number;
+  /** The most tasks one fan-out may run on under this decision; absent: 1 (a rule must allow fan-out). */
+  maxTasks?: number;
   /** One sentence for people: why this decision. */
   reason: string;
   /** `cluster/service:container` as matched, the container filled from the config when it names one. */
@@ -259,6 +261,7 @@ export function evaluatePolicy(policy: PolicyConfig, request: PolicyRequest): Po
         approval,
         breakGlassAllowed: approval !== null && rule.breakGlass,
         timeoutMs: timeoutFor(policy, request, runbook?.timeoutMs, rule.timeoutMs),
+        ...(rule.maxTasks !== undefined ? { maxTasks: rule.maxTasks } : {}),
         reason: `allowed by rule "${rule.name}"; ${describeApproval(approval)}`,
       },
       targetUnknown,

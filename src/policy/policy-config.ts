@@ -64,6 +64,8 @@ export interface RuleConfig {
   approval?: ApprovalConfig | undefined;
   breakGlass: boolean;
   timeoutMs?: number | undefined;
+  /** The most tasks one fan-out under this rule may run on (`--all`, `--tasks N`); unset: 1, no fan-out. */
+  maxTasks?: number | undefined;
 }
 
 interface ParamCommon {

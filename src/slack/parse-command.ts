@@ -1,3 +1,12 @@
+import { FleetUsageError } from '../fleet/errors.js';
+import {
+  DEFAULT_FLEET_LIMITS,
+  type FleetAsk,
+  type FleetLimit,
+  parseMaxConcurrency,
+  parseMaxErrors,
+  parseTaskCount,
+} from '../fleet/limits.js';
 import { parseDuration } from '../shared/duration.js';
 import { parseTarget, type TargetSpec } from '../shared/ecs-target.js';
 
@@ -13,7 +22,7 @@ export interface RunOptions {
 /** Every sub-command of `/ecs-exec`; anything that is not a sub-command is an `exec` request. */
 export type SlashCommand =
   | { kind: 'help' }
-  | ({ kind: 'exec'; target: TargetSpec; command: string } & RunOptions)
+  | ({ kind: 'exec'; target: TargetSpec; command: string; fleet?: FleetAsk } & RunOptions)
   | ({ kind: 'run'; runbook: string; params: Record<string, string> } & RunOptions)
   | { kind: 'runbooks' }
   | { kind: 'explain'; target: TargetSpec; command: string }
@@ -28,6 +37,7 @@ export const USAGE = [
   '*Usage*',
   '`/ecs-exec <cluster>/<service>[:<container>] [--reason "..."] [--timeout 5m] [--break-glass] -- <command ...>`',
   '`/ecs-exec <cluster>/<task-id>[:<container>] ... -- <command ...>`  (32-hex task id)',
+  '`/ecs-exec <cluster>/<service> --all|--tasks N [--max-concurrency N|P%] [--max-errors N|P%] -- <command ...>`  every (or N) task(s), one approval',
   '`/ecs-exec <task-arn>[:<container>] ... -- <command ...>`',
   '`/ecs-exec run <runbook> [name=value ...] [--reason "..."]`',
   '`/ecs-exec runbooks`  the runbooks you may run here',
@@ -131,7 +141,13 @@ const tooLong = (length: number): ParseResult =>
 
 interface Flags extends RunOptions {
   positional: string[];
+  all?: boolean;
+  taskCount?: number;
+  maxConcurrency?: FleetLimit;
+  maxErrors?: FleetLimit;
 }
+
+const FLEET_HINT = 'write /ecs-exec <cluster>/<service> --all [--max-concurrency 10] [--max-errors 0] -- <command>';
 
 /** Reads the flags a run request accepts; every other `--x` is an error rather than silently ignored. */
 function readFlags(tokens: Token[]): { ok: true; flags: Flags } | { ok: false; error: string; hint: string } {
@@ -185,15 +201,57 @@ function readFlags(tokens: Token[]): { ok: true; flags: Flags } | { ok: false; e
       case '--no-wrap':
         flags.noWrap = true;
         break;
+      case '--all':
+        flags.all = true;
+        break;
+      case '--tasks':
+      case '--max-concurrency':
+      case '--max-errors': {
+        const value = takeValue();
+        if (value === undefined) return { ok: false, error: `${flag} needs a value`, hint: FLEET_HINT };
+        try {
+          if (flag === '--tasks') flags.taskCount = parseTaskCount(value);
+          else if (flag === '--max-concurrency') flags.maxConcurrency = parseMaxConcurrency(value);
+          else flags.maxErrors = parseMaxErrors(value);
+        } catch (error) {
+          if (error instanceof FleetUsageError) return { ok: false, error: error.message, hint: FLEET_HINT };
+          throw error;
+        }
+        break;
+      }
       default:
         return {
           ok: false,
           error: `unknown option "${flag}"`,
-          hint: 'the options are --reason "...", --timeout 5m, --break-glass and --no-wrap; put the command after --',
+          hint:
+            'the options are --reason "...", --timeout 5m, --break-glass, --no-wrap, and for a fan-out --all, ' +
+            '--tasks N, --max-concurrency N|P% and --max-errors N|P%; put the command after --',
         };
     }
   }
   return { ok: true, flags };
+}
+
+/** The fan-out the flags ask for, none, or why they do not fit together. */
+function fleetOf(flags: Flags, target: TargetSpec): { fleet?: FleetAsk } | { error: string } {
+  const limitsGiven = flags.maxConcurrency !== undefined || flags.maxErrors !== undefined;
+  if (!flags.all && flags.taskCount === undefined) {
+    return limitsGiven ? { error: '--max-concurrency and --max-errors go with --all or --tasks N' } : {};
+  }
+  if (flags.all && flags.taskCount !== undefined) return { error: 'give --all or --tasks N, not both' };
+  if (target.kind !== 'service') {
+    return { error: '--all and --tasks N run on the tasks of a service: the target must be <cluster>/<service>' };
+  }
+  if (flags.noWrap) return { error: '--no-wrap is for one task: a fan-out needs each exit code' };
+  return {
+    fleet: {
+      selection: flags.all ? { kind: 'all' } : { kind: 'count', count: flags.taskCount as number },
+      limits: {
+        maxConcurrency: flags.maxConcurrency ?? DEFAULT_FLEET_LIMITS.maxConcurrency,
+        maxErrors: flags.maxErrors ?? DEFAULT_FLEET_LIMITS.maxErrors,
+      },
+    },
+  };
 }
 
 function runOptions(flags: Flags): RunOptions {
@@ -262,6 +320,13 @@ export function parseSlashCommand(rawText: string): ParseResult {
     case 'run': {
       const flags = readFlags(args);
       if (!flags.ok) return fail(flags.error, flags.hint);
+      const { all, taskCount, maxConcurrency, maxErrors } = flags.flags;
+      if (all || taskCount !== undefined || maxConcurrency || maxErrors) {
+        return fail(
+          'a runbook runs on one task: --all, --tasks and the fan-out limits are for typed commands',
+          runHint,
+        );
+      }
       if (separator) return fail('a runbook takes name=value parameters, not a command after --', runHint);
       const [name, ...paramTokens] = flags.flags.positional;
       if (!name || !RUNBOOK_NAME.test(name)) return fail('"run" needs a runbook name', runHint);
@@ -302,7 +367,12 @@ export function parseSlashCommand(rawText: string): ParseResult {
       }
       if (!separator) return fail('the command must come after --', hint);
       if (!command) return fail('the command after -- is empty', hint);
-      return { ok: true, value: { kind: 'exec', target: target.value, command, ...runOptions(flags.flags) } };
+      const fleet = fleetOf(flags.flags, target.value);
+      if ('error' in fleet) return fail(fleet.error, FLEET_HINT);
+      return {
+        ok: true,
+        value: { kind: 'exec', target: target.value, command, ...runOptions(flags.flags), ...fleet },
+      };
     }
   }
 }

@@ -6,12 +6,15 @@ import type {
   CardNote,
   ChatPort,
   ChatWording,
+  FleetReport,
+  FleetReportOptions,
   MessageRef,
   RunReport,
   RunReportOptions,
   ThreadNotice,
 } from '../workflow/chat-port.js';
 import { cardNoteText, refusal, staleCardNotice, threadNoticeText, whoCanStop } from './notices.js';
+import { createSlackFleetReport } from './slack-fleet-report.js';
 import type { SlackNotifier } from './slack-port.js';
 import { createSlackRunReport } from './slack-run-report.js';
 import { neutraliseSlackText, slackUserMention } from './slack-text.js';
@@ -78,6 +81,10 @@ export class SlackChat implements ChatPort {
 
   reportRun(record: ApprovalRecord, options: RunReportOptions): RunReport {
     return createSlackRunReport({ notifier: this.notifier, ...this.deps }, record, options);
+  }
+
+  reportFleet(record: ApprovalRecord, options: FleetReportOptions): FleetReport {
+    return createSlackFleetReport({ notifier: this.notifier, ...this.deps }, record, options);
   }
 
   plain(text: string): string {

@@ -155,6 +155,9 @@ export function explanation(decision: PolicyDecision, command: string): string {
     `Rule: *${neutraliseSlackText(decision.rule)}*`,
     `Why: ${neutraliseSlackText(decision.reason)}`,
     decision.effect === 'allow' ? `Timeout: ${formatDuration(decision.timeoutMs)}` : '',
+    decision.effect === 'allow' && (decision.maxTasks ?? 1) > 1
+      ? `Fan-out: up to ${decision.maxTasks} tasks (--all, --tasks N)`
+      : '',
     decision.breakGlassAllowed ? 'Break-glass: allowed (with --break-glass and a reason)' : '',
     '_Nothing was run._',
   ]
@@ -165,7 +168,9 @@ export function explanation(decision: PolicyDecision, command: string): string {
 export function statusLine(record: ApprovalRecord): string {
   const parts = [
     `*${record.id}*: ${stateText(record.state)}`,
-    `\`${neutraliseSlackText(record.target.clusterAlias)}/${record.target.taskArn.slice(record.target.taskArn.lastIndexOf('/') + 1)}:${neutraliseSlackText(record.target.container)}\``,
+    record.fleet
+      ? `\`${neutraliseSlackText(record.target.clusterAlias)}/${neutraliseSlackText(record.fleet.service)}:${neutraliseSlackText(record.target.container)}\` (${record.fleet.taskCount} tasks)`
+      : `\`${neutraliseSlackText(record.target.clusterAlias)}/${record.target.taskArn.slice(record.target.taskArn.lastIndexOf('/') + 1)}:${neutraliseSlackText(record.target.container)}\``,
     `\`${neutraliseTypedText(record.command).slice(0, 300)}\``,
   ];
   if (record.result?.exitCode !== undefined) parts.push(`exit ${record.result.exitCode}`);

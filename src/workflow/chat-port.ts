@@ -2,6 +2,7 @@ import type { ApprovalRecord } from '../approval/approval-port.js';
 import type { ApprovalError } from '../approval/errors.js';
 import type { PolicyConfig, RunbookConfig } from '../config/schema.js';
 import type { DoctorCheck } from '../ecs/doctor.js';
+import type { FleetProgress, FleetResult } from '../fleet/fan-out.js';
 import type { OutputResult } from '../output/pipeline.js';
 import type { PolicyDecision } from '../policy/evaluate.js';
 import type { RunbookParamDescriptor } from '../policy/runbooks.js';
@@ -92,6 +93,36 @@ export interface RunReportOptions {
   previewLines: number;
 }
 
+/** How far a fan-out has got, for the message that follows it. */
+export interface FleetRunView {
+  requestId: string;
+  progress: FleetProgress;
+  elapsedMs: number;
+  /** Something people must know about this run (the tasks at dispatch differ from the approved count). */
+  note?: string;
+  /** Set once Stop was pressed (or too many tasks failed): no new task starts. */
+  stopping?: string;
+}
+
+/** The chat side of one fan-out: one message that follows its progress, then the grouped result and the output. */
+export interface FleetReport {
+  /** Arms the following message (it appears only if the fan-out outlasts the chat's delay). */
+  start(): void;
+  /** A task started or ended; the message catches up at the chat's pace. */
+  changed(): void;
+  /** Shows the grouped result (in the following message when there is one) and uploads the output per task. */
+  finish(finished: ApprovalRecord, result: FleetResult, note?: string): Promise<ResultDelivery>;
+  /** Another replica closed the run: the following message loses its Stop button. */
+  abandon(): Promise<void>;
+}
+
+export interface FleetReportOptions {
+  view: () => FleetRunView;
+  mayWrite: () => Promise<void>;
+  intervalMs: number;
+  delayMs: number;
+}
+
 /** Why a note goes under a card. */
 export type CardNote = 'result_undelivered' | 'result_unconfirmed';
 
@@ -142,6 +173,8 @@ export interface ChatPort {
   replyPrivately(conversation: string, userId: string, text: string): Promise<void>;
   /** Follows one run in the card's thread, then shows its result there. */
   reportRun(record: ApprovalRecord, options: RunReportOptions): RunReport;
+  /** Follows a fan-out in the card's thread, then shows its grouped result and per-task output there. */
+  reportFleet(record: ApprovalRecord, options: FleetReportOptions): FleetReport;
   /** Escapes text the chat would otherwise read as markup or mentions (ids, names, reasons people typed). */
   plain(text: string): string;
   /** How the chat names a person in a message. */

@@ -5,6 +5,7 @@ import { userGroupIdsOf } from '../policy/groups.js';
 import { prepareRunbook } from '../policy/runbooks.js';
 import type { Asker } from './chat-port.js';
 import type { RunDispatcher } from './dispatch.js';
+import { createFleetIntake } from './fleet-intake.js';
 import type { RequestCards } from './request-cards.js';
 import type { ExecRequest, RunbookRequest } from './requests.js';
 import { createRunPreparation, type PreparedRun } from './run-preparation.js';
@@ -276,6 +277,8 @@ export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, run
     }
   }
 
+  const submitFleet = createFleetIntake(deps, cards, runs, { groupsOf, decide, reject });
+
   async function exec(request: ExecRequest, asker: Asker): Promise<void> {
     const target = targetOf(request.target);
     if ('error' in target) {
@@ -283,18 +286,17 @@ export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, run
       await asker.reply(`:x: ${target.error}`);
       return;
     }
-    await submit(
-      {
-        ...target,
-        command: request.command,
-        params: {},
-        ...(request.reason ? { reason: request.reason } : {}),
-        ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
-        breakGlass: request.breakGlass,
-        noWrap: request.noWrap,
-      },
-      asker,
-    );
+    const prepared: PreparedRun = {
+      ...target,
+      command: request.command,
+      params: {},
+      ...(request.reason ? { reason: request.reason } : {}),
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      breakGlass: request.breakGlass,
+      noWrap: request.noWrap,
+    };
+    if (request.fleet) await submitFleet(prepared, request.fleet, asker);
+    else await submit(prepared, asker);
   }
 
   async function runRunbook(request: RunbookRequest, asker: Asker): Promise<void> {

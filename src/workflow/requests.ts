@@ -1,3 +1,4 @@
+import type { FleetAsk } from '../fleet/limits.js';
 import type { TargetSpec } from '../shared/ecs-target.js';
 
 /**
@@ -19,6 +20,8 @@ export interface RunOptions {
 export interface ExecRequest extends RunOptions {
   target: TargetSpec;
   command: string;
+  /** Set for `--all` / `--tasks N`: the command runs on several tasks of the service under one approval. */
+  fleet?: FleetAsk;
 }
 
 /** A runbook by name, with the parameters given so far. */

@@ -4,6 +4,7 @@ import { prepareRunbook, runbooksVisibleTo } from '../policy/runbooks.js';
 import type { Asker } from './chat-port.js';
 import { createDecisions, type Decisions } from './decide.js';
 import { createRunDispatcher } from './dispatch.js';
+import { createFleetRunStep } from './fleet-run-step.js';
 import { createRequestIntake } from './intake.js';
 import { createRequestCards } from './request-cards.js';
 import type { ExecRequest, ExplainRequest, RunbookRequest, TargetSpec } from './requests.js';
@@ -53,7 +54,11 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   const { store, chat, logger } = deps;
   const policyNow = () => deps.config.current().policy;
   const cards = createRequestCards(deps);
-  const runs = createRunDispatcher(deps, cards, createSingleRunStep(deps, cards));
+  const singleRun = createSingleRunStep(deps, cards);
+  const fleetRun = createFleetRunStep(deps, cards);
+  const runs = createRunDispatcher(deps, cards, (record, control) =>
+    record.fleet ? fleetRun(record, control) : singleRun(record, control),
+  );
   const intake = createRequestIntake(deps, cards, runs);
   const { groupsOf, targetOf, decide, reject, submit, decodePick } = intake;
   const staleCards = createStaleCards(deps, cards);

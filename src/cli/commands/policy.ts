@@ -87,8 +87,13 @@ async function check(args: string[], io: CliIo): Promise<number> {
   }
   const clusters = Object.keys(policy.clusters).length;
   const runbooks = Object.keys(policy.runbooks).length;
+  // Fan-out is off unless a rule says otherwise, so the rules that allow it are named on the OK line.
+  const fanOut = policy.rules
+    .filter((rule) => rule.effect === 'allow' && (rule.maxTasks ?? 1) > 1)
+    .map((rule) => `"${rule.name}" (maxTasks ${rule.maxTasks})`);
+  const fanOutNote = fanOut.length > 0 ? `; fan-out allowed by ${fanOut.join(', ')}` : '';
   io.stdout.write(
-    `OK: ${plural(clusters, 'cluster')}, ${plural(policy.rules.length, 'rule')}, ${plural(runbooks, 'runbook')} (${path})\n`,
+    `OK: ${plural(clusters, 'cluster')}, ${plural(policy.rules.length, 'rule')}, ${plural(runbooks, 'runbook')} (${path})${fanOutNote}\n`,
   );
   return 0;
 }
@@ -227,6 +232,7 @@ async function explain(args: string[], io: CliIo): Promise<number> {
       `  approval:    ${describeApproval(decision.approval)}`,
       `  break-glass: ${decision.breakGlassAllowed ? 'allowed (with a reason)' : 'not allowed'}`,
       `  timeout:     ${formatDuration(decision.timeoutMs)}`,
+      `  fan-out:     ${fanOutText(decision.maxTasks ?? 1)}`,
     );
   }
   if (decision.pending) {
@@ -254,3 +260,8 @@ export const policyCommand: CliCommand = async (args, io) => {
   if (sub === undefined) return usageFailure(io, 'ecs-exec policy', 'say which: check or explain', USAGE);
   return usageFailure(io, 'ecs-exec policy', `unknown sub-command "${sub}"`, USAGE);
 };
+
+/** What `maxTasks` lets a request do, for `policy explain`. */
+function fanOutText(maxTasks: number): string {
+  return maxTasks > 1 ? `up to ${maxTasks} tasks at once (--all, --tasks N)` : 'one task (the rule sets no maxTasks)';
+}

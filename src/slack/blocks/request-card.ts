@@ -1,6 +1,7 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { type ApprovalRecord, isTerminal, type RequestState } from '../../approval/approval-port.js';
+import { type ApprovalRecord, type FleetScope, isTerminal, type RequestState } from '../../approval/approval-port.js';
 import { STATE_LABELS } from '../../approval/request-state.js';
+import { describeLimit } from '../../fleet/limits.js';
 import { redactText } from '../../output/redactor.js';
 import { ACTION_IDS } from '../ids.js';
 import type { SlackMessage } from '../slack-port.js';
@@ -82,6 +83,14 @@ function user(userId: string): string {
 function when(ms: number, format = '{time}'): string {
   const iso = new Date(ms).toISOString();
   return `<!date^${Math.floor(ms / 1000)}^${format}|${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC>`;
+}
+
+/** A fan-out's target: the service, how many tasks (and skipped), the rate rules. */
+function fleetTarget(target: ApprovalRecord['target'], fleet: FleetScope): string {
+  const which = fleet.selection.kind === 'all' ? 'all' : `${fleet.selection.count} asked`;
+  const skipped = fleet.skipped > 0 ? `, ${fleet.skipped} skipped` : '';
+  const rate = `max ${describeLimit(fleet.limits.maxConcurrency)} at once, max errors ${describeLimit(fleet.limits.maxErrors)}`;
+  return `${target.clusterAlias} / service ${fleet.service} / ${target.container}\n${fleet.taskCount} tasks (${which}${skipped}) · ${rate}`;
 }
 
 function taskId(taskArn: string): string {
@@ -192,8 +201,10 @@ export function requestCardBlocks(
   const target = record.target;
   const fields = [
     `*Requester*\n${user(record.requester)}`,
-    `*Target*\n${fitInert(`${target.clusterAlias} / task ${taskId(target.taskArn)} / ${target.container}`, 1900)}`,
-    `*Rule*\n${fitInert(record.ruleName, 1900)}`,
+    record.fleet
+      ? `*Target*\n${fitInert(fleetTarget(record.target, record.fleet), 1900)}`
+      : `*Target*\n${fitInert(`${target.clusterAlias} / task ${taskId(target.taskArn)} / ${target.container}`, 1900)}`,
+    `*Rule*\n${fitInert(record.ruleName, 1900)}${record.fleet ? ` (fan-out up to ${record.fleet.maxTasks} tasks)` : ''}`,
     `*Approval needed*\n${approvalNeeded(record, options.groupLabels)}`,
   ];
   if (record.state === 'pending_approval' || record.state === 'approved') {

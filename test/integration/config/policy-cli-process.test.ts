@@ -26,7 +26,8 @@ describe('ecs-exec policy, as a process', () => {
     const result = ecsExec(['policy', 'check', 'ecs-exec.example.yml']);
     expect(result).toEqual({
       code: 0,
-      stdout: 'OK: 2 clusters, 4 rules, 2 runbooks (ecs-exec.example.yml)\n',
+      stdout:
+        'OK: 2 clusters, 4 rules, 2 runbooks (ecs-exec.example.yml); fan-out allowed by "prod-with-approval" (maxTasks 50)\n',
       stderr: '',
     });
   });

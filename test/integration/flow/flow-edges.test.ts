@@ -116,6 +116,9 @@ function setup(
       inspected.push(`${cluster.cluster}/${service}`);
       return [];
     },
+    ecsFor() {
+      throw new Error('no fan-out in this test');
+    },
   };
   const logs: string[] = [];
   const dest = new PassThrough();

@@ -57,6 +57,20 @@ describe('bindingDigest', () => {
   });
 });
 
+describe('bindingDigest of a fan-out', () => {
+  const fleet = { service: 'api', selection: { kind: 'all' }, taskCount: 56 };
+
+  it('binds the service, the selection and the task count; a one-task binding is unchanged by the option', () => {
+    const fanOut = bindingDigest({ ...binding, taskArn: '', fleet });
+    expect(bindingDigest({ ...binding, fleet: undefined })).toBe(bindingDigest(binding));
+    expect(fanOut).not.toBe(bindingDigest({ ...binding, taskArn: '' }));
+    expect(bindingDigest({ ...binding, taskArn: '', fleet: { ...fleet, taskCount: 57 } })).not.toBe(fanOut);
+    expect(bindingDigest({ ...binding, taskArn: '', fleet: { ...fleet, service: 'web' } })).not.toBe(fanOut);
+    const some = { ...fleet, selection: { kind: 'count', count: 56 } };
+    expect(bindingDigest({ ...binding, taskArn: '', fleet: some })).not.toBe(fanOut);
+  });
+});
+
 describe('request ids', () => {
   it('are short, typable and recognisable', () => {
     const ids = new Set(Array.from({ length: 2000 }, () => newRequestId()));

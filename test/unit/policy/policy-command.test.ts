@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -61,7 +61,9 @@ describe('ecs-exec policy check', () => {
   it('says OK with what the file declares', async () => {
     const result = await run(['check', EXAMPLE]);
     expect(result).toMatchObject({ code: 0, err: '' });
-    expect(result.out).toBe(`OK: 2 clusters, 4 rules, 2 runbooks (${EXAMPLE})\n`);
+    expect(result.out).toBe(
+      `OK: 2 clusters, 4 rules, 2 runbooks (${EXAMPLE}); fan-out allowed by "prod-with-approval" (maxTasks 50)\n`,
+    );
   });
 
   it('defaults to ECS_EXEC_CONFIG', async () => {
@@ -241,5 +243,73 @@ rules:
     const result = await run(args);
     expect(result.code).toBe(2);
     expect(result.err).toContain(message);
+  });
+});
+
+describe('maxTasks: how far a rule lets one request fan out', () => {
+  const FLEET = file(
+    'fleet.yml',
+    `clusters:
+  prod: { cluster: prod, region: eu-west-1 }
+groups:
+  sre: { usergroups: [S0123SRE] }
+rules:
+  - name: api-fleet
+    effect: allow
+    who: [sre]
+    targets: ["prod/api"]
+    commands: ["*"]
+    maxTasks: 50
+  - name: web-one
+    effect: allow
+    who: [sre]
+    targets: ["prod/web"]
+    commands: ["*"]
+`,
+  );
+
+  it('policy check names the rules that allow fan-out on its OK line', async () => {
+    const result = await run(['check', FLEET]);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('; fan-out allowed by "api-fleet" (maxTasks 50)');
+    expect(result.out).not.toContain('web-one');
+  });
+
+  it('policy explain shows the cap, and one task where the rule sets none', async () => {
+    const api = await run([
+      'explain',
+      '--file',
+      FLEET,
+      '--user',
+      'U0X',
+      '--group',
+      'S0123SRE',
+      'prod/api:app',
+      '--',
+      'ls',
+    ]);
+    expect(api.out).toContain('fan-out:     up to 50 tasks at once (--all, --tasks N)');
+    const web = await run([
+      'explain',
+      '--file',
+      FLEET,
+      '--user',
+      'U0X',
+      '--group',
+      'S0123SRE',
+      'prod/web:app',
+      '--',
+      'ls',
+    ]);
+    expect(web.out).toContain('fan-out:     one task (the rule sets no maxTasks)');
+  });
+
+  it('a maxTasks below 1 is an error with its path', async () => {
+    const result = await run([
+      'check',
+      file('zero.yml', readFileSync(FLEET, 'utf8').replace('maxTasks: 50', 'maxTasks: 0')),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('rules[0].maxTasks: must be a whole number of tasks, at least 1');
   });
 });

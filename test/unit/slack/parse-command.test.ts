@@ -138,3 +138,49 @@ describe('parseTarget', () => {
     expect(parseTarget(`c/${TASK.toUpperCase()}`)).toMatchObject({ ok: true, value: { kind: 'service' } });
   });
 });
+
+describe('parseSlashCommand: fan-out over a service', () => {
+  it('reads --all, --tasks N and the rate limits, with the defaults where they are left out', () => {
+    const all = parseSlashCommand('prod/api --all -- uptime');
+    expect(all).toMatchObject({
+      ok: true,
+      value: {
+        kind: 'exec',
+        command: 'uptime',
+        fleet: {
+          selection: { kind: 'all' },
+          limits: { maxConcurrency: { kind: 'count', value: 10 }, maxErrors: { kind: 'count', value: 0 } },
+        },
+      },
+    });
+    const some = parseSlashCommand('prod/api --tasks 5 --max-concurrency 50% --max-errors=2 -- df -h');
+    expect(some).toMatchObject({
+      ok: true,
+      value: {
+        fleet: {
+          selection: { kind: 'count', count: 5 },
+          limits: { maxConcurrency: { kind: 'percent', value: 50 }, maxErrors: { kind: 'count', value: 2 } },
+        },
+      },
+    });
+    expect(parseSlashCommand('prod/api -- uptime')).toMatchObject({ ok: true, value: { kind: 'exec' } });
+    const single = parseSlashCommand('prod/api -- uptime');
+    expect(single.ok && single.value.kind === 'exec' && single.value.fleet).toBeUndefined();
+  });
+
+  it.each([
+    ['prod/api --tasks 0 -- uptime', /--tasks 0: give a number of tasks, at least 1/],
+    ['prod/api --all --max-errors 150% -- uptime', /--max-errors 150%: a percentage must be from 0 up to 100%/],
+    ['prod/api --all --max-concurrency lots -- uptime', /--max-concurrency "lots" is not a number/],
+    ['prod/api --all --tasks 3 -- uptime', /give --all or --tasks N, not both/],
+    ['prod/api --max-errors 1 -- uptime', /go with --all or --tasks N/],
+    [`prod/${'a'.repeat(32)} --all -- uptime`, /the target must be <cluster>\/<service>/],
+    ['prod/api --all --no-wrap -- uptime', /--no-wrap is for one task/],
+    ['prod/api --tasks -- uptime', /--tasks needs a value/],
+    ['run restart --all', /a runbook runs on one task/],
+  ])('refuses %s with a clear error', (typed, error) => {
+    const result = parseSlashCommand(typed);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(error);
+  });
+});

@@ -4,6 +4,7 @@ import type {
   CardNote,
   ChatPort,
   ContainerChoice,
+  FleetReport,
   ParameterForm,
   ResultDelivery,
   RunReport,
@@ -81,6 +82,18 @@ export class FakeChat implements ChatPort {
         return this.resultDelivery;
       },
       close: async () => {},
+      abandon: async () => {},
+    };
+  }
+
+  reportFleet(): FleetReport {
+    return {
+      start: () => {},
+      changed: () => {},
+      finish: async (finished, result) => {
+        this.events.push({ kind: 'result', requestId: finished.id, state: finished.state, output: result.summary });
+        return this.resultDelivery;
+      },
       abandon: async () => {},
     };
   }

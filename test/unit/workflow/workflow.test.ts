@@ -24,6 +24,7 @@ rules:
     who: [devs]
     targets: ["demo/web"]
     commands: ["**"]
+    maxTasks: 5
   - name: worker-needs-sre
     effect: allow
     who: [devs]
@@ -69,6 +70,22 @@ function setup(options: { containers?: string[] } = {}) {
     },
     async doctor() {
       return [];
+    },
+    ecsFor() {
+      // Three running tasks with a running exec agent, for fan-out requests.
+      const tasks = [1, 2, 3].map((n) => ({
+        taskArn: `arn:aws:ecs:us-east-1:111122223333:task/demo/${String(n).repeat(32)}`,
+        taskId: String(n).repeat(32),
+        lastStatus: 'RUNNING',
+        desiredStatus: 'RUNNING',
+        enableExecuteCommand: true,
+        startedAt: n,
+        containers: [{ name: 'app', lastStatus: 'RUNNING', execAgent: { lastStatus: 'RUNNING' } }],
+      }));
+      return {
+        listTasks: async () => tasks.map((task) => task.taskArn),
+        describeTasks: async () => ({ tasks, failures: [] }),
+      } as never;
     },
   };
   const workflow = createWorkflow({
@@ -222,5 +239,42 @@ describe('the request workflow, against a fake chat', () => {
     expect(chat.events).toEqual([]);
     expect(await store.listByRequester('U0ALICE', 5)).toEqual([]);
     expect(audit).toMatchObject([{ action: 'reject', actor: 'U0ALICE' }]);
+  });
+});
+
+describe('fan-out requests, against a fake chat', () => {
+  const fanOut = (target: string, command: string): ExecRequest => ({
+    ...exec(target, command),
+    fleet: {
+      selection: { kind: 'all' },
+      limits: { maxConcurrency: { kind: 'count', value: 2 }, maxErrors: { kind: 'count', value: 0 } },
+    },
+  });
+
+  it('stores one request for all tasks, runs each task once, audits each and reports the grouped result', async () => {
+    const { workflow, chat, store, ran, audit } = setup();
+    await workflow.exec(fanOut('demo/web', 'uptime'), chat.asker('U0ALICE'));
+    await expect.poll(() => chat.events.some((event) => event.kind === 'result')).toBe(true);
+    await workflow.close();
+    expect(ran).toEqual(['app: uptime', 'app: uptime', 'app: uptime']);
+    const [request] = await store.listByRequester('U0ALICE', 1);
+    expect(request?.fleet).toMatchObject({ service: 'web', taskCount: 3, skipped: 0, maxTasks: 5 });
+    expect(request?.state).toBe('succeeded');
+    expect(chat.events.find((event) => event.kind === 'result')).toMatchObject({
+      output: '3 tasks: exit 0 `ran uptime`',
+    });
+    const perTask = audit.filter((entry) => entry.action === 'task_run');
+    expect(perTask.map((entry) => entry.detail['exitCode'])).toEqual([0, 0, 0]);
+  });
+
+  it('refuses a fan-out where the rule sets no maxTasks, naming the rule and the cap; nothing is stored', async () => {
+    const { workflow, chat, store, ran } = setup();
+    await workflow.exec(fanOut('demo/worker', 'uptime'), chat.asker('U0ALICE'));
+    expect(chat.repliesTo('U0ALICE').join('\n')).toContain(
+      'Rule "worker-needs-sre" allows a fan-out to at most 1 task; this one would run on 3.',
+    );
+    expect(await store.listByRequester('U0ALICE', 1)).toHaveLength(0);
+    expect(ran).toEqual([]);
+    await workflow.close();
   });
 });

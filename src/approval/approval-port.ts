@@ -144,6 +144,12 @@ export interface CreateRequestInput {
 export interface ClickContext {
   conversation: string;
   messageRef: string;
+  /**
+   * `home`: the button sits on the person's own Home view, which only the bot publishes and which carries no message;
+   * the card check is replaced by the binding the view showed (`expectedDigest`, required), and the audit entry
+   * records the origin. Absent: a click on a message, checked against the stored card.
+   */
+  origin?: 'home';
 }
 
 /** Fields every decision call shares. */

@@ -375,6 +375,7 @@ export class MemoryApprovalStore implements ApprovalStore {
     decide: (ctx: CallContext, record: ApprovalRecord) => Reply,
   ): Reply {
     const ctx = this.context(input.id, input.userId, action);
+    if (input.context?.origin) ctx.origin = input.context.origin;
     const key = `${action}:${input.id}:${input.idempotencyKey ?? randomUUID()}`;
     const previous = this.replies.replayed(key, ctx.now);
     if (previous) return previous;

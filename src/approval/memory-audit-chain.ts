@@ -20,6 +20,8 @@ export interface CallContext {
   now: number;
   /** The policy version for the audit entry when it is not the stored request's (a rejection, an event). */
   policy?: string;
+  /** Where a click came from when it is not a card (`home`); recorded in the entry's detail. */
+  origin?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export class MemoryAuditChain {
       to: change.to,
       version: String(change.version),
       outcome: change.outcome,
-      detail: JSON.stringify(change.detail),
+      detail: JSON.stringify(ctx.origin ? { ...change.detail, origin: ctx.origin } : change.detail),
       policy: ctx.policy ?? this.policyOf(ctx.id) ?? '',
     };
     const fields: Record<string, string> = { chain: AUDIT_CHAIN_VERSION };

@@ -16,7 +16,11 @@ export function clickRefusal(
     return { code: ApprovalErrorCode.VersionConflict };
   }
   const context = input.context;
-  if (
+  if (context?.origin === 'home') {
+    if (input.expectedDigest === undefined || input.expectedDigest === '') {
+      return { code: ApprovalErrorCode.ContextMismatch, detail: { ...context } };
+    }
+  } else if (
     context &&
     (!context.conversation ||
       !context.messageRef ||

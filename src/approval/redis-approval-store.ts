@@ -359,7 +359,8 @@ export class RedisApprovalStore implements ApprovalStore {
         input.expectedVersion ?? '',
         input.expectedDigest ?? '',
         // '' only when the call is no click; a click is checked even when the chat sent no conversation or message.
-        input.context ? `:${input.context.conversation}` : '',
+        // 'home:' is a click on the person's Home view (see ClickContext.origin).
+        input.context?.origin === 'home' ? 'home:' : input.context ? `:${input.context.conversation}` : '',
         input.context?.messageRef ?? '',
         ...extra,
         base.token,

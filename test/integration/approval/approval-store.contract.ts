@@ -355,6 +355,45 @@ export function approvalStoreContract(name: string, factory: SubjectFactory): vo
       expect(approved.record).toMatchObject({ state: 'approved', cardRef: '1764252999.000200' });
     });
 
+    it('takes a Home click on the binding it showed instead of a card, and audits where it came from', async () => {
+      const { record } = await store.create(prodRequest());
+      await store.attachCard(record.id, { conversation: 'C0INCIDENT', messageRef: '1764252000.000100' });
+      const home = { conversation: '', messageRef: '', origin: 'home' as const };
+      await expect(
+        store.approve({ id: record.id, userId: ALICE, eligibleApprovers: SRE, context: home }),
+      ).rejects.toBeInstanceOf(ClickContextMismatchError);
+      await expect(
+        store.approve({
+          id: record.id,
+          userId: ALICE,
+          eligibleApprovers: SRE,
+          context: home,
+          expectedDigest: 'f'.repeat(64),
+        }),
+      ).rejects.toBeInstanceOf(DigestMismatchError);
+      await expect(
+        store.approve({
+          id: record.id,
+          userId: REQUESTER,
+          eligibleApprovers: SRE,
+          context: home,
+          expectedDigest: record.digest,
+        }),
+      ).rejects.toBeInstanceOf(SelfApprovalError);
+      const approved = await store.approve({
+        id: record.id,
+        userId: ALICE,
+        eligibleApprovers: SRE,
+        context: home,
+        expectedDigest: record.digest,
+      });
+      expect(approved.record).toMatchObject({ state: 'approved', cardRef: '1764252000.000100' });
+      expect(approved.audit).toMatchObject({ action: 'approve', actor: ALICE, outcome: 'ok' });
+      expect(approved.audit.detail).toMatchObject({ origin: 'home', approvers: [ALICE] });
+      const refusals = (await auditEntries(subject)).filter((entry) => entry.outcome !== 'ok');
+      expect(refusals.map((entry) => entry.detail['origin'])).toEqual(['home', 'home', 'home']);
+    });
+
     it('refuses a click made on a stale view of the request (version) or a different binding (digest)', async () => {
       const { record } = await store.create(
         prodRequest({ approval: { approverGroups: ['sre'], count: 2, selfApproval: false, breakGlassAllowed: false } }),

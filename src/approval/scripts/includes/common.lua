@@ -170,11 +170,21 @@ local function isEligible(eligibleJson, userId)
   return false
 end
 
+-- The entry's detail, with where the click came from when it was not a card (see clickGuards).
+local function withOrigin(ctx, detail)
+  if not ctx.origin then
+    return detail or '{}'
+  end
+  local decoded = cjson.decode(detail or '{}')
+  decoded.origin = ctx.origin
+  return cjson.encode(decoded)
+end
+
 -- Audits the current state of ctx.record for the caller's action.
 local function auditAs(ctx, outcome, detail)
   local record = ctx.record
   return appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, record.state or '',
-    record.state or '', record.version or '0', outcome, detail or '{}', record.policyVersion or '')
+    record.state or '', record.version or '0', outcome, withOrigin(ctx, detail), record.policyVersion or '')
 end
 
 -- Ends a call without a state change: optionally audits (a refusal leaves the state as it was) and replies.
@@ -212,7 +222,7 @@ end
 local function commit(ctx, newState, fields, outcome, detail, code)
   local version = nextVersion(ctx)
   local audit = appendAudit(ctx.stream, ctx.head, ctx.now, ctx.id, ctx.action, ctx.actor, ctx.record.state, newState,
-    version, outcome, detail or '{}', ctx.record.policyVersion or '')
+    version, outcome, withOrigin(ctx, detail), ctx.record.policyVersion or '')
   local changes = fields or {}
   changes[#changes + 1] = 'state'
   changes[#changes + 1] = newState
@@ -245,7 +255,12 @@ local function clickGuards(ctx, record, exists, allowedStates)
   if ARGV[5] ~= '' and ARGV[5] ~= record.version then
     return reply(ctx, -8, 'version_conflict', true)
   end
-  if ARGV[7] ~= '' then
+  if ARGV[7] == 'home:' then
+    -- A click on the person's own Home view: no message to compare, so the binding the view showed is required.
+    if ARGV[6] == '' then
+      return reply(ctx, -12, 'context_mismatch', true, cjson.encode({ origin = 'home' }))
+    end
+  elseif ARGV[7] ~= '' then
     local conversation = string.sub(ARGV[7], 2)
     local card = record.card or record.cardTs
     if conversation == '' or ARGV[8] == '' or conversation ~= record.channel or ARGV[8] ~= card then
@@ -268,5 +283,6 @@ local function clickContext(action, keys, base)
   return {
     key = keys[1], idemKey = keys[2], stream = keys[3], head = keys[4], expiry = keys[5],
     now = ARGV[1], ttl = ARGV[2], id = ARGV[3], actor = ARGV[4], action = action, base = base or '',
+    origin = (ARGV[7] == 'home:') and 'home' or nil,
   }
 end

@@ -197,7 +197,7 @@ export async function startBotWith(
         ? new RedisReplayGuard(redis, keys(options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX).replay)
         : new MemoryReplayGuard(systemClock),
     },
-    createSlackHandlers(flow, notifier),
+    createSlackHandlers(flow, notifier, logger),
     logger,
     botMetrics,
   );

@@ -44,6 +44,11 @@ export interface Asker {
   typedText?: string;
   /** The message a clicked button sits on, as the chat says it is; checked against the stored card. */
   clickedMessage?: MessageRef;
+  /**
+   * The button sits on the person's own Home view (no message): `binding` is the request's binding digest the view
+   * showed, which the decision must still match.
+   */
+  clickedHome?: { binding: string };
   /** Answers privately: only this person sees it. */
   reply(text: string): Promise<void>;
   /** Offers a choice of containers; false when the choices cannot be carried (the caller then explains in text). */

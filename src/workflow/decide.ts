@@ -1,9 +1,9 @@
-import type { ApprovalRecord, TransitionResult } from '../approval/approval-port.js';
+import type { ApprovalRecord, ClickContext, TransitionResult } from '../approval/approval-port.js';
 import { currentBindingDigest } from '../approval/binding-digest.js';
 import { ApprovalError, WrongStateError } from '../approval/errors.js';
-import { eligibleApprovers } from '../policy/groups.js';
 import type { Asker } from './chat-port.js';
 import type { RunDispatcher } from './dispatch.js';
+import { eligibleDeciders } from './eligible.js';
 import type { RequestCards } from './request-cards.js';
 import type { StaleCards } from './stale-cards.js';
 import { authorizeStop } from './stop-permission.js';
@@ -30,28 +30,25 @@ export function createDecisions(
 ): Decisions {
   const { store, chat, logger } = deps;
 
-  async function eligibleFor(record: ApprovalRecord): Promise<string[]> {
-    const requirement = {
-      approverGroups: [...record.approval.approverGroups],
-      count: record.approval.count,
-      // The store decides self-approval itself; give it the full list so it can say why a requester was refused.
-      selfApproval: true,
-      ttlMs: 0,
-    };
-    const { users, anyone } = await eligibleApprovers(
-      deps.config.current().policy,
-      requirement,
-      deps.userGroups,
-      record.requester,
-    );
-    return anyone ? ['*', ...users] : users;
-  }
+  const eligibleFor = (record: ApprovalRecord): Promise<string[]> => eligibleDeciders(deps, record);
 
-  /** Where the click happened, checked by the store against the stored card. */
-  const clickContext = (asker: Asker) => ({
-    conversation: asker.conversation,
-    messageRef: asker.clickedMessage ?? '',
-  });
+  /**
+   * Where the click happened, checked by the store against the stored card; a click on the person's Home view has no
+   * card, and the store checks the binding the view showed instead.
+   */
+  const clickContext = (asker: Asker): ClickContext =>
+    asker.clickedHome
+      ? { conversation: '', messageRef: '', origin: 'home' }
+      : { conversation: asker.conversation, messageRef: asker.clickedMessage ?? '' };
+
+  /**
+   * The binding a decision must still have: the one in force now. A Home click also presents the one its view
+   * showed; when they differ, that one is sent so the store refuses (and audits) a decision on what was not shown.
+   */
+  const expectedBinding = (record: ApprovalRecord, asker: Asker): string => {
+    const current = currentBindingDigest(record, deps.config.current().policyVersion);
+    return asker.clickedHome && asker.clickedHome.binding !== current ? asker.clickedHome.binding : current;
+  };
 
   /**
    * Why someone other than the requester may not act on a request at all (a guest, another workspace, a deactivated
@@ -146,6 +143,7 @@ export function createDecisions(
         userId: asker.userId,
         eligibleApprovers: eligible,
         context: clickContext(asker),
+        ...(asker.clickedHome ? { expectedDigest: expectedBinding(record, asker) } : {}),
         idempotencyKey: `deny-click:${record.id}:${asker.userId}:${asker.interactionId}`,
       });
       // Cannot happen with a list that leaves the person out; if it did, nothing runs, and the card must say so.
@@ -177,7 +175,7 @@ export function createDecisions(
           eligibleApprovers: eligible,
           // Recomputed under the policy loaded now: an approval after a policy change is refused on the click, not
           // discovered later when the run cannot be dispatched.
-          expectedDigest: currentBindingDigest(record, deps.config.current().policyVersion),
+          expectedDigest: expectedBinding(record, asker),
           context: clickContext(asker),
           idempotencyKey: `approve:${record.id}:${asker.userId}:${asker.interactionId}`,
         }),
@@ -203,6 +201,7 @@ export function createDecisions(
           userId: asker.userId,
           eligibleApprovers: eligible,
           context: clickContext(asker),
+          ...(asker.clickedHome ? { expectedDigest: expectedBinding(record, asker) } : {}),
           ...(reason ? { reason } : {}),
         }),
       );

@@ -5,6 +5,7 @@ import type { Asker } from './chat-port.js';
 import { createDecisions, type Decisions } from './decide.js';
 import { createRunDispatcher } from './dispatch.js';
 import { createFleetRunStep } from './fleet-run-step.js';
+import { type HomePage, readHomePage } from './home.js';
 import { createRequestIntake } from './intake.js';
 import { createRequestCards } from './request-cards.js';
 import type { ExecRequest, ExplainRequest, RunbookRequest, TargetSpec } from './requests.js';
@@ -44,6 +45,8 @@ export interface Workflow extends Decisions {
   status(requestId: string, asker: Asker): Promise<void>;
   history(limit: number, asker: Asker): Promise<void>;
   doctor(target: TargetSpec, asker: Asker): Promise<void>;
+  /** One person's home page: the requests waiting for their decision, their recent requests, their runbooks. */
+  homePage(userId: string): Promise<HomePage>;
   /** One sweep pass (tests and the sweeper's own timer); returns how many requests it closed. */
   sweepExpired(): Promise<number>;
   /** Lets work in flight finish, then stops runs still going after `graceMs`. */
@@ -188,6 +191,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       await asker.reply(chat.words.history(await store.listByRequester(asker.userId, limit)));
     }),
     doctor: tracked(doctor),
+    homePage: (userId: string) => readHomePage(deps, userId),
     approve: tracked(decisions.approve),
     askToDeny: tracked(decisions.askToDeny),
     deny: tracked(decisions.deny),

@@ -4,6 +4,7 @@ import { isJsonObject } from './http-body.js';
 export const SLACK_LIMITS = {
   messageBlocks: 50,
   modalBlocks: 100,
+  homeBlocks: 100,
   sectionText: 3000,
   sectionFields: 10,
   sectionFieldText: 2000,

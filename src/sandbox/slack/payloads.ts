@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isJsonObject } from './http-body.js';
 import type { JsonObject } from './types.js';
 import { DEFAULT_IDENTITY } from './workspace.js';
@@ -144,6 +145,8 @@ function userObject(user: { id: string; name?: string }, teamId: string): JsonOb
 export function findElement(
   blocks: unknown[] | undefined,
   actionId: string,
+  /** When several buttons share the action id (one per row), the one with this value. */
+  value?: string,
 ): { blockId: string | undefined; element: JsonObject } | undefined {
   for (const block of blocks ?? []) {
     if (!isJsonObject(block)) continue;
@@ -153,10 +156,87 @@ export function findElement(
         ? [block['accessory']]
         : [];
     for (const element of elements) {
-      if (isJsonObject(element) && element['action_id'] === actionId) {
+      if (
+        isJsonObject(element) &&
+        element['action_id'] === actionId &&
+        (value === undefined || element['value'] === value)
+      ) {
         return { blockId: typeof block['block_id'] === 'string' ? block['block_id'] : undefined, element };
       }
     }
   }
   return undefined;
+}
+
+/** A click on a button of a user's Home tab: no channel, no message, no response_url; the view is echoed. */
+export function homeBlockActionsPayload(input: {
+  user: { id: string; name?: string };
+  view: JsonObject;
+  action: { action_id: string; value?: string };
+  triggerId: string;
+  teamId?: string;
+  apiAppId?: string;
+}): JsonObject {
+  const teamId = input.teamId ?? DEFAULT_IDENTITY.teamId;
+  const blocks = Array.isArray(input.view['blocks']) ? input.view['blocks'] : undefined;
+  const found = findElement(blocks, input.action.action_id, input.action.value);
+  const action: JsonObject = {
+    action_id: input.action.action_id,
+    block_id: found?.blockId ?? 'block',
+    type: typeof found?.element['type'] === 'string' ? found.element['type'] : 'button',
+    action_ts: (Date.now() / 1000).toFixed(6),
+  };
+  if (found?.element['text'] !== undefined) action['text'] = found.element['text'];
+  const value =
+    input.action.value ?? (typeof found?.element['value'] === 'string' ? found.element['value'] : undefined);
+  if (value !== undefined) action['value'] = value;
+  return {
+    type: 'block_actions',
+    user: userObject(input.user, teamId),
+    api_app_id: input.apiAppId ?? DEFAULT_IDENTITY.appId,
+    token: 'sandbox-verification-token',
+    container: { type: 'view', view_id: input.view['id'] ?? '' },
+    trigger_id: input.triggerId,
+    team: { id: teamId, domain: DEFAULT_IDENTITY.teamDomain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: input.view,
+    actions: [action],
+  };
+}
+
+/** The `event_callback` body of `app_home_opened`, as the Events API posts it and Socket Mode wraps it. */
+export function appHomeOpenedPayload(input: {
+  user: string;
+  channel: string;
+  view?: JsonObject;
+  teamId?: string;
+  apiAppId?: string;
+}): JsonObject {
+  const now = Date.now() / 1000;
+  const event: JsonObject = {
+    type: 'app_home_opened',
+    user: input.user,
+    channel: input.channel,
+    tab: 'home',
+    event_ts: now.toFixed(6),
+  };
+  if (input.view) event['view'] = input.view;
+  return {
+    token: 'sandbox-verification-token',
+    team_id: input.teamId ?? DEFAULT_IDENTITY.teamId,
+    api_app_id: input.apiAppId ?? DEFAULT_IDENTITY.appId,
+    event,
+    type: 'event_callback',
+    event_id: `Ev${randomUUID().replaceAll('-', '').slice(0, 10).toUpperCase()}`,
+    event_time: Math.floor(now),
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: input.teamId ?? DEFAULT_IDENTITY.teamId,
+        user_id: DEFAULT_IDENTITY.botUserId,
+        is_bot: true,
+      },
+    ],
+  };
 }

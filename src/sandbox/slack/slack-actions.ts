@@ -1,6 +1,11 @@
 import { SlackStandInError } from './errors.js';
 import { isJsonObject } from './http-body.js';
-import { blockActionsPayload, viewSubmissionPayload } from './payloads.js';
+import {
+  appHomeOpenedPayload,
+  blockActionsPayload,
+  homeBlockActionsPayload,
+  viewSubmissionPayload,
+} from './payloads.js';
 import { interactionBody, postToBot, slashCommandPayload } from './sign.js';
 import type { SlackStandIn } from './stand-in.js';
 import type { JsonObject, SocketEnvelopeType, StoredView } from './types.js';
@@ -113,6 +118,41 @@ export class SlackUserActions {
       isEphemeral: ephemeral !== undefined,
       action,
       responseUrl: this.standIn.createResponseUrl(context),
+      triggerId: this.standIn.createTriggerId(input.user),
+      teamId: this.standIn.identity.teamId,
+      apiAppId: this.standIn.identity.appId,
+    });
+    return this.endpoint.kind === 'http'
+      ? await this.overHttp(interactionBody(payload))
+      : await this.overSocket('interactive', payload, false);
+  }
+
+  /** A person opens the app's Home tab: Slack sends `app_home_opened` (with the view last published, if any). */
+  async openHome(input: { user: string }): Promise<Delivery> {
+    const home = this.standIn.homeView(input.user);
+    const payload = appHomeOpenedPayload({
+      user: input.user,
+      // Slack names the app's DM with the person; the stand-in has no DMs, so a stable id in its shape.
+      channel: `D${input.user.slice(1)}`,
+      ...(home ? { view: home.view } : {}),
+      teamId: this.standIn.identity.teamId,
+      apiAppId: this.standIn.identity.appId,
+    });
+    return this.endpoint.kind === 'http'
+      ? await this.overHttp(JSON.stringify(payload))
+      : await this.overSocket('events_api', payload, false);
+  }
+
+  /** A person clicks a button on their Home tab; `value` picks the row when several buttons share the action id. */
+  async clickHomeButton(input: { user: string; actionId: string; value?: string }): Promise<Delivery> {
+    const home = this.standIn.homeView(input.user);
+    if (!home) {
+      throw new SlackStandInError('sandbox.slack.view_not_open', `No Home tab was published for ${input.user}`);
+    }
+    const payload = homeBlockActionsPayload({
+      user: { id: input.user, name: this.standIn.workspace.users.get(input.user)?.name ?? input.user.toLowerCase() },
+      view: home.view,
+      action: { action_id: input.actionId, ...(input.value !== undefined ? { value: input.value } : {}) },
       triggerId: this.standIn.createTriggerId(input.user),
       teamId: this.standIn.identity.teamId,
       apiAppId: this.standIn.identity.appId,

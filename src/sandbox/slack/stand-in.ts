@@ -200,6 +200,11 @@ export class SlackStandIn extends EventEmitter<StandInEvents> {
     );
   }
 
+  /** The user's Home tab as the app last published it. */
+  homeView(user: string): StoredView | undefined {
+    return this.workspace.homeViews.get(user);
+  }
+
   /** Marks a modal closed, as Slack does after a submission acked without errors, or when the user dismisses it. */
   closeView(viewId: string): StoredView | undefined {
     return this.workspace.closeView(viewId);

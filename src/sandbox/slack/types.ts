@@ -120,7 +120,7 @@ export type StandInChange =
       channel: string;
       ephemeral: StoredEphemeral;
     }
-  | { kind: 'view_opened' | 'view_updated' | 'view_pushed' | 'view_closed'; view: StoredView }
+  | { kind: 'view_opened' | 'view_updated' | 'view_pushed' | 'view_closed' | 'home_published'; view: StoredView }
   | { kind: 'file_shared'; file: StoredFile };
 
 /** Every request the stand-in answered, in arrival order. */

@@ -61,6 +61,8 @@ export class WorkspaceState {
   readonly users = new Map<string, SeedUser>();
   readonly usergroups = new Map<string, SeedUserGroup>();
   readonly views = new Map<string, StoredView>();
+  /** Each user's Home tab as the app last published it (`views.publish`), by user id. */
+  readonly homeViews = new Map<string, StoredView>();
   readonly files = new Map<string, StoredFile>();
   private lastTsMicros = 0;
   private idCounter = 0;

@@ -8,6 +8,8 @@ export interface DenyFormMetadata {
   id: string;
   channel: string;
   messageTs: string;
+  /** Set when the form was opened from the Home tab: the binding the view showed (there is no card). */
+  homeBinding?: string;
 }
 
 /** What the runbook form carries to its submission. */

@@ -1,9 +1,12 @@
+import pino from 'pino';
+import type { Logger } from '../../shared/logger.js';
 import type { Workflow } from '../../workflow/workflow.js';
 import { ACTION_IDS, CALLBACK_IDS } from '../ids.js';
 import type { SlashCommand } from '../parse-command.js';
 import type { SlackNotifier } from '../slack-port.js';
 import * as views from '../views.js';
 import { askerFor, type DenyFormMetadata, formAsker, type RunbookFormMetadata } from './askers.js';
+import { createHomeTab } from './home.js';
 import type { InteractionContext, SlackHandlers } from './index.js';
 
 /** Hands one parsed slash command to the workflow method that does it. */
@@ -49,9 +52,15 @@ async function handleCommand(
  * The Slack front of the workflow: each button and each form has its own handler, and each handler calls one
  * workflow method.
  */
-export function createSlackHandlers(workflow: Workflow, notifier: SlackNotifier): SlackHandlers {
+export function createSlackHandlers(
+  workflow: Workflow,
+  notifier: SlackNotifier,
+  logger: Logger = pino({ enabled: false }),
+): SlackHandlers {
   const asker = (context: InteractionContext) => askerFor(context, notifier);
+  const home = createHomeTab(workflow, notifier, logger);
   return {
+    homeOpened: (userId, client) => home.publish(userId, client),
     command: (command, context) => handleCommand(workflow, notifier, command, context),
     malformed: (typedText, why, context) => workflow.refuseMalformed(typedText, why, asker(context)),
     actions: {
@@ -60,11 +69,18 @@ export function createSlackHandlers(workflow: Workflow, notifier: SlackNotifier)
       [ACTION_IDS.cancel]: (requestId, context) => workflow.cancel(requestId, asker(context)),
       [ACTION_IDS.stop]: (requestId, context) => workflow.stop(requestId, asker(context)),
       [ACTION_IDS.pickContainer]: (resume, context) => workflow.pickContainer(resume, asker(context)),
+      [ACTION_IDS.homeApprove]: home.approve,
+      [ACTION_IDS.homeDeny]: home.askToDeny,
+      [ACTION_IDS.homeRunbook]: home.runRunbook,
     },
     views: {
       async [CALLBACK_IDS.denyReason](submission, context) {
         const meta = JSON.parse(submission.privateMetadata) as DenyFormMetadata;
         const reason = submission.values[views.DENY_REASON_BLOCK]?.trim();
+        if (meta.homeBinding) {
+          await home.deny(meta, reason || undefined, context);
+          return undefined;
+        }
         await workflow.deny(meta.id, formAsker(context, meta, notifier), reason || undefined);
         return undefined;
       },

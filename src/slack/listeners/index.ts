@@ -26,6 +26,8 @@ export interface InteractionContext {
 export interface ActionContext extends InteractionContext {
   /** The message the button sits on, as Slack says it is; checked against what we stored. */
   messageTs: string | undefined;
+  /** The button sits on the clicker's own Home tab (a view only the bot publishes), not on a message. */
+  onHome?: boolean;
 }
 
 /** What a button does with its value (a request id, or a container choice). */
@@ -44,6 +46,8 @@ export interface SlackHandlers {
   malformed(typedText: string, why: string, context: InteractionContext): Promise<void>;
   actions: Partial<Record<ActionId, ActionHandler>>;
   views: Partial<Record<CallbackId, ViewHandler>>;
+  /** The person opened the bot's Home tab: publish theirs. */
+  homeOpened?(userId: string, client: WebClient): Promise<void>;
 }
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
@@ -93,6 +97,15 @@ function viewValues(view: SlackViewAction['view']): Record<string, string | unde
     }
   }
   return values;
+}
+
+/**
+ * Whether a click comes from the clicker's own Home tab: Slack says the container is a view of type `home`. Only the
+ * app itself can publish a view with its buttons (views.publish takes the bot token), and Slack shows a user only
+ * their own Home, so such a click cannot come from someone else's message.
+ */
+function isOwnHomeView(body: BlockAction<ButtonAction>): boolean {
+  return body.container?.['type'] === 'view' && body.view?.type === 'home' && body.message === undefined;
 }
 
 /**
@@ -165,6 +178,7 @@ export function registerListeners(
         teamId: body.team?.id ?? '',
         triggerId: body.trigger_id,
         messageTs: body.message?.ts ?? (body.container?.['message_ts'] as string | undefined),
+        onHome: isOwnHomeView(body),
         client,
         respond: withFallback(
           (message) => respond({ response_type: 'ephemeral', replace_original: false, ...message }),
@@ -187,6 +201,17 @@ export function registerListeners(
       }
     });
   }
+
+  const homeOpened = handlers.homeOpened?.bind(handlers);
+  app.event('app_home_opened', async ({ event, client }) => {
+    // The Messages tab opens the same event; only the Home tab has a view to publish.
+    if (event.tab !== 'home' || !homeOpened) return;
+    try {
+      await homeOpened(event.user, client);
+    } catch (error) {
+      logger.error({ err: error }, 'could not publish the Home tab');
+    }
+  });
 
   for (const callbackId of Object.values(CALLBACK_IDS)) {
     const handler = handlers.views[callbackId];

@@ -2,13 +2,20 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ACTION_IDS, BOT_SCOPES, CALLBACK_IDS, COMMAND } from '../../../src/slack/ids.js';
+import { ACTION_IDS, BOT_EVENTS, BOT_SCOPES, CALLBACK_IDS, COMMAND } from '../../../src/slack/ids.js';
 import { USAGE } from '../../../src/slack/parse-command.js';
 
 interface Manifest {
-  features: { slash_commands: { command: string; usage_hint: string; url: string }[] };
+  features: {
+    slash_commands: { command: string; usage_hint: string; url: string }[];
+    app_home?: { home_tab_enabled: boolean };
+  };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
+  settings: {
+    interactivity: { is_enabled: boolean; request_url: string };
+    socket_mode_enabled: boolean;
+    event_subscriptions?: { request_url: string; bot_events: string[] };
+  };
 }
 
 const manifest = parse(readFileSync('manifest.yml', 'utf8')) as Manifest;
@@ -29,6 +36,15 @@ describe('manifest.yml and the code agree', () => {
 
   it('asks for exactly the bot scopes the bot needs', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...BOT_SCOPES].sort());
+  });
+
+  it('subscribes to exactly the events the bot listens to, and turns the Home tab on for app_home_opened', () => {
+    expect([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...BOT_EVENTS].sort());
+    expect(manifest.settings.event_subscriptions?.request_url).toMatch(/\/slack\/events$/);
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
+    const listeners = sourceFiles('src/slack').map((file) => readFileSync(file, 'utf8')).join('\n');
+    const registered = [...listeners.matchAll(/app\.event\(\s*'([a-z_]+)'/g)].map((match) => match[1]);
+    expect(registered.sort()).toEqual([...BOT_EVENTS].sort());
   });
 
   it('turns interactivity on (buttons and modals) and states the Socket Mode setting', () => {

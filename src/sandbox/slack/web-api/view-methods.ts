@@ -24,7 +24,35 @@ export class ViewMethods {
       'views.open': (args) => this.openView(args, 'views.open'),
       'views.push': (args) => this.openView(args, 'views.push'),
       'views.update': (args) => this.updateView(args),
+      'views.publish': (args) => this.publishHome(args),
     };
+  }
+
+  /** `views.publish`: replaces a user's Home tab with a `home` view (no trigger needed, as in Slack). */
+  private publishHome(args: JsonObject): MethodResult {
+    const user = stringArg(args['user_id']);
+    if (!user) return { ok: false, error: 'invalid_arguments' };
+    if (!this.ws.users.has(user)) return { ok: false, error: 'user_not_found' };
+    const definition = args['view'];
+    const problems = homeViewProblems(definition);
+    if (problems.length > 0) return invalidArguments(problems);
+    const previous = this.ws.homeViews.get(user);
+    const hash = stringArg(args['hash']);
+    if (hash !== undefined && previous && hash !== previous.hash) return { ok: false, error: 'hash_conflict' };
+    const id = previous?.id ?? `V${this.ws.nextId()}`;
+    const stored: StoredView = {
+      id,
+      user,
+      trigger_id: '',
+      hash: this.ws.newHash(),
+      root_view_id: id,
+      state: 'open',
+      view: {},
+    };
+    stored.view = this.echoView(stored, definition as JsonObject);
+    this.ws.homeViews.set(user, stored);
+    this.ws.options.emit({ kind: 'home_published', view: stored });
+    return { ok: true, view: stored.view };
   }
 
   /** A trigger id as Slack hands out with a command or click, tied to the user for `views.open`. */
@@ -161,6 +189,19 @@ export class ViewMethods {
       bot_id: id.botId,
     };
   }
+}
+
+/** What Slack says of a Home tab view: type `home`, no title needed, at most 100 blocks. */
+function homeViewProblems(definition: unknown): string[] {
+  if (!isJsonObject(definition)) return ['[ERROR] missing required field: view'];
+  const problems: string[] = [];
+  if (definition['type'] !== 'home') problems.push('[ERROR] must be "home" [json-pointer:/view/type]');
+  problems.push(
+    ...blockProblems(definition['blocks'] ?? [], SLACK_LIMITS.homeBlocks).map((problem) =>
+      problem.replace('json-pointer:/blocks', 'json-pointer:/view/blocks'),
+    ),
+  );
+  return problems;
 }
 
 function viewProblems(definition: unknown): string[] {

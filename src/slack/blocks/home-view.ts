@@ -114,7 +114,7 @@ function runbookBlocks(page: HomePage, budget: number): KnownBlock[] {
  * here), their recent requests with their state, and the runbooks they may run. `notice` is the answer to what they
  * just did on it (a Home view has no other place for a private reply). Fits Slack's 100 blocks whatever the lists.
  */
-export function homeView(page: HomePage, notice?: string): HomeView {
+export function homeView(page: HomePage, notice?: string): HomeView & { blocks: KnownBlock[] } {
   const top: KnownBlock[] = [];
   if (notice) top.push(note(cut(notice, 3000)));
   const recent = [heading('Your recent requests'), recentBlock(page)];

@@ -6,6 +6,7 @@ import type { SlackUserActions } from '../sandbox/slack/slack-actions.js';
 import type { SlackStandIn } from '../sandbox/slack/stand-in.js';
 import type { JsonObject, StandInChange, StoredFile, StoredMessage } from '../sandbox/slack/types.js';
 import { PlaygroundError } from './errors.js';
+import { createHomeApi, homeViews } from './home-api.js';
 import type { PlaygroundPerson } from './workspace-seed.js';
 
 /** What the page server needs from the running stack. */
@@ -38,6 +39,7 @@ const PAGE_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'page/index.html', type: 'text/html; charset=utf-8' },
   '/playground.css': { file: 'page/playground.css', type: 'text/css; charset=utf-8' },
   '/app.js': { file: 'page/app.js', type: 'text/javascript; charset=utf-8' },
+  '/home-tab.js': { file: 'page/home-tab.js', type: 'text/javascript; charset=utf-8' },
 };
 
 // The page runs commands on this machine through the bot, so nothing but its own files may run in it.
@@ -119,6 +121,7 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
       messages: (state?.messages ?? []).map(pageMessage),
       ephemerals: state?.ephemerals ?? [],
       views: standIn.views({ openOnly: true }),
+      homes: homeViews(standIn, options.people),
     };
   };
 
@@ -144,6 +147,8 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
     }
     return value;
   };
+
+  const homeApi = createHomeApi(standIn, actions, person, text);
 
   async function api(path: string, body: JsonObject): Promise<JsonObject> {
     switch (path) {
@@ -213,8 +218,11 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
         if (view) standIn.closeView(view.id);
         return { closed: view !== undefined };
       }
-      default:
+      default: {
+        const answered = await homeApi(path, body);
+        if (answered) return answered;
         throw new HttpProblem(404, 'no such API');
+      }
     }
   }
 

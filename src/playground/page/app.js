@@ -1,5 +1,6 @@
 // The playground page: a Slack-like channel drawn from the stand-in's state. Text reaches the DOM only through
 // render-blocks.js, which escapes everything; this file only wires events, state and the JSON API.
+import { createHomeTab } from '/home-tab.js';
 import { escapeHtml, messageBodyToHtml, viewToHtml } from '/render-blocks.js';
 
 const state = {
@@ -128,6 +129,7 @@ function render() {
   messagesEl.innerHTML = html;
   if (stickToBottom) messagesEl.scrollTop = messagesEl.scrollHeight;
   renderModal();
+  home.render();
 }
 
 let shownModalKey = '';
@@ -190,10 +192,12 @@ function applySnapshot(snapshot) {
   if (!state.people.some((person) => person.id === state.user)) state.user = state.people[0]?.id ?? '';
   renderSwitcher();
   shownModalKey = '';
+  home.applySnapshot(snapshot);
   scheduleRender();
 }
 
 function applyChange(change) {
+  if (home.apply(change)) return scheduleRender();
   switch (change.kind) {
     case 'message_posted':
     case 'message_updated':
@@ -239,6 +243,7 @@ switcher.addEventListener('change', () => {
   localStorage.setItem('ecs-exec-playground-user', state.user);
   renderSwitcher();
   shownModalKey = '';
+  home.userChanged();
   scheduleRender();
 });
 
@@ -258,6 +263,8 @@ function showStatus(text, isError = false) {
   statusEl.textContent = text;
   statusEl.dataset.error = isError ? 'true' : 'false';
 }
+
+const home = createHomeTab({ state, context, post, showStatus });
 
 $('composer').addEventListener('submit', async (event) => {
   event.preventDefault();

@@ -220,6 +220,34 @@ describe.skipIf(!HAVE_CHROMIUM)(`the playground in a browser (${CHROMIUM})`, () 
     }
   });
 
+  it("shows a pending approval on the approver's Home tab, approved from there", async () => {
+    await actAs('U0RILEY');
+    await type('/ecs-exec demo/worker --reason "from home" -- echo home-approved');
+    const card = newestCard();
+    await expect.poll(() => card.textContent()).toContain('from home');
+    const cardTs = (await card.getAttribute('data-ts')) as string;
+    const requestId = /· ecs-exec (r-[a-z0-9]+)/.exec((await card.textContent()) ?? '')?.[1] ?? '';
+    expect(requestId).not.toBe('');
+
+    await actAs('U0AVERY');
+    await page.locator('#home-link').click();
+    const home = page.locator('#home-pane');
+    await expect.poll(() => home.textContent()).toContain('from home');
+    const approve = home.locator(`button[data-action-id="ecs_exec_home_approve"][data-value^="${requestId} "]`);
+    await expect.poll(() => approve.count()).toBe(1);
+    await screenshot('6-app-home');
+    await approve.click();
+    // The Home tab is published again: the request no longer waits there.
+    await expect.poll(() => approve.count(), { timeout: 20_000 }).toBe(0);
+
+    await page.locator('#channel-name').click();
+    const updated = page.locator(`.message[data-ts="${cardTs}"]`);
+    await expect.poll(() => updated.textContent(), { timeout: 20_000 }).toContain('Approved by @avery');
+    await threadOf(cardTs).getByText('exit 0').waitFor();
+    await expect.poll(() => threadOf(cardTs).textContent()).toContain('home-approved');
+    await expect.poll(() => page.locator('#composer-input').isVisible()).toBe(true);
+  });
+
   it('opens the runbook modal, takes the parameters and runs the runbook', async () => {
     await actAs('U0RILEY');
     await type('/ecs-exec run warm-cache');

@@ -19,6 +19,8 @@ function recordingWorkflow() {
         if (asker) calls.push({ method, args: args.filter((arg) => arg !== asker), asker });
         if (method === 'askToDeny' && asker)
           await asker.askForDenyReason({ id: args[0], command: 'rake jobs' } as ApprovalRecord);
+        if (method === 'deny' && asker?.clickedHome) await asker.reply(`:white_check_mark: ${String(args[0])} denied`);
+        if (method === 'homePage') return { userId: args[0], awaiting: [], awaitingMore: 0, recent: [], runbooks: [] };
         return undefined;
       },
   });
@@ -87,6 +89,53 @@ describe('the Slack listeners', () => {
     expect(deny?.asker).toMatchObject({ userId: 'U0BOB', conversation: 'C0OPS', clickedMessage: '1700.000200' });
     await deny?.asker.reply('denied');
     expect(ephemerals).toEqual([{ channel: 'C0OPS', user: 'U0BOB', message: { text: 'denied' } }]);
+  });
+
+  it('take Approve and Deny from the Home tab only with the binding it showed, and publish the Home again', async () => {
+    const { workflow, calls } = recordingWorkflow();
+    const { notifier, modals } = recordingNotifier();
+    const published: { user_id: string; view: { blocks: unknown[] } }[] = [];
+    const client = { views: { publish: async (args: (typeof published)[number]) => void published.push(args) } };
+    const handlers = createSlackHandlers(workflow, notifier);
+    const binding = 'b'.repeat(64);
+    const onHome: ActionContext = {
+      ...click('U0BOB', ''),
+      channelId: '',
+      messageTs: undefined,
+      onHome: true,
+      client: client as never,
+    };
+    const replies: string[] = [];
+    const fromMessage: ActionContext = {
+      ...click('U0BOB', '1700.000200'),
+      respond: async ({ text }) => void replies.push(text),
+    };
+
+    // The Home button's value sent from a message, or a value the bot did not make, reaches no workflow method.
+    await handlers.actions[ACTION_IDS.homeApprove]?.(`r-abc123 ${binding}`, fromMessage);
+    await handlers.actions[ACTION_IDS.homeApprove]?.('r-abc123', { ...onHome, respond: fromMessage.respond });
+    expect(calls).toEqual([]);
+    expect(replies).toEqual([
+      expect.stringContaining('only works on your Home tab'),
+      expect.stringContaining('only works on your Home tab'),
+    ]);
+
+    await handlers.actions[ACTION_IDS.homeApprove]?.(`r-abc123 ${binding}`, onHome);
+    expect(calls[0]).toMatchObject({ method: 'approve', args: ['r-abc123'] });
+    expect(calls[0]?.asker.clickedHome).toEqual({ binding });
+    expect(calls[0]?.asker.clickedMessage).toBeUndefined();
+    expect(published.map((call) => call.user_id)).toEqual(['U0BOB']);
+
+    await handlers.actions[ACTION_IDS.homeDeny]?.(`r-abc123 ${binding}`, onHome);
+    const [modal] = modals;
+    if (modal?.type !== 'modal') throw new Error('no deny form opened');
+    const submitted = { privateMetadata: modal.private_metadata ?? '', values: { deny_reason: 'not now' } };
+    await handlers.views[CALLBACK_IDS.denyReason]?.(submitted, { ...onHome, triggerId: 'trigger-form' });
+    const deny = calls.find((call) => call.method === 'deny');
+    expect(deny?.args).toEqual(['r-abc123', 'not now']);
+    expect(deny?.asker.clickedHome).toEqual({ binding });
+    // The answer is on top of the Home published after the submission.
+    expect(JSON.stringify(published.at(-1)?.view.blocks)).toContain('r-abc123 denied');
   });
 
   it('turn a runbook form refusal into errors on the fields that caused it', async () => {

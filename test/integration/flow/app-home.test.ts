@@ -116,6 +116,22 @@ describe('App Home', () => {
     expect(flow.stack.sandbox.sessions).toHaveLength(0);
   });
 
+  it("runs a runbook from the Home tab: its form opens and the request goes to the person's channel", async () => {
+    flow = await startFlow(inject('redisUrl'));
+    await flow.stack.slash(ALICE, CHANNEL, 'demo/web -- echo first');
+    const first = await flow.card();
+    await flow.finalStatus(first);
+    await openHome(flow, ALICE);
+    await flow.stack.actions.clickHomeButton({ user: ALICE, actionId: ACTION_IDS.homeRunbook, value: 'greet' });
+    await expect.poll(() => flow?.stack.slack.views({ user: ALICE, openOnly: true }).length).toBe(1);
+    const [form] = flow.stack.slack.views({ user: ALICE, openOnly: true });
+    await flow.stack.submitView(ALICE, form?.id ?? '', { param_name: 'Home' });
+    await expect.poll(async () => (await flow?.card())?.ts).not.toBe(first.ts);
+    const card = await flow.card();
+    expect((await flow.finalStatus(card)).text).toMatch(/exit 0/);
+    expect(text(flow.thread(card).map((message) => message.blocks))).toContain('hello Home');
+  });
+
   it('publishes the Home tab when opened over Socket Mode too', async () => {
     flow = await startFlow(inject('redisUrl'), { socketMode: true });
     await flow.stack.slash(ALICE, CHANNEL, 'demo/worker -- echo socket');

@@ -278,6 +278,43 @@ describe('modals', () => {
   });
 });
 
+describe('Home tabs', () => {
+  const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+  it('publishes a home view for a user and replaces it on the next publish, keeping its id', async () => {
+    const changes: StandInChange[] = [];
+    standIn.on('change', (change) => changes.push(change));
+    const first = await client.views.publish({ user_id: 'U1ALICE', view: { type: 'home', blocks: [section('one')] } });
+    const second = await client.views.publish({ user_id: 'U1ALICE', view: { type: 'home', blocks: [section('two')] } });
+    expect(second.view?.id).toBe(first.view?.id);
+    expect(second.view?.hash).not.toBe(first.view?.hash);
+    expect(JSON.stringify(standIn.homeView('U1ALICE')?.view)).toContain('two');
+    expect(standIn.homeView('U2BOB')).toBeUndefined();
+    expect(changes.filter((change) => change.kind === 'home_published')).toHaveLength(2);
+  });
+
+  it('refuses what Slack refuses: a modal, more than 100 blocks, an unknown user, a stale hash', async () => {
+    const errorOf = async (args: Parameters<typeof client.views.publish>[0]) =>
+      (await platformError(client.views.publish(args))).data.error;
+    expect(await errorOf({ user_id: 'U1ALICE', view: { type: 'modal', blocks: [] } as never })).toBe(
+      'invalid_arguments',
+    );
+    const tooMany = Array.from({ length: 101 }, (_, i) => section(`row ${i}`));
+    expect(await errorOf({ user_id: 'U1ALICE', view: { type: 'home', blocks: tooMany as never } })).toBe(
+      'invalid_arguments',
+    );
+    expect(await errorOf({ user_id: 'U9NOBODY', view: { type: 'home', blocks: [] } })).toBe('user_not_found');
+    await client.views.publish({ user_id: 'U1ALICE', view: { type: 'home', blocks: [] } });
+    expect(await errorOf({ user_id: 'U1ALICE', hash: 'stale', view: { type: 'home', blocks: [] } })).toBe(
+      'hash_conflict',
+    );
+    const hundred = Array.from({ length: 100 }, (_, i) => section(`row ${i}`));
+    await expect(
+      client.views.publish({ user_id: 'U1ALICE', view: { type: 'home', blocks: hundred as never } }),
+    ).resolves.toMatchObject({ ok: true });
+  });
+});
+
 describe('directory lookups', () => {
   it('answers users.info with Slack user objects, guests flagged', async () => {
     const bob = await client.users.info({ user: 'U2BOB' });

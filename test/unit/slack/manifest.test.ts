@@ -42,7 +42,9 @@ describe('manifest.yml and the code agree', () => {
     expect([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...BOT_EVENTS].sort());
     expect(manifest.settings.event_subscriptions?.request_url).toMatch(/\/slack\/events$/);
     expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
-    const listeners = sourceFiles('src/slack').map((file) => readFileSync(file, 'utf8')).join('\n');
+    const listeners = sourceFiles('src/slack')
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     const registered = [...listeners.matchAll(/app\.event\(\s*'([a-z_]+)'/g)].map((match) => match[1]);
     expect(registered.sort()).toEqual([...BOT_EVENTS].sort());
   });

@@ -79,11 +79,16 @@ function awaitingBlocks(page: HomePage, budget: number): KnownBlock[] {
   return blocks;
 }
 
-function recentBlock(page: HomePage): KnownBlock {
+/** A link Slack gave for a card, used only when it is an http(s) URL with nothing that could break the markup. */
+function linked(text: string, url: string | undefined): string {
+  return url && /^https?:\/\/[^\s<>|]+$/.test(url) ? `<${url}|${text}>` : text;
+}
+
+function recentBlock(page: HomePage, links: ReadonlyMap<string, string>): KnownBlock {
   if (page.recent.length === 0) return note('You have not asked for anything yet.');
   const lines = page.recent.map(
     (record) =>
-      `${stateLabel(record.state)} · *${record.id}* · ${where(record)} · ` +
+      `${stateLabel(record.state)} · *${linked(record.id, links.get(record.id))}* · ${where(record)} · ` +
       `\`${typed(record.command, 80)}\` in ${channel(record.channel)}`,
   );
   return { type: 'section', text: { type: 'mrkdwn', text: cut(lines.join('\n'), 3000) } };
@@ -111,13 +116,18 @@ function runbookBlocks(page: HomePage, budget: number): KnownBlock[] {
 
 /**
  * One person's Home tab: the requests waiting for their approval with Approve / Deny (which carry the binding shown
- * here), their recent requests with their state, and the runbooks they may run. `notice` is the answer to what they
+ * here), their recent requests with their state (linked to their card, whose thread has the output, when `links`
+ * has its permalink), and the runbooks they may run. `notice` is the answer to what they
  * just did on it (a Home view has no other place for a private reply). Fits Slack's 100 blocks whatever the lists.
  */
-export function homeView(page: HomePage, notice?: string): HomeView & { blocks: KnownBlock[] } {
+export function homeView(
+  page: HomePage,
+  notice?: string,
+  links: ReadonlyMap<string, string> = new Map(),
+): HomeView & { blocks: KnownBlock[] } {
   const top: KnownBlock[] = [];
   if (notice) top.push(note(cut(notice, 3000)));
-  const recent = [heading('Your recent requests'), recentBlock(page)];
+  const recent = [heading('Your recent requests'), recentBlock(page, links)];
   const runbooksHeading = heading('Runbooks');
   // Headings and the other sections first; the waiting requests get what is left, then the runbooks.
   const fixed = top.length + 1 + recent.length + 1 + 1;

@@ -24,7 +24,19 @@ export interface HomeTab {
 export function createHomeTab(workflow: Workflow, notifier: SlackNotifier, logger: Logger): HomeTab {
   async function publish(userId: string, client: WebClient, notice?: string): Promise<void> {
     const page = await workflow.homePage(userId);
-    await client.views.publish({ user_id: userId, view: homeView(page, notice) });
+    // A link to each recent request's card (its thread is under it); one that Slack will not give is left out.
+    const links = new Map<string, string>();
+    await Promise.all(
+      page.recent
+        .filter((record) => record.cardRef !== '')
+        .map(async (record) => {
+          const answer = await client.chat
+            .getPermalink({ channel: record.channel, message_ts: record.cardRef })
+            .catch(() => undefined);
+          if (answer?.permalink) links.set(record.id, answer.permalink);
+        }),
+    );
+    await client.views.publish({ user_id: userId, view: homeView(page, notice, links) });
   }
 
   /**

@@ -42,7 +42,8 @@ describe('App Home', () => {
 
     // The requester sees the request among their own, with no button to approve it.
     const alicesHome = await openHome(flow, ALICE);
-    expect(alicesHome).toContain(requestId);
+    // Linked to its card, whose thread will have the output.
+    expect(alicesHome).toContain(`/archives/${CHANNEL}/p${card.ts.replace('.', '')}|${requestId}>`);
     expect(approveValue(flow, ALICE, requestId)).toBeUndefined();
     expect(alicesHome).toContain('greet');
 

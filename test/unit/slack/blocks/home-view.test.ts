@@ -84,6 +84,18 @@ describe('the Home view', () => {
     ]);
   });
 
+  it('links a recent request to its card when Slack gave a permalink, and ignores one that could break the markup', () => {
+    const recent = [record('r-one', { state: 'running' }), record('r-two', { state: 'failed' })];
+    const links = new Map([
+      ['r-one', 'https://acme.slack.com/archives/C0INCIDENT/p1764252000000100'],
+      ['r-two', 'https://evil.example/|<!channel>'],
+    ]);
+    const all = JSON.stringify(homeView(page({ recent }), undefined, links).blocks);
+    expect(all).toContain('*<https://acme.slack.com/archives/C0INCIDENT/p1764252000000100|r-one>*');
+    expect(all).toContain('*r-two*');
+    expect(all).not.toContain('<!channel>');
+  });
+
   it('refuses values it did not make', () => {
     expect(parseHomeDecisionValue('r-one')).toBeUndefined();
     expect(parseHomeDecisionValue(`r-one ${'z'.repeat(64)}`)).toBeUndefined();

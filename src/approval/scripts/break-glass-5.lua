@@ -7,7 +7,8 @@
     KEYS[5] expiry index
     ARGV[1] nowMs  ARGV[2] idempotency ttl ms  ARGV[3] request id  ARGV[4] user id
     ARGV[5] expected version or ''  ARGV[6] expected binding digest or ''
-    ARGV[7] '' for a call that is no click, else ':' .. clicked channel   ARGV[8] clicked message ts
+    ARGV[7] '' for a call that is no click, 'home:' for a click on the person's Home view (ARGV[6] then required),
+      else ':' .. clicked channel   ARGV[8] clicked message ts
     ARGV[9] reason
     ARGV[10] base: the revision (`rev`) the caller already holds, or '' / absent (see includes/common.lua)
 

@@ -9,15 +9,9 @@ import {
 } from '../fleet/limits.js';
 import { parseDuration } from '../shared/duration.js';
 import { parseTarget, type TargetSpec } from '../shared/ecs-target.js';
+import type { RunOptions } from '../workflow/requests.js';
 
-export type { TargetSpec };
-
-export interface RunOptions {
-  reason?: string;
-  timeoutMs?: number;
-  breakGlass: boolean;
-  noWrap: boolean;
-}
+export type { RunOptions, TargetSpec };
 
 /** Every sub-command of `/ecs-exec`; anything that is not a sub-command is an `exec` request. */
 export type SlashCommand =

@@ -37,6 +37,8 @@ afterEach(async () => {
     await replica.exited;
   }
   replica = undefined;
+  // A test that failed mid-outage leaves the link cut; the bot's drain needs its store back to finish.
+  link?.restore();
   await flow?.stack.stop();
   flow = undefined;
   await link?.close();
@@ -85,7 +87,9 @@ describe('a run whose store goes away for a while', () => {
     // The command ends while Redis is unreachable: the final write fails and is retried.
     gate.open();
     const retries = () => flow?.logs.filter((line) => line.includes('final state not stored yet')).length ?? 0;
-    await expect.poll(retries, { timeout: 15_000 }).toBeGreaterThan(0);
+    // The first failed attempt comes only after the Redis client gives up on the cut connection, which a loaded
+    // machine can stretch well past the usual ceiling.
+    await expect.poll(retries, { timeout: 45_000 }).toBeGreaterThan(0);
     // Keep the outage going well past the stale period (2 s; retries come at most every 200 ms), with sweeps
     // failing meanwhile.
     const logged = () => flow?.logs.join('') ?? '';
@@ -102,7 +106,7 @@ describe('a run whose store goes away for a while', () => {
     // Its ending is stored, so no later sweep can take it; and nobody posted "interrupted".
     expect(finals(flow, card)).toHaveLength(1);
     expect(JSON.stringify(flow.thread(card))).not.toMatch(/interrupted/);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('a replica that dies or stalls mid-run', () => {

@@ -3,6 +3,7 @@ import { toUserMessage } from '../errors.js';
 import type { FleetAsk } from '../fleet/limits.js';
 import { type FleetPlan, planFleet } from '../fleet/plan.js';
 import type { PolicyDecision } from '../policy/evaluate.js';
+import { approvalTerms } from './approval-terms.js';
 import type { Asker } from './chat-port.js';
 import type { RunDispatcher } from './dispatch.js';
 import type { RequestCards } from './request-cards.js';
@@ -134,7 +135,6 @@ export function createFleetIntake(
       skipped: plan.skipped.length,
       maxTasks,
     };
-    const approval = allowed.approval;
     const created = await store.create({
       requester: asker.userId,
       channel: asker.conversation,
@@ -150,13 +150,7 @@ export function createFleetIntake(
       reason: run.reason ?? '',
       ruleName: allowed.rule,
       policyVersion,
-      approval: {
-        approverGroups: approval?.approverGroups ?? [],
-        count: approval?.count ?? 0,
-        selfApproval: approval?.selfApproval ?? false,
-        breakGlassAllowed: allowed.breakGlassAllowed,
-      },
-      ttlMs: approval?.ttlMs ?? policy.limits.timeoutMs,
+      ...approvalTerms(allowed, policy.limits.timeoutMs),
       timeoutMs: allowed.timeoutMs,
       fleet,
     });

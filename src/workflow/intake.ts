@@ -3,6 +3,7 @@ import { toUserMessage } from '../errors.js';
 import { evaluatePolicy, type PolicyDecision } from '../policy/evaluate.js';
 import { userGroupIdsOf } from '../policy/groups.js';
 import { prepareRunbook } from '../policy/runbooks.js';
+import { approvalTerms } from './approval-terms.js';
 import type { Asker } from './chat-port.js';
 import type { RunDispatcher } from './dispatch.js';
 import { createFleetIntake } from './fleet-intake.js';
@@ -220,7 +221,6 @@ export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, run
       }
     }
 
-    const approval = decision.approval;
     const created = await store.create({
       requester: asker.userId,
       channel: asker.conversation,
@@ -236,13 +236,7 @@ export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, run
       reason: run.reason ?? '',
       ruleName: decision.rule,
       policyVersion,
-      approval: {
-        approverGroups: approval?.approverGroups ?? [],
-        count: approval?.count ?? 0,
-        selfApproval: approval?.selfApproval ?? false,
-        breakGlassAllowed: decision.breakGlassAllowed,
-      },
-      ttlMs: approval?.ttlMs ?? policy.limits.timeoutMs,
+      ...approvalTerms(decision, policy.limits.timeoutMs),
       timeoutMs: decision.timeoutMs,
       noWrap: run.noWrap,
     });

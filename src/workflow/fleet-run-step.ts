@@ -9,8 +9,7 @@ import { type FleetPlan, planFleet } from '../fleet/plan.js';
 import type { CardNote, FleetRunView } from './chat-port.js';
 import { clusterSettingsFor } from './cluster-settings.js';
 import type { RequestCards } from './request-cards.js';
-import { createRunLease, FINAL_WRITE_RETRY_MS, HEARTBEAT_MS } from './run-lease.js';
-import type { RunStep } from './run-step.js';
+import { holdRun, type RunStep } from './run-step.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -101,17 +100,7 @@ export function createFleetRunStep(deps: WorkflowDeps, cards: RequestCards): Run
     const fleet = record.fleet as FleetScope;
     const cluster = clusterSettingsFor(policy, record.target.clusterAlias);
     const started = deps.clock.now();
-    const lease = createRunLease({
-      store,
-      requestId: record.id,
-      replicaId: deps.replicaId,
-      logger,
-      heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
-      finalWriteRetryMs: deps.finalWriteRetryMs ?? FINAL_WRITE_RETRY_MS,
-      onLost: () => controller.abort(new Error('another replica closed this run')),
-    });
-    const stopPoll = setInterval(catchUpOnStop, deps.heartbeatMs ?? HEARTBEAT_MS);
-    stopPoll.unref();
+    const { lease, stopPoll } = holdRun(deps, record.id, controller, catchUpOnStop);
     let progress: FleetProgress = {
       total: fleet.taskCount,
       pending: fleet.taskCount,

@@ -6,7 +6,7 @@ import { createOutputPipeline } from '../output/pipeline.js';
 import type { CardNote, RunProgress } from './chat-port.js';
 import { clusterSettingsFor } from './cluster-settings.js';
 import type { RequestCards } from './request-cards.js';
-import { createRunLease, FINAL_WRITE_RETRY_MS, HEARTBEAT_MS } from './run-lease.js';
+import { createRunLease, FINAL_WRITE_RETRY_MS, HEARTBEAT_MS, type RunLease } from './run-lease.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 const OUTCOME_STATE: Record<string, FinishState> = {
@@ -65,17 +65,7 @@ export function createSingleRunStep(deps: WorkflowDeps, cards: RequestCards): Ru
     let runningMarked: Promise<void> | undefined;
     // The heartbeat (output or not: a quiet `sleep` is still alive) keeps the run off the stale-run sweeper; it also
     // catches up on missed stop signals, and stops the run here if another replica closed it meanwhile.
-    const lease = createRunLease({
-      store,
-      requestId: record.id,
-      replicaId: deps.replicaId,
-      logger,
-      heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
-      finalWriteRetryMs: deps.finalWriteRetryMs ?? FINAL_WRITE_RETRY_MS,
-      onLost: () => controller.abort(new Error('another replica closed this run')),
-    });
-    const stopPoll = setInterval(catchUpOnStop, deps.heartbeatMs ?? HEARTBEAT_MS);
-    stopPoll.unref();
+    const { lease, stopPoll } = holdRun(deps, record.id, controller, catchUpOnStop);
     const progress = (elapsedMs = deps.clock.now() - started): RunProgress => ({
       requestId: record.id,
       snapshot: pipeline.snapshot(),
@@ -162,4 +152,28 @@ export function createSingleRunStep(deps: WorkflowDeps, cards: RequestCards): Ru
     });
     await report.close();
   };
+}
+
+/**
+ * What every run step holds while its command runs, one task or a fan-out alike: the lease that keeps the run off
+ * the stale-run sweeper and fences its writes, and a poll that catches up on stop signals it may have missed.
+ */
+export function holdRun(
+  deps: Pick<WorkflowDeps, 'store' | 'logger' | 'replicaId' | 'heartbeatMs' | 'finalWriteRetryMs'>,
+  requestId: string,
+  controller: AbortController,
+  catchUpOnStop: () => void,
+): { lease: RunLease; stopPoll: NodeJS.Timeout } {
+  const lease = createRunLease({
+    store: deps.store,
+    requestId,
+    replicaId: deps.replicaId,
+    logger: deps.logger,
+    heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+    finalWriteRetryMs: deps.finalWriteRetryMs ?? FINAL_WRITE_RETRY_MS,
+    onLost: () => controller.abort(new Error('another replica closed this run')),
+  });
+  const stopPoll = setInterval(catchUpOnStop, deps.heartbeatMs ?? HEARTBEAT_MS);
+  stopPoll.unref();
+  return { lease, stopPoll };
 }

@@ -11,6 +11,7 @@ import {
   type SecretKind,
   type SecretRule,
 } from './secret-rules.js';
+import { TextPieces } from './text-pieces.js';
 
 /** Redaction counts by kind; kinds never seen are absent. */
 export type RedactionCounts = Record<SecretKind, number>;
@@ -49,9 +50,8 @@ const DEFAULT_BATCH_CHARS = 48 * 1024;
  * too: memory stays at about `batchChars + carryOverChars` characters whatever the output.
  */
 export class StreamingRedactor {
-  /** Held text; pieces are joined once per scan because a rope of many small strings is slow to scan. */
-  private pending: string[] = [];
-  private pendingChars = 0;
+  /** Held text; its pieces are joined once per scan because a rope of many small strings is slow to scan. */
+  private pending = new TextPieces();
   private readonly carryOverChars: number;
   private readonly batchChars: number;
   private readonly rules: RuleSet;
@@ -68,17 +68,26 @@ export class StreamingRedactor {
 
   /** Adds text; returns the redacted text that can no longer be part of a secret (often empty). */
   push(...pieces: string[]): string {
-    for (const piece of pieces) {
-      if (piece.length === 0) continue;
-      this.pending.push(piece);
-      this.pendingChars += piece.length;
-    }
-    if (this.pendingChars < this.batchChars + this.carryOverChars) return '';
+    return this.pushPieces(pieces).join('');
+  }
+
+  /**
+   * The same as `push`, in pieces: the text around a secret comes back as slices of the pieces pushed, so a piece
+   * V8 stores one byte per character stays so (see `TextPieces`).
+   */
+  pushPieces(pieces: readonly string[]): string[] {
+    for (const piece of pieces) this.pending.add(piece);
+    if (this.pending.chars < this.batchChars + this.carryOverChars) return [];
     return this.drain(false);
   }
 
   /** Ends the stream: returns everything still held, redacted, including secrets cut off at the very end. */
   end(): string {
+    return this.endPieces().join('');
+  }
+
+  /** The same as `end`, in pieces. */
+  endPieces(): string[] {
     return this.drain(true);
   }
 
@@ -87,7 +96,7 @@ export class StreamingRedactor {
    * counting anything: the live tail shows unfinished output this way.
    */
   peek(more = ''): string {
-    return redactText(this.pending.join('') + more, this.rules).text;
+    return redactText(this.pending.joined() + more, this.rules).text;
   }
 
   /** Secrets redacted in the text returned so far. */
@@ -109,8 +118,8 @@ export class StreamingRedactor {
     return { bytes: this.bytesChange, newlines: this.newlinesChange };
   }
 
-  private drain(final: boolean): string {
-    const text = this.pending.join('');
+  private drain(final: boolean): string[] {
+    const text = this.pending.joined();
     const found = findSecrets(text, this.rules);
     let cut = final ? text.length : text.length - this.carryOverChars;
     // Never between the halves of a surrogate pair: each half alone would become a replacement character.
@@ -128,17 +137,25 @@ export class StreamingRedactor {
         }
       }
     }
-    const result = replaceSecrets(text, found, cut, final, this.rules);
+    const out: string[] = [];
+    const pending = this.pending;
+    const result = replaceSecrets(
+      text,
+      found,
+      cut,
+      final,
+      this.rules,
+      (from, to) => pending.sliceInto(out, from, to),
+      out,
+    );
     this.bytesChange += result.bytesChange;
     this.newlinesChange += result.newlinesChange;
-    const rest = text.slice(cut);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingChars = rest.length;
+    pending.dropBefore(cut);
     for (const kind of result.kinds) {
       this.countsByKind[kind] = (this.countsByKind[kind] ?? 0) + 1;
       this.total++;
     }
-    return result.text;
+    return out;
   }
 }
 
@@ -147,8 +164,16 @@ export function redactText(
   text: string,
   rules: RuleSet = activeRuleSet(),
 ): { text: string; count: number; kinds: SecretKind[] } {
-  const result = replaceSecrets(text, findSecrets(text, rules), text.length, true, rules);
-  return { text: result.text, count: result.kinds.length, kinds: result.kinds };
+  const out: string[] = [];
+  const keep = (from: number, to: number): void => {
+    if (to > from) out.push(text.slice(from, to));
+  };
+  const result = replaceSecrets(text, findSecrets(text, rules), text.length, true, rules, keep, out);
+  return {
+    text: out.length === 1 ? (out[0] as string) : out.join(''),
+    count: result.kinds.length,
+    kinds: result.kinds,
+  };
 }
 
 /** Counts with no kind seen yet. */
@@ -228,9 +253,9 @@ function runRule(rule: SecretRule, text: string, from: number, to: number, found
 }
 
 /**
- * Builds the redacted text of `text[0, cut)`. Overlapping secrets become one marker, named after the one that
- * starts first (the higher-priority rule on a tie). With `final`, a secret whose start is the very end of the text
- * is redacted too.
+ * Builds the redacted text of `text[0, cut)` into `out`: `keep` adds the text of a range, markers are added
+ * between. Overlapping secrets become one marker, named after the one that starts first (the higher-priority rule
+ * on a tie). With `final`, a secret whose start is the very end of the text is redacted too.
  */
 function replaceSecrets(
   text: string,
@@ -238,7 +263,9 @@ function replaceSecrets(
   cut: number,
   final: boolean,
   rules: RuleSet,
-): { text: string; kinds: SecretKind[]; bytesChange: number; newlinesChange: number } {
+  keep: (from: number, to: number) => void,
+  out: string[],
+): { kinds: SecretKind[]; bytesChange: number; newlinesChange: number } {
   const spans = found
     .filter((f) => f.end <= cut)
     .sort((a, b) => a.secretStart - b.secretStart || a.priority - b.priority);
@@ -246,11 +273,7 @@ function replaceSecrets(
     const tail = partialSecretAtEnd(text, cut, rules, spans);
     if (tail) spans.push(tail);
   }
-  if (spans.length === 0) {
-    return { text: cut === text.length ? text : text.slice(0, cut), kinds: [], bytesChange: 0, newlinesChange: 0 };
-  }
   const kinds: SecretKind[] = [];
-  let out = '';
   let pos = 0;
   let bytesChange = 0;
   let newlinesChange = 0;
@@ -259,7 +282,8 @@ function replaceSecrets(
     const removedFrom = Math.max(pos, span.secretStart);
     if (span.secretStart >= pos) {
       const marker = redactionMarker(span.kind);
-      out += text.slice(pos, span.secretStart) + marker;
+      keep(pos, span.secretStart);
+      out.push(marker);
       bytesChange += marker.length;
       kinds.push(span.kind);
     }
@@ -268,8 +292,8 @@ function replaceSecrets(
     newlinesChange -= removed.split('\n').length - 1;
     pos = span.secretEnd;
   }
-  out += text.slice(pos, cut);
-  return { text: out, kinds, bytesChange, newlinesChange };
+  keep(pos, cut);
+  return { kinds, bytesChange, newlinesChange };
 }
 
 function isLowSurrogate(code: number): boolean {

@@ -1,0 +1,113 @@
+/**
+ * The redacted output kept for the file upload, up to a byte cap, as UTF-8 in blocks outside the JS heap: megabytes
+ * of strings on the heap would be copied by every young-generation collection until promoted, which cost more than
+ * the encoding. Pieces are encoded straight into a block, one copy, instead of one small buffer each.
+ */
+const BLOCK_BYTES = 64 * 1024;
+
+export class KeptOutput {
+  /** Filled blocks, each cut to its used bytes. */
+  private readonly blocks: Buffer[] = [];
+  private block: Buffer | undefined;
+  private blockUsed = 0;
+  private keptBytes = 0;
+  /** Kept bytes up to and including the last newline in them. */
+  private lineEndBytes = 0;
+  private cutShort = false;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get bytes(): number {
+    return this.keptBytes;
+  }
+
+  /** True once some output did not fit. */
+  get truncated(): boolean {
+    return this.cutShort;
+  }
+
+  /** Keeps `text` if it fits; the first text that does not is cut at a line end where possible, and ends keeping. */
+  add(text: string): void {
+    if (this.cutShort || text.length === 0) return;
+    const room = this.maxBytes - this.keptBytes;
+    // A UTF-16 unit takes at most 3 UTF-8 bytes: most pieces fit without being measured.
+    const bytes = text.length * 3 <= room ? -1 : Buffer.byteLength(text, 'utf8');
+    if (bytes > room) {
+      this.cut(Buffer.from(text, 'utf8'), room);
+      return;
+    }
+    let block = this.block;
+    if (!block || block.length - this.blockUsed < (bytes === -1 ? text.length * 3 : bytes)) {
+      const needed = bytes === -1 ? Buffer.byteLength(text, 'utf8') : bytes;
+      if (!block || block.length - this.blockUsed < needed) block = this.newBlock(needed, room);
+    }
+    const start = this.blockUsed;
+    const written = block.write(text, start, 'utf8');
+    this.blockUsed += written;
+    this.keptBytes += written;
+    if (text.charCodeAt(text.length - 1) === 0x0a) this.lineEndBytes = this.keptBytes;
+    else if (text.includes('\n')) {
+      this.lineEndBytes = this.keptBytes - this.blockUsed + block.lastIndexOf(0x0a, this.blockUsed - 1) + 1;
+    }
+  }
+
+  /** The kept output as one UTF-8 buffer; the blocks are let go, so call it once, at the end. */
+  take(): Buffer {
+    this.closeBlock();
+    const whole = Buffer.concat(this.blocks, this.keptBytes);
+    this.blocks.length = 0;
+    return whole;
+  }
+
+  private newBlock(needed: number, room: number): Buffer {
+    this.closeBlock();
+    this.block = Buffer.allocUnsafe(Math.min(Math.max(BLOCK_BYTES, needed), room));
+    return this.block;
+  }
+
+  private closeBlock(): void {
+    if (this.block && this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
+    this.block = undefined;
+    this.blockUsed = 0;
+  }
+
+  private cut(encoded: Buffer, fits: number): void {
+    this.cutShort = true;
+    this.closeBlock();
+    const lineEnd = fits > 0 ? encoded.lastIndexOf(0x0a, fits - 1) : -1;
+    if (lineEnd >= 0) {
+      this.blocks.push(encoded.subarray(0, lineEnd + 1));
+      this.keptBytes += lineEnd + 1;
+    } else if (this.lineEndBytes > 0) {
+      // The cut falls at the last line end kept so far, wherever the pieces happened to meet.
+      this.dropAfter(this.lineEndBytes);
+    } else {
+      const piece = charCut(encoded, fits);
+      this.blocks.push(piece);
+      this.keptBytes += piece.length;
+    }
+  }
+
+  /** Shortens the kept output to its first `bytes` bytes. */
+  private dropAfter(bytes: number): void {
+    while (this.keptBytes > bytes) {
+      const last = this.blocks.pop();
+      if (!last) break;
+      this.keptBytes -= last.length;
+      if (this.keptBytes < bytes) {
+        this.blocks.push(last.subarray(0, bytes - this.keptBytes));
+        this.keptBytes = bytes;
+      }
+    }
+  }
+}
+
+/** The longest prefix of UTF-8 `bytes` that fits in `maxBytes` and does not end inside a character. */
+function charCut(bytes: Buffer, maxBytes: number): Buffer {
+  if (maxBytes <= 0) return bytes.subarray(0, 0);
+  if (bytes.length <= maxBytes) return bytes;
+  let end = maxBytes;
+  // Step back over continuation bytes to the start of the character that does not fit.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}

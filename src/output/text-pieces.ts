@@ -5,6 +5,13 @@
  * it. Ranges of the whole are read back as slices of the pieces, so one-byte pieces stay one-byte.
  */
 export class TextPieces {
+  /** The whole of `text` as one piece. */
+  static of(text: string): TextPieces {
+    const pieces = new TextPieces();
+    pieces.add(text);
+    return pieces;
+  }
+
   private pieces: string[] = [];
   /** Where each piece starts in the whole text. */
   private starts: number[] = [];
@@ -12,6 +19,11 @@ export class TextPieces {
 
   get chars(): number {
     return this.length;
+  }
+
+  /** The pieces, for reading in order. */
+  get parts(): readonly string[] {
+    return this.pieces;
   }
 
   add(piece: string): void {
@@ -39,6 +51,45 @@ export class TextPieces {
       out.push(sliceFrom === 0 && sliceTo === piece.length ? piece : piece.slice(sliceFrom, sliceTo));
       index++;
     }
+  }
+
+  /** The text of `[from, to)` as one string. */
+  slice(from: number, to: number): string {
+    const parts: string[] = [];
+    this.sliceInto(parts, from, to);
+    return parts.length === 1 ? (parts[0] as string) : parts.join('');
+  }
+
+  /** The UTF-16 unit at `at`, NaN outside the text. */
+  charCodeAt(at: number): number {
+    if (at < 0 || at >= this.length) return Number.NaN;
+    const index = this.pieceAt(at);
+    return (this.pieces[index] as string).charCodeAt(at - (this.starts[index] as number));
+  }
+
+  /** Where the line holding `at` starts (just after a newline before `at`), but not before `limit`. */
+  lineStart(at: number, limit: number): number {
+    if (at <= limit) return at;
+    for (let index = this.pieceAt(at - 1); index >= 0; index--) {
+      const start = this.starts[index] as number;
+      if (start + (this.pieces[index] as string).length <= limit) break;
+      const found = (this.pieces[index] as string).lastIndexOf('\n', at - 1 - start);
+      if (found !== -1) return Math.max(limit, start + found + 1);
+      if (start <= limit) break;
+    }
+    return limit;
+  }
+
+  /** Where the first newline at or after `at` is, but not after `limit`. */
+  lineEnd(at: number, limit: number): number {
+    if (at >= limit) return at;
+    for (let index = this.pieceAt(at); index < this.pieces.length; index++) {
+      const start = this.starts[index] as number;
+      if (start >= limit) break;
+      const found = (this.pieces[index] as string).indexOf('\n', Math.max(0, at - start));
+      if (found !== -1) return Math.min(limit, start + found);
+    }
+    return limit;
   }
 
   /** Drops the text before `at`. */

@@ -65,6 +65,19 @@ describe('KeywordScanner', () => {
     );
   });
 
+  it('finds the same in text given in parts as in the text joined, wherever the parts meet (property)', () => {
+    const piece = fc.constantFrom('ghp_', 'AKIA', 'PassWord', '://', 'x', '→', '\n', 'gh', 'p_', 'AK', 'IA');
+    fc.assert(
+      fc.property(fc.array(fc.array(piece, { maxLength: 300 }), { maxLength: 8 }), (parts) => {
+        const texts = parts.map((p) => p.join(''));
+        const inParts: string[] = [];
+        scanner.scanParts(texts, (index, start) => inParts.push(`${index}@${start}`));
+        expect(inParts.sort()).toEqual(naive(texts.join(''), KEYWORDS));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('rejects a keyword outside printable ASCII', () => {
     expect(() => new KeywordScanner([{ text: 'pässword', anyCase: true }])).toThrow(RangeError);
   });

@@ -8,11 +8,10 @@ import {
   parseMaxErrors,
   parseTaskCount,
 } from '../../fleet/limits.js';
-import { parseDuration } from '../../shared/duration.js';
 import { isTaskId } from '../../shared/ecs-target.js';
 import { shellJoin } from '../../shared/shell-quote.js';
-import { AWS_OPTIONS } from '../aws-options.js';
 import { parseOrUsage, splitAtDoubleDash, UsageError } from '../io.js';
+import { EXEC_OPTIONS, timeoutFlag } from './exec-options.js';
 
 /** True when the arguments ask for a fan-out (`--all` or `--tasks` before any `--`). */
 export function wantsFleet(args: readonly string[]): boolean {
@@ -54,15 +53,7 @@ export function parseFleetArgs(args: readonly string[]): FleetArgs {
         tasks: { type: 'string' },
         'max-concurrency': { type: 'string' },
         'max-errors': { type: 'string' },
-        cluster: { type: 'string' },
-        service: { type: 'string' },
-        task: { type: 'string' },
-        container: { type: 'string' },
-        timeout: { type: 'string' },
-        'no-wrap': { type: 'boolean' },
-        interactive: { type: 'boolean', short: 'i' },
-        json: { type: 'boolean' },
-        ...AWS_OPTIONS,
+        ...EXEC_OPTIONS,
       },
     }),
   );
@@ -112,13 +103,7 @@ export function parseFleetArgs(args: readonly string[]): FleetArgs {
   }
   const noCommand = words.length === 0 || words.every((w) => w.trim() === '');
   if (noCommand) throw new UsageError('the command is missing: put it after --');
-  let timeoutMs: number | undefined;
-  if (values.timeout !== undefined) {
-    timeoutMs = parseDuration(values.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) {
-      throw new UsageError(`--timeout "${values.timeout}" is not a duration (write 30s, 5m or 1h)`);
-    }
-  }
+  const timeoutMs = timeoutFlag(values.timeout);
   return {
     cluster,
     service,

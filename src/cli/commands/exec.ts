@@ -6,12 +6,11 @@ import { type ExecRunResult, runInContainer } from '../../ecs/exec-runner.js';
 import type { PrecheckedTarget } from '../../ecs/resolve-target.js';
 import { targetFromFlags } from '../../ecs/resolve-target.js';
 import { isBotError } from '../../errors.js';
-import { parseDuration } from '../../shared/duration.js';
 import { shellJoin } from '../../shared/shell-quote.js';
 import { AwsKms } from '../../ssm/aws-kms.js';
 import { AwsSsmControl } from '../../ssm/aws-ssm-control.js';
 import type { SessionControl } from '../../ssm/exec-session.js';
-import { AWS_OPTIONS, AWS_USAGE, exitCodeForStartFailure, startFailureText } from '../aws-options.js';
+import { AWS_USAGE, exitCodeForStartFailure, startFailureText } from '../aws-options.js';
 import { clusterFromFlags } from '../cluster-from-flags.js';
 import type { CliCommand, CliIo } from '../io.js';
 import {
@@ -26,6 +25,7 @@ import {
 import { createCrlfToLf } from '../line-endings.js';
 import { enterRawMode, followResizes, forwardStdin, terminalSizeOf } from '../terminal.js';
 import { wantsFleet } from './exec-fleet-args.js';
+import { EXEC_OPTIONS, timeoutFlag } from './exec-options.js';
 
 const USAGE = `Usage: ecs-exec exec --cluster C (--service S | --task T) [options] [-- CMD ...]
 
@@ -95,15 +95,7 @@ function parseExecArgs(args: string[], io: CliIo): ExecArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        cluster: { type: 'string' },
-        service: { type: 'string' },
-        task: { type: 'string' },
-        container: { type: 'string' },
-        timeout: { type: 'string' },
-        'no-wrap': { type: 'boolean' },
-        interactive: { type: 'boolean', short: 'i' },
-        json: { type: 'boolean' },
-        ...AWS_OPTIONS,
+        ...EXEC_OPTIONS,
       },
     }),
   );
@@ -123,13 +115,7 @@ function parseExecArgs(args: string[], io: CliIo): ExecArgs {
     throw new UsageError('--interactive needs a terminal on stdin and stdout; to feed a command, pipe into it instead');
   }
   if (noCommand && !interactive) throw new UsageError('the command is missing: put it after --');
-  let timeoutMs: number | undefined;
-  if (values.timeout !== undefined) {
-    timeoutMs = parseDuration(values.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) {
-      throw new UsageError(`--timeout "${values.timeout}" is not a duration (write 30s, 5m or 1h)`);
-    }
-  }
+  const timeoutMs = timeoutFlag(values.timeout);
   return {
     cluster: values.cluster ?? '',
     ...(values.service !== undefined ? { service: values.service } : {}),

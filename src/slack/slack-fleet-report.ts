@@ -5,7 +5,7 @@ import type { FleetReport, FleetReportOptions, ResultDelivery } from '../workflo
 import { fleetOutputFile, fleetProgressMessage, fleetResultMessage } from './blocks/fleet-result.js';
 import { createLiveTail } from './live-tail-updater.js';
 import type { SlackNotifier } from './slack-port.js';
-import { deliverInThread } from './thread-delivery.js';
+import { deliverInThread, fencedNotifier } from './thread-delivery.js';
 
 /**
  * One fan-out in the card's thread: one message that follows the progress (posted once the fan-out outlasts the
@@ -18,17 +18,7 @@ export function createSlackFleetReport(
   options: FleetReportOptions,
 ): FleetReport {
   const { logger } = deps;
-  const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
-    await options.mayWrite();
-    return await write();
-  };
-  const notifier: SlackNotifier = {
-    postMessage: (channel, message, threadTs) => fenced(() => deps.notifier.postMessage(channel, message, threadTs)),
-    updateMessage: (channel, ts, message) => fenced(() => deps.notifier.updateMessage(channel, ts, message)),
-    uploadFile: (input) => fenced(() => deps.notifier.uploadFile(input)),
-    postEphemeral: (channel, user, message) => deps.notifier.postEphemeral(channel, user, message),
-    openModal: (triggerId, view) => deps.notifier.openModal(triggerId, view),
-  };
+  const notifier = fencedNotifier(deps.notifier, options.mayWrite);
   const tail = createLiveTail({
     notifier,
     channel: record.channel,

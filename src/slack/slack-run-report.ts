@@ -4,28 +4,8 @@ import type { Logger } from '../shared/logger.js';
 import type { ResultDelivery, RunReport, RunReportOptions } from '../workflow/chat-port.js';
 import { createLiveTail } from './live-tail-updater.js';
 import type { SlackNotifier } from './slack-port.js';
-import { deliverInThread } from './thread-delivery.js';
+import { deliverInThread, fencedNotifier } from './thread-delivery.js';
 import * as views from './views.js';
-
-/** A notifier whose thread writes wait for `mayWrite`: a replica that lost the run writes nothing about it. */
-function fenced(notifier: SlackNotifier, mayWrite: () => Promise<void>): SlackNotifier {
-  return {
-    postMessage: async (channel, message, threadTs) => {
-      await mayWrite();
-      return await notifier.postMessage(channel, message, threadTs);
-    },
-    updateMessage: async (channel, ts, message) => {
-      await mayWrite();
-      await notifier.updateMessage(channel, ts, message);
-    },
-    uploadFile: async (input) => {
-      await mayWrite();
-      await notifier.uploadFile(input);
-    },
-    postEphemeral: (channel, user, message) => notifier.postEphemeral(channel, user, message),
-    openModal: (triggerId, view) => notifier.openModal(triggerId, view),
-  };
-}
 
 /**
  * One run in the card's thread: a live tail once the run outlasts the delay, then the result. Each message is posted
@@ -39,7 +19,7 @@ export function createSlackRunReport(
   options: RunReportOptions,
 ): RunReport {
   const { logger } = deps;
-  const notifier = fenced(deps.notifier, options.mayWrite);
+  const notifier = fencedNotifier(deps.notifier, options.mayWrite);
   const tail = createLiveTail({
     notifier,
     channel: record.channel,

@@ -3,6 +3,26 @@ import type { ResultDelivery } from '../workflow/chat-port.js';
 import type { LiveTail } from './live-tail-updater.js';
 import { type SlackMessage, type SlackNotifier, SlackPostUnconfirmedError } from './slack-port.js';
 
+/** A notifier whose thread writes wait for `mayWrite`: a replica that lost the run writes nothing about it. */
+export function fencedNotifier(notifier: SlackNotifier, mayWrite: () => Promise<void>): SlackNotifier {
+  return {
+    postMessage: async (channel, message, threadTs) => {
+      await mayWrite();
+      return await notifier.postMessage(channel, message, threadTs);
+    },
+    updateMessage: async (channel, ts, message) => {
+      await mayWrite();
+      await notifier.updateMessage(channel, ts, message);
+    },
+    uploadFile: async (input) => {
+      await mayWrite();
+      await notifier.uploadFile(input);
+    },
+    postEphemeral: (channel, user, message) => notifier.postEphemeral(channel, user, message),
+    openModal: (triggerId, view) => notifier.openModal(triggerId, view),
+  };
+}
+
 /** A file that goes into a request's thread under its result. */
 export type ThreadFile = Omit<Parameters<SlackNotifier['uploadFile']>[0], 'channel' | 'threadTs'>;
 

@@ -15,6 +15,7 @@ const BENCHMARKS = [
   ['bench/flow-latency.ts'],
   ['bench/front-door-burst.ts'],
   ['bench/fleet-fanout.ts'],
+  ['bench/fleet-slack.ts'],
   ['--expose-gc', 'bench/fleet-sessions.ts'],
 ];
 

@@ -4,7 +4,8 @@ import type { Logger } from '../shared/logger.js';
 import type { FleetReport, FleetReportOptions, ResultDelivery } from '../workflow/chat-port.js';
 import { fleetOutputFile, fleetProgressMessage, fleetResultMessage } from './blocks/fleet-result.js';
 import { createLiveTail } from './live-tail-updater.js';
-import { type SlackNotifier, SlackPostUnconfirmedError } from './slack-port.js';
+import type { SlackNotifier } from './slack-port.js';
+import { deliverInThread, fencedNotifier } from './thread-delivery.js';
 
 /**
  * One fan-out in the card's thread: one message that follows the progress (posted once the fan-out outlasts the
@@ -17,17 +18,7 @@ export function createSlackFleetReport(
   options: FleetReportOptions,
 ): FleetReport {
   const { logger } = deps;
-  const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
-    await options.mayWrite();
-    return await write();
-  };
-  const notifier: SlackNotifier = {
-    postMessage: (channel, message, threadTs) => fenced(() => deps.notifier.postMessage(channel, message, threadTs)),
-    updateMessage: (channel, ts, message) => fenced(() => deps.notifier.updateMessage(channel, ts, message)),
-    uploadFile: (input) => fenced(() => deps.notifier.uploadFile(input)),
-    postEphemeral: (channel, user, message) => deps.notifier.postEphemeral(channel, user, message),
-    openModal: (triggerId, view) => deps.notifier.openModal(triggerId, view),
-  };
+  const notifier = fencedNotifier(deps.notifier, options.mayWrite);
   const tail = createLiveTail({
     notifier,
     channel: record.channel,
@@ -43,26 +34,14 @@ export function createSlackFleetReport(
     start: () => tail.start(),
     changed: () => tail.changed(),
     async finish(finished, result, note): Promise<ResultDelivery> {
-      const message = fleetResultMessage(finished, result, note);
-      let delivered = tail.posted() && (await tail.finish(message));
-      let unconfirmed = false;
-      if (!delivered) {
-        try {
-          await notifier.postMessage(finished.channel, message, finished.cardRef);
-          delivered = true;
-        } catch (error) {
-          unconfirmed = error instanceof SlackPostUnconfirmedError;
-          logger.error({ err: error, requestId: finished.id }, 'fan-out result not posted in the thread');
-        }
-      }
-      if (delivered && result.results.length > 0) {
-        await notifier
-          .uploadFile({ channel: finished.channel, threadTs: finished.cardRef, ...fleetOutputFile(finished, result) })
-          .catch((error: unknown) =>
-            logger.error({ err: error, requestId: finished.id }, 'fan-out output not uploaded'),
-          );
-      }
-      return delivered ? 'delivered' : unconfirmed ? 'unconfirmed' : 'failed';
+      return await deliverInThread({ notifier, logger }, tail, {
+        channel: finished.channel,
+        threadTs: finished.cardRef,
+        requestId: finished.id,
+        message: fleetResultMessage(finished, result, note),
+        file: () => (result.results.length > 0 ? fleetOutputFile(finished, result) : undefined),
+        logs: { notPosted: 'fan-out result not posted in the thread', notUploaded: 'fan-out output not uploaded' },
+      });
     },
     async abandon() {
       await tail.finish(fleetProgressMessage(options.view(), 'the card shows how'));

@@ -3,28 +3,9 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { ResultDelivery, RunReport, RunReportOptions } from '../workflow/chat-port.js';
 import { createLiveTail } from './live-tail-updater.js';
-import { type SlackNotifier, SlackPostUnconfirmedError } from './slack-port.js';
+import type { SlackNotifier } from './slack-port.js';
+import { deliverInThread, fencedNotifier } from './thread-delivery.js';
 import * as views from './views.js';
-
-/** A notifier whose thread writes wait for `mayWrite`: a replica that lost the run writes nothing about it. */
-function fenced(notifier: SlackNotifier, mayWrite: () => Promise<void>): SlackNotifier {
-  return {
-    postMessage: async (channel, message, threadTs) => {
-      await mayWrite();
-      return await notifier.postMessage(channel, message, threadTs);
-    },
-    updateMessage: async (channel, ts, message) => {
-      await mayWrite();
-      await notifier.updateMessage(channel, ts, message);
-    },
-    uploadFile: async (input) => {
-      await mayWrite();
-      await notifier.uploadFile(input);
-    },
-    postEphemeral: (channel, user, message) => notifier.postEphemeral(channel, user, message),
-    openModal: (triggerId, view) => notifier.openModal(triggerId, view),
-  };
-}
 
 /**
  * One run in the card's thread: a live tail once the run outlasts the delay, then the result. Each message is posted
@@ -38,7 +19,7 @@ export function createSlackRunReport(
   options: RunReportOptions,
 ): RunReport {
   const { logger } = deps;
-  const notifier = fenced(deps.notifier, options.mayWrite);
+  const notifier = fencedNotifier(deps.notifier, options.mayWrite);
   const tail = createLiveTail({
     notifier,
     channel: record.channel,
@@ -58,24 +39,16 @@ export function createSlackRunReport(
     async finish(finished, output, snapshot): Promise<ResultDelivery> {
       const message = views.resultMessage(finished, output, options.previewLines);
       hadTail = tail.posted();
-      let delivered = hadTail && (await tail.finish(message));
-      let unconfirmed = false;
-      if (!delivered) {
-        try {
-          await notifier.postMessage(finished.channel, message, finished.cardRef);
-          delivered = true;
-        } catch (error) {
-          unconfirmed = error instanceof SlackPostUnconfirmedError;
-          logger.error({ err: error, requestId: finished.id }, 'result not posted in the thread');
-        }
-      }
-      if (delivered && message.upload) {
-        await notifier
-          .uploadFile({ channel: finished.channel, threadTs: finished.cardRef, ...message.upload })
-          .catch((error: unknown) => logger.error({ err: error, requestId: finished.id }, 'output file not uploaded'));
-      }
+      const delivery = await deliverInThread({ notifier, logger }, tail, {
+        channel: finished.channel,
+        threadTs: finished.cardRef,
+        requestId: finished.id,
+        message,
+        file: () => message.upload,
+        logs: { notPosted: 'result not posted in the thread', notUploaded: 'output file not uploaded' },
+      });
       if (!hadTail) closing = () => tail.finish(views.liveTailDone(finished, snapshot));
-      return delivered ? 'delivered' : unconfirmed ? 'unconfirmed' : 'failed';
+      return delivery;
     },
     async close() {
       await closing?.();

@@ -58,7 +58,9 @@ export function createUpdateCoalescer<T>(options: UpdateCoalescerOptions<T>): Up
   let pending: { state: T; attempts: number } | undefined;
   let inFlight = false;
   let timer: unknown;
-  let nextAllowedAt = Number.NEGATIVE_INFINITY;
+  let lastStartedAt = Number.NEGATIVE_INFINITY;
+  /** Set by a 429's retry-after. */
+  let pausedUntil = Number.NEGATIVE_INFINITY;
   let closed = false;
   let abandoned = false;
   let delivered = 0;
@@ -75,7 +77,9 @@ export function createUpdateCoalescer<T>(options: UpdateCoalescerOptions<T>): Up
       settleIfIdle();
       return;
     }
-    const wait = nextAllowedAt - options.clock.now();
+    // The interval paces the live tail; the final state, the one people wait for, waits only for Slack's own limit.
+    const gap = closed ? MIN_UPDATE_INTERVAL_MS : intervalMs;
+    const wait = Math.max(pausedUntil, lastStartedAt + gap) - options.clock.now();
     if (wait <= 0) {
       void send();
       return;
@@ -91,12 +95,11 @@ export function createUpdateCoalescer<T>(options: UpdateCoalescerOptions<T>): Up
     if (!item) return;
     pending = undefined;
     inFlight = true;
-    const startedAt = options.clock.now();
-    nextAllowedAt = startedAt + intervalMs;
+    lastStartedAt = options.clock.now();
     try {
       const outcome = await options.deliver(item.state);
       if (outcome && outcome.retryAfterMs >= 0) {
-        nextAllowedAt = Math.max(nextAllowedAt, options.clock.now() + outcome.retryAfterMs);
+        pausedUntil = options.clock.now() + outcome.retryAfterMs;
         pending ??= item;
       } else {
         delivered++;
@@ -124,6 +127,9 @@ export function createUpdateCoalescer<T>(options: UpdateCoalescerOptions<T>): Up
       if (!closed && final !== undefined && !abandoned) pending = { state: final, attempts: 0 };
       closed = true;
       const done = new Promise<boolean>((resolve) => idleWaiters.push(resolve));
+      // A wait timed for the live tail's interval is timed again for the final state's shorter one.
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
       schedule();
       return done;
     },

@@ -106,6 +106,19 @@ describe('createUpdateCoalescer', () => {
     expect(sent).toHaveLength(4);
   });
 
+  it('sends the final state one second after the last update, without waiting out a longer live-tail interval', async () => {
+    const { time, sent, coalescer } = setup({ intervalMs: 1500 });
+    coalescer.offer('running');
+    await time.advance(0);
+    coalescer.offer('still running');
+    await time.advance(500);
+    void coalescer.close('final');
+    await time.advance(499);
+    expect(sent.map((s) => s.state)).toEqual(['running']);
+    await time.advance(1);
+    expect(sent.at(-1)).toEqual({ state: 'final', at: 1000 });
+  });
+
   it('retries a failed delivery a bounded number of times, then reports it dropped', async () => {
     const boom = new Error('channel_not_found');
     const { time, sent, coalescer, errors } = setup({ outcomes: [boom, boom, boom], maxAttempts: 3 });

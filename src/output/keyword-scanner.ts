@@ -117,6 +117,20 @@ export class KeywordScanner {
     }
     this.outputs = withOutput.map((s) => ends[s] ?? []);
     this.longest = Math.max(1, ...keywords.map((k) => k.text.length));
+    this.warmUp();
+  }
+
+  /**
+   * Scans a made-up text with every keyword in every lane, long and short. Code the JIT optimises before a path has
+   * run deoptimises when output first takes that path, and runs the rest of that scan unoptimised: real output
+   * takes the rare paths (a hit in the fourth lane, an exact-case keyword) only now and then, which left the first
+   * hundred megabytes of a process scanned several times slower.
+   */
+  private warmUp(): void {
+    const all = this.keywords.map((k) => k.text).join(' ');
+    const quarter = `${'.'.repeat(LANE_MIN_CHARS)} ${all} ${all.toUpperCase()}`;
+    this.scanParts([quarter.repeat(LANES), ' '], () => {});
+    this.scan(all, () => {});
   }
 
   /**
@@ -164,7 +178,9 @@ export class KeywordScanner {
     let s1 = this.scanLane(bytes, 0, Math.max(0, q1 - warmUp), q1, undefined);
     let s2 = this.scanLane(bytes, 0, Math.max(0, q2 - warmUp), q2, undefined);
     let s3 = this.scanLane(bytes, 0, Math.max(0, q3 - warmUp), q3, undefined);
-    const lanes: number[][] = [[], [], [], []];
+    const h1: number[] = [];
+    const h2: number[] = [];
+    const h3: number[] = [];
     // The last quarter may be shorter: the shared loop covers what all four have, the rest is finished alone.
     const common = length - q3;
     for (let i = 0; i < common; i++) {
@@ -172,18 +188,18 @@ export class KeywordScanner {
       s1 = delta[(s1 << CLASS_BITS) | (classOf[bytes[q1 + i] as number] as number)] as number;
       s2 = delta[(s2 << CLASS_BITS) | (classOf[bytes[q2 + i] as number] as number)] as number;
       s3 = delta[(s3 << CLASS_BITS) | (classOf[bytes[q3 + i] as number] as number)] as number;
-      if (s0 >= firstOutput) (lanes[0] as number[]).push(i, s0);
-      if (s1 >= firstOutput) (lanes[1] as number[]).push(q1 + i, s1);
-      if (s2 >= firstOutput) (lanes[2] as number[]).push(q2 + i, s2);
-      if (s3 >= firstOutput) (lanes[3] as number[]).push(q3 + i, s3);
+      if (s0 >= firstOutput) hits.push(i, s0);
+      if (s1 >= firstOutput) h1.push(q1 + i, s1);
+      if (s2 >= firstOutput) h2.push(q2 + i, s2);
+      if (s3 >= firstOutput) h3.push(q3 + i, s3);
     }
-    const h0 = lanes[0] as number[];
-    this.scanLane(bytes, s0, common, q1, h0);
-    const h1 = lanes[1] as number[];
+    this.scanLane(bytes, s0, common, q1, hits);
     this.scanLane(bytes, s1, q1 + common, q2, h1);
-    const h2 = lanes[2] as number[];
     this.scanLane(bytes, s2, q2 + common, q3, h2);
-    for (const lane of lanes) this.report(lane, onHit);
+    this.report(hits, onHit);
+    this.report(h1, onHit);
+    this.report(h2, onHit);
+    this.report(h3, onHit);
   }
 
   /**

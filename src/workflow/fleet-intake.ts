@@ -6,6 +6,7 @@ import type { PolicyDecision } from '../policy/evaluate.js';
 import { approvalTerms } from './approval-terms.js';
 import type { Asker } from './chat-port.js';
 import type { RunDispatcher } from './dispatch.js';
+import { postRequestCard } from './request-card-post.js';
 import type { RequestCards } from './request-cards.js';
 import type { PreparedRun } from './run-preparation.js';
 import type { WorkflowDeps } from './workflow-deps.js';
@@ -154,22 +155,7 @@ export function createFleetIntake(
       timeoutMs: allowed.timeoutMs,
       fleet,
     });
-    let record: ApprovalRecord = created.record;
-    let card: string | undefined;
-    try {
-      card = await chat.showRequest(record, policy);
-      record = (await store.attachCard(record.id, { conversation: asker.conversation, messageRef: card })).record;
-    } catch (error) {
-      // As for one task: a request whose card failed must never run.
-      const cancelled = await store
-        .cancel({ id: record.id, userId: asker.userId, eligibleApprovers: [asker.userId] })
-        .catch((cancelError: unknown) => {
-          logger.warn({ err: cancelError, requestId: record.id }, 'could not cancel a request whose card failed');
-          return undefined;
-        });
-      if (cancelled && card) await chat.updateRequest({ ...cancelled.record, cardRef: card }, policy).catch(() => {});
-      throw error;
-    }
+    let record: ApprovalRecord = await postRequestCard(deps, created.record, asker, policy);
     if (run.breakGlass && run.reason) {
       record = (await store.breakGlass({ id: record.id, userId: asker.userId, reason: run.reason })).record;
     }

@@ -7,6 +7,7 @@ import { approvalTerms } from './approval-terms.js';
 import type { Asker } from './chat-port.js';
 import type { RunDispatcher } from './dispatch.js';
 import { createFleetIntake } from './fleet-intake.js';
+import { postRequestCard } from './request-card-post.js';
 import type { RequestCards } from './request-cards.js';
 import type { ExecRequest, RunbookRequest } from './requests.js';
 import { createRunPreparation, type PreparedRun } from './run-preparation.js';
@@ -240,26 +241,7 @@ export function createRequestIntake(deps: WorkflowDeps, cards: RequestCards, run
       timeoutMs: decision.timeoutMs,
       noWrap: run.noWrap,
     });
-    let record = created.record;
-    let card: string | undefined;
-    try {
-      card = await chat.showRequest(record, policy);
-      record = (await store.attachCard(record.id, { conversation: asker.conversation, messageRef: card })).record;
-    } catch (error) {
-      // The person is about to be told nothing ran and to try again, so the stored request must never run: cancel
-      // it (and show that on a card that did get posted). Should the cancel fail too, the request has no card, and
-      // nothing starts a request without one.
-      const cancelled = await store
-        .cancel({ id: record.id, userId: asker.userId, eligibleApprovers: [asker.userId] })
-        .catch((cancelError: unknown) => {
-          logger.warn({ err: cancelError, requestId: record.id }, 'could not cancel a request whose card failed');
-          return undefined;
-        });
-      if (cancelled && card) {
-        await chat.updateRequest({ ...cancelled.record, cardRef: card }, policy).catch(() => {});
-      }
-      throw error;
-    }
+    let record = await postRequestCard(deps, created.record, asker, policy);
 
     if (run.breakGlass && run.reason) {
       record = (await store.breakGlass({ id: record.id, userId: asker.userId, reason: run.reason })).record;

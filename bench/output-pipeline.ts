@@ -101,7 +101,11 @@ function median(values: number[]): number {
 /** Runs the pipeline over `input` RUNS times; prints and returns the median throughput. */
 function measure(label: string, input: Buffer): number {
   const megabytes = input.length / 1e6;
-  runPipeline(input.subarray(0, 8 * 1024 * 1024)); // warm-up: let the JIT settle
+  // Warm-up, reported but not counted: a bot process runs for days, and the first passes of a fresh one run slower
+  // while the JIT optimises the pipeline and V8 sizes its young generation (over 8 MB of warm-up, the next two runs
+  // were still 20-40% slower than the rest).
+  const warmUp = runPipeline(input);
+  console.log(`${label}: warm-up pass ${(megabytes / warmUp.cpuSeconds).toFixed(0)} MB/s per CPU-second (not counted)`);
   const wallRates: number[] = [];
   const cpuRates: number[] = [];
   let last: Run | undefined;

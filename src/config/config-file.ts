@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { loadConfigFile } from './load-config.js';
-import type { PolicyConfig } from './schema.js';
+import { existsSync } from 'node:fs';
 
 /** The default config file of the CLI, relative to the working directory. */
 const DEFAULT_CONFIG_FILE = './ecs-exec.yml';
@@ -16,12 +14,4 @@ export function configFilePath(env: Record<string, string | undefined>, given?: 
  */
 export function configFileApplies(env: Record<string, string | undefined>): boolean {
   return env['ECS_EXEC_CONFIG'] !== undefined || existsSync(DEFAULT_CONFIG_FILE);
-}
-
-/**
- * Reads and validates a config file.
- * @throws ConfigError listing every problem; the file system's error when it cannot be read.
- */
-export function readConfigFile(path: string, options: { defaultRegion?: string } = {}): PolicyConfig {
-  return loadConfigFile(readFileSync(path, 'utf8'), path, options);
 }

@@ -45,7 +45,7 @@ export const doctorCommand: CliCommand = async (args, io) => {
   try {
     const aws = await resolveAwsSettings(values, io.env);
     factory = createAwsClientFactory({ env: io.env, ...aws });
-    const cluster = clusterFromFlags(
+    const cluster = await clusterFromFlags(
       { kind: 'service', cluster: values.cluster, service },
       values.region,
       io.env,

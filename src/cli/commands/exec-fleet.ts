@@ -77,7 +77,7 @@ export const fleetExecCommand: CliCommand = async (args, io) => {
     const aws = await resolveAwsSettings(parsed, io.env);
     factory = createAwsClientFactory({ env: io.env, ...aws });
     const target = targetFromFlags({ cluster: parsed.cluster, service: parsed.service });
-    const cluster = clusterFromFlags(target, parsed.region, io.env, aws.region);
+    const cluster = await clusterFromFlags(target, parsed.region, io.env, aws.region);
     const clients = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'unknown', via: 'cli' });
     const plan = await planFleet(
       clients.ecs,

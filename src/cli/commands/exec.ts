@@ -195,7 +195,7 @@ export const execCommand: CliCommand = async (args, io) => {
     const aws = await resolveAwsSettings(parsed, io.env);
     factory = createAwsClientFactory({ env: io.env, ...aws });
     const target = targetFromFlags(parsed);
-    const cluster = clusterFromFlags(target, parsed.region, io.env, aws.region);
+    const cluster = await clusterFromFlags(target, parsed.region, io.env, aws.region);
     const clients = factory.clientsFor(cluster, { userId: io.env['USER'] ?? 'unknown', via: 'cli' });
     const control = new AwsSsmControl(clients.ssm);
     const wrapped = !parsed.noWrap && cluster.shell !== 'none';

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { configFilePath, readConfigFile } from '../../config/config-file.js';
-import { parseConfigLocation } from '../../config/config-source.js';
+import { configFilePath } from '../../config/config-file.js';
+import { ConfigSourceError, parseConfigLocation } from '../../config/config-source.js';
 import { ConfigError, formatConfigIssue } from '../../config/errors.js';
 import { generatePolicies, IamPolicyInputError } from '../../iam/generate-policies.js';
 import { type CliCommand, EXIT_COULD_NOT_RUN } from '../io.js';
+import { readConfigAt } from '../read-config.js';
 
 const USAGE = `Usage: ecs-exec iam-policy [--config FILE] [--account ID] [--bot-role-arn ARN]
                           [--config-source ssm:/NAME|s3://BUCKET/KEY [--config-kms-key KEY_ARN]]
@@ -12,7 +13,7 @@ Prints, as JSON, the least-privilege IAM policies the config needs:
   botRole        the permissions of the bot's own role (its ECS task role)
   clusterRoles   for each roleArn of the config: its permissions and the trust policy that lets the bot assume it
                  only when it names the Slack user as SourceIdentity
---config       the config file (default: $ECS_EXEC_CONFIG or ./ecs-exec.yml)
+--config       the config file (default: $ECS_EXEC_CONFIG or ./ecs-exec.yml); also ssm:/NAME or s3://BUCKET/KEY
 --account      account of clusters given by name without "account", and of the default bot role
 --bot-role-arn the bot's role, named in trust policies (default: role/ecs-exec-bot in the first cluster's account)
 --config-source  where the bot reads the config (its ECS_EXEC_CONFIG): adds ssm:GetParameter on that parameter
@@ -69,7 +70,7 @@ export const iamPolicyCommand: CliCommand = async (args, io) => {
   const path = configFilePath(io.env, values.config);
   try {
     const region = io.env['AWS_REGION'];
-    const policy = readConfigFile(path, region ? { defaultRegion: region } : {});
+    const policy = await readConfigAt(path, io.env);
     const policies = generatePolicies(policy, {
       ...(values.account ? { account: values.account } : {}),
       ...(values['bot-role-arn'] ? { botRoleArn: values['bot-role-arn'] } : {}),
@@ -83,6 +84,8 @@ export const iamPolicyCommand: CliCommand = async (args, io) => {
     if (error instanceof ConfigError) {
       io.stderr.write(`ecs-exec iam-policy: ${path} is not valid:\n`);
       for (const issue of error.issues) io.stderr.write(`  ${formatConfigIssue(issue)}\n`);
+    } else if (error instanceof ConfigSourceError) {
+      io.stderr.write(`ecs-exec iam-policy: ${error.message}\n`);
     } else if (error instanceof IamPolicyInputError) {
       for (const problem of error.problems) io.stderr.write(`ecs-exec iam-policy: ${problem}\n`);
     } else {

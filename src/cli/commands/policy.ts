@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configFilePath } from '../../config/config-file.js';
 import { ConfigError, formatConfigIssue } from '../../config/errors.js';
-import { loadConfigFile } from '../../config/load-config.js';
 import type { PolicyConfig } from '../../config/schema.js';
 import { foreignArnReason } from '../../ecs/task-arn.js';
 import { clusterAliasFor, describeApproval, evaluatePolicy, type PolicyTarget } from '../../policy/evaluate.js';
@@ -21,13 +19,15 @@ import {
   usageFailure,
   wantsHelp,
 } from '../io.js';
+import { readConfigOrIssues } from '../read-config.js';
 
 /** Exit code of `policy check` for an invalid file, and of `policy explain` for a denied request. */
 export const EXIT_POLICY_FAILED = EXIT.checkFailed;
 
 const USAGE = `Usage:
   ecs-exec policy check [FILE]
-      Validates a config file (default: $ECS_EXEC_CONFIG or ./ecs-exec.yml) and lists every problem.
+      Validates a config file (default: $ECS_EXEC_CONFIG or ./ecs-exec.yml) and lists every problem. FILE may
+      also be ssm:/parameter/name or s3://bucket/key, read with the AWS credentials and region of the environment.
       Exit 0 when valid, 1 when not.
 
   ecs-exec policy explain --user U [--group G ...] [--channel C] [--file FILE] <target> -- CMD ...
@@ -42,24 +42,6 @@ Bad usage exits 2; a config file that cannot be read or is invalid exits 1 (chec
 
 function configPath(io: CliIo, file: string | undefined): string {
   return configFilePath(io.env, file);
-}
-
-function readPolicy(io: CliIo, path: string): PolicyConfig | ConfigError {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    return new ConfigError([{ path: '', message: `cannot read "${path}": ${why}`, file: path }]);
-  }
-  try {
-    const region = io.env['AWS_REGION'];
-    return loadConfigFile(text, path, region ? { defaultRegion: region } : {});
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
 }
 
 function printIssues(io: CliIo, error: ConfigError): void {
@@ -80,7 +62,7 @@ async function check(args: string[], io: CliIo): Promise<number> {
     return usageFailure(io, 'ecs-exec policy check', error.message, USAGE);
   }
   const path = configPath(io, file);
-  const policy = readPolicy(io, path);
+  const policy = await readConfigOrIssues(path, io.env);
   if (policy instanceof ConfigError) {
     printIssues(io, policy);
     return EXIT_POLICY_FAILED;
@@ -164,7 +146,7 @@ async function explain(args: string[], io: CliIo): Promise<number> {
     return usageError(error.message);
   }
   const path = configPath(io, options.file);
-  const policy = readPolicy(io, path);
+  const policy = await readConfigOrIssues(path, io.env);
   if (policy instanceof ConfigError) {
     printIssues(io, policy);
     return EXIT.couldNotStart;

@@ -18,8 +18,13 @@ export interface OutputPipelineOptions {
 
 /** What a finished run printed, ready for the thread, the file upload and the audit entry. */
 export interface OutputResult {
-  /** Rendered, redacted output, at most `maxOutputBytes` UTF-8 bytes, cut at a line end where possible. */
+  /**
+   * Rendered, redacted output, at most `maxOutputBytes` UTF-8 bytes, cut at a line end where possible. Decoded from
+   * `bytes` when first read: megabytes of output cost a decode only where the whole text is needed.
+   */
   readonly text: string;
+  /** `text` as UTF-8, as it is kept: what a file upload sends, with no decode and encode on the way. */
+  readonly bytes: Uint8Array;
   /** The last lines of the whole rendered, redacted output (also past the cap), starting at a line start. */
   readonly tail: string;
   /** Raw bytes received from the command. */
@@ -132,10 +137,10 @@ class Pipeline implements OutputPipeline {
     }
     const change = this.redactor?.sizeChange ?? { bytes: 0, newlines: 0 };
     const lineCount = this.newlines + change.newlines + (this.endsWithNewline ? 0 : 1);
-    this.finished = {
-      // Buffer#toString decodes several times faster than TextDecoder on Node 24 (1.3x on 22), and keeps a byte
-      // order mark as the character it was printed as.
-      text: this.kept.take().toString('utf8'),
+    const bytes = this.kept.take();
+    const finished = {
+      text: '',
+      bytes,
       tail: this.tail(),
       totalBytes: this.totalBytes,
       renderedBytes: this.renderedBytes + change.bytes,
@@ -146,6 +151,12 @@ class Pipeline implements OutputPipeline {
       sha256: this.hash.digest('hex'),
       lineCount,
     };
+    let text: string | undefined;
+    // An own, enumerable property still, so the result spreads, compares and serialises as a plain object would.
+    // Buffer#toString decodes several times faster than TextDecoder on Node 24 (1.3x on 22), and keeps a byte order
+    // mark as the character it was printed as.
+    Object.defineProperty(finished, 'text', { enumerable: true, get: () => (text ??= bytes.toString('utf8')) });
+    this.finished = finished;
   }
 
   snapshot(maxChars: number = DEFAULT_SNAPSHOT_CHARS): string {

@@ -95,7 +95,8 @@ export interface ExecResultInput {
   readonly output: Pick<
     OutputResult,
     'text' | 'tail' | 'totalBytes' | 'renderedBytes' | 'keptBytes' | 'truncated' | 'redactions' | 'lineCount'
-  >;
+  > &
+    Partial<Pick<OutputResult, 'bytes'>>;
   /** `limits.previewLines`: lines shown in the thread, split between head and tail when the output is longer. */
   readonly previewLines: number;
   /** Why it ended that way (the timeout, the lost session, the error), in words safe to show. */
@@ -124,6 +125,12 @@ export interface ExecResultMessage {
 const MAX_PREVIEW_LINE_CHARS = 1000;
 /** Characters of preview code across all sections; the rest of the message budget is for status and notes. */
 const PREVIEW_CHAR_BUDGET = 10_000;
+/**
+ * Kept output the head of the preview is read from. The head shows at most half the budget, in lines shortened to
+ * `MAX_PREVIEW_LINE_CHARS`, of at most 8 Ki characters each (the renderer wraps longer ones): a handful of lines at
+ * worst, well inside this, so megabytes of output are never decoded whole for a preview.
+ */
+const HEAD_SOURCE_BYTES = 256 * 1024;
 
 /**
  * The status line for the card and the thread: outcome, exit code, duration, bytes.
@@ -186,8 +193,10 @@ function buildPreview(input: ExecResultInput): Preview {
   if (output.lineCount === 0) return { blocks: [context('_No output._')], cut: false };
 
   const wanted = Math.max(2, Math.floor(input.previewLines));
-  const headSource = splitLines(output.text);
-  if (!output.truncated && headSource.length <= wanted) {
+  // Output of few lines may still be long (a wrapped line is one line): it may be shown whole, so it is read whole.
+  const head = !output.truncated && output.lineCount <= wanted ? { text: output.text, whole: true } : headOf(output);
+  const headSource = splitLines(head.text);
+  if (head.whole && !output.truncated && headSource.length <= wanted) {
     const lines = headSource.map((line) => previewLine(line, MAX_PREVIEW_LINE_CHARS));
     if (totalChars(lines) <= PREVIEW_CHAR_BUDGET) {
       return { blocks: codeBlocks(lines), cut: lines.some((line) => line.shortened) };
@@ -195,24 +204,42 @@ function buildPreview(input: ExecResultInput): Preview {
   }
 
   // Head from the kept text, tail from the end of the whole output; never the same line twice.
-  const tailSource = output.truncated ? splitLines(output.tail) : headSource;
+  const tailSource = output.truncated || !head.whole ? splitLines(output.tail) : headSource;
   const headWanted = Math.ceil(wanted / 2);
-  const head = fitLines(headSource.slice(0, headWanted), PREVIEW_CHAR_BUDGET / 2);
-  const tailWanted = Math.min(wanted - headWanted, tailSource.length, Math.max(0, output.lineCount - head.shown));
+  const headLines = fitLines(headSource.slice(0, headWanted), PREVIEW_CHAR_BUDGET / 2);
+  const tailWanted = Math.min(wanted - headWanted, tailSource.length, Math.max(0, output.lineCount - headLines.shown));
   const tailLines = tailSource.slice(tailSource.length - tailWanted);
-  const tail = fitLines(tailLines.reverse(), PREVIEW_CHAR_BUDGET - head.chars);
+  const tail = fitLines(tailLines.reverse(), PREVIEW_CHAR_BUDGET - headLines.chars);
   tail.lines.reverse();
 
-  const omittedLines = Math.max(0, output.lineCount - head.shown - tail.shown);
-  const shownBytes = head.bytes + tail.bytes;
+  const omittedLines = Math.max(0, output.lineCount - headLines.shown - tail.shown);
+  const shownBytes = headLines.bytes + tail.bytes;
   const omittedBytes = Math.max(0, output.renderedBytes - shownBytes);
-  const blocks = codeBlocks(head.lines);
+  const blocks = codeBlocks(headLines.lines);
   if (omittedLines > 0) {
     blocks.push(context(`… ${plural(omittedLines, 'line')} (${formatBytes(omittedBytes)}) omitted …`));
   }
   blocks.push(...codeBlocks(tail.lines));
-  const shortened = [...head.lines, ...tail.lines].some((line) => line.shortened);
+  const shortened = [...headLines.lines, ...tail.lines].some((line) => line.shortened);
   return { blocks, cut: omittedLines > 0 || shortened || output.truncated };
+}
+
+/**
+ * The start of the kept output, whole lines only, and whether it is all of it: decoded from the kept bytes when the
+ * output carries them, so a long output's preview does not decode megabytes.
+ */
+function headOf(output: ExecResultInput['output']): { text: string; whole: boolean } {
+  const { bytes } = output;
+  if (!bytes || bytes.length <= HEAD_SOURCE_BYTES) return { text: output.text, whole: true };
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A newline byte is never part of a longer UTF-8 character: cutting after one never splits a character. Output
+  // with no newline that early (one long wrapped line) is cut before the character that does not fit.
+  let end = buffer.lastIndexOf(0x0a, HEAD_SOURCE_BYTES - 1) + 1;
+  if (end === 0) {
+    end = HEAD_SOURCE_BYTES;
+    while (end > 0 && ((buffer[end] ?? 0) & 0xc0) === 0x80) end--;
+  }
+  return { text: buffer.toString('utf8', 0, end), whole: false };
 }
 
 /** As many of `lines` (in the given order) as fit `budget` escaped characters. */
@@ -250,7 +277,8 @@ function outputFile(input: ExecResultInput): ExecResultUpload {
   return {
     filename: `ecs-exec-${safeId}.txt`,
     title: `Output of ${input.requestId}`.slice(0, 250),
-    content: new TextEncoder().encode(output.text + note),
+    // The kept bytes go as they are: the output is never decoded and encoded again just to be uploaded.
+    content: output.bytes ? Buffer.concat([output.bytes, Buffer.from(note, 'utf8')]) : Buffer.from(output.text + note),
   };
 }
 

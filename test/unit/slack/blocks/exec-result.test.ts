@@ -119,6 +119,26 @@ describe('buildExecResultMessage', () => {
     expectWithinSlackLimits(message);
   });
 
+  it('builds the same preview from the kept bytes as from the whole text, without decoding megabytes', () => {
+    const shapes = {
+      'many short lines': lines(40_000),
+      'wide lines of two-byte characters': `${'é'.repeat(2500)}\n`.repeat(300),
+      'one line, wrapped by the renderer': 'x'.repeat(600_000),
+      'short lines, then a wrapped one': `${lines(3)}${'→'.repeat(200_000)}\n${lines(5)}`,
+      'many lines, then a wrapped one': `${lines(100)}${'→'.repeat(200_000)}\n${lines(100)}`,
+    };
+    for (const [shape, text] of Object.entries(shapes)) {
+      const output = outputOf(text);
+      expect(output.bytes.length, shape).toBeGreaterThan(256 * 1024);
+      const { bytes: _kept, ...withoutBytes } = output;
+      const input = { requestId: 'r-42', outcome: 'succeeded', exitCode: 0, durationMs: 1, previewLines: 40 } as const;
+      const fromBytes = buildExecResultMessage({ ...input, output });
+      const fromText = buildExecResultMessage({ ...input, output: withoutBytes });
+      expect(fromBytes.blocks, shape).toEqual(fromText.blocks);
+      expect(Buffer.from(fromBytes.upload?.content ?? []).equals(Buffer.from(text)), shape).toBe(true);
+    }
+  });
+
   it('keeps the preview within Slack limits however wide the lines are', () => {
     const message = build(lines(200, 2500), { previewLines: 40 });
     expectWithinSlackLimits(message);

@@ -1,5 +1,8 @@
+import { isIP, type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import { SsmError } from './errors.js';
+import { type FairIntake, type IntakeLane, sharedIntake } from './fair-intake.js';
 import { assertStreamUrlAllowed } from './stream-url.js';
 import type { MessageTransport, TransportCloseInfo, TransportConnector } from './transport-port.js';
 
@@ -14,6 +17,8 @@ export type WsTransportOptions = Readonly<
     livenessTimeoutMs: number;
     /** Largest frame accepted from the server. Default 4 MiB. */
     maxPayloadBytes: number;
+    /** Where received frames wait for their turn to be handled. Default: the one intake shared by the process. */
+    intake: FairIntake;
   }>
 >;
 
@@ -27,26 +32,43 @@ class WsMessageTransport implements MessageTransport {
   private corked = false;
   private lastSignOfLife = Date.now();
   private readonly pingTimer: NodeJS.Timeout;
+  /** Received frames wait here for their turn; see {@link FairIntake}. */
+  private readonly received: IntakeLane<Uint8Array | string>;
 
   constructor(
     private readonly socket: WebSocket,
     pingIntervalMs: number,
     livenessTimeoutMs: number,
+    intake: FairIntake,
   ) {
+    this.received = intake.lane({
+      deliver: (data) => {
+        if (!this.closed) this.messageHandler(data);
+      },
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+    });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       this.lastSignOfLife = Date.now();
-      this.messageHandler(isBinary ? data : data.toString('utf8'));
+      this.received.push(isBinary ? data : data.toString('utf8'), data.length);
     });
     socket.on('pong', () => {
       this.lastSignOfLife = Date.now();
     });
-    socket.on('close', (code: number, reason: Buffer) => this.finish({ code, reason: reason.toString('utf8') }));
+    // Frames received before the socket closed are still handled first: the close must not overtake them.
+    socket.on('close', (code: number, reason: Buffer) => {
+      this.received.close();
+      this.received.whenDrained(() => this.finish({ code, reason: reason.toString('utf8') }));
+    });
     socket.on('error', (error: Error) => {
-      this.finish({ code: 1006, reason: error.message, error });
       socket.terminate();
+      this.received.close();
+      this.received.whenDrained(() => this.finish({ code: 1006, reason: error.message, error }));
     });
     this.ping();
     this.pingTimer = setInterval(() => {
+      // A socket not read while it waits for its turn hears no pong: its silence proves nothing.
+      if (this.received.waitingForTurn) this.lastSignOfLife = Date.now();
       if (Date.now() - this.lastSignOfLife > livenessTimeoutMs) {
         this.finish({ code: CLOSE_LIVENESS, reason: 'no answer to keep-alive pings' });
         socket.terminate();
@@ -63,6 +85,7 @@ class WsMessageTransport implements MessageTransport {
   private finish(info: TransportCloseInfo): void {
     if (this.closed) return;
     this.closed = true;
+    this.received.close();
     clearInterval(this.pingTimer);
     this.closeHandler(info);
   }
@@ -102,11 +125,33 @@ class WsMessageTransport implements MessageTransport {
   }
 
   close(code = 1000, reason = ''): void {
+    // Closed by its owner, who wants no more of its frames.
+    this.received.discard();
     if (this.socket.readyState === WebSocket.CLOSED) return;
     this.socket.close(code, reason);
     // A peer that never answers the close frame must not keep the socket open.
     setTimeout(() => this.socket.terminate(), 2000).unref();
   }
+}
+
+/**
+ * Opens the TCP (or TLS) socket under the WebSocket as `ws` would, but with no read-ahead while paused: a session
+ * waiting for its turn to read (see {@link FairIntake}) then leaves its backlog in the kernel, where it costs this
+ * process nothing, instead of in a 64 KiB buffer per socket.
+ */
+type SocketOptions = NetConnectOpts & ConnectionOptions & { socketPath?: string };
+
+function openSocket(options: SocketOptions, secure: boolean): Socket {
+  if (secure) {
+    const servername = options.servername || options.servername === '' ? options.servername : undefined;
+    return tlsConnect({
+      ...options,
+      path: undefined,
+      servername: servername ?? (isIP(options.host ?? '') ? '' : options.host),
+      highWaterMark: 0,
+    } as unknown as ConnectionOptions);
+  }
+  return netConnect({ ...options, path: options.socketPath, readableHighWaterMark: 0 } as unknown as NetConnectOpts);
 }
 
 /**
@@ -120,11 +165,14 @@ export function connectWebSocket(url: string, options: WsTransportOptions = {}):
   } catch (error) {
     return Promise.reject(error);
   }
+  const secure = new URL(url).protocol === 'wss:';
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, {
       handshakeTimeout: options.handshakeTimeoutMs ?? 45_000,
       perMessageDeflate: false,
       maxPayload: options.maxPayloadBytes ?? 4 * 1024 * 1024,
+      createConnection: ((socketOptions: SocketOptions) =>
+        openSocket(socketOptions, secure)) as unknown as WebSocket.ClientOptions['createConnection'],
     });
     const onError = (error: Error): void => {
       socket.removeListener('open', onOpen);
@@ -138,7 +186,14 @@ export function connectWebSocket(url: string, options: WsTransportOptions = {}):
     };
     const onOpen = (): void => {
       socket.removeListener('error', onError);
-      resolve(new WsMessageTransport(socket, options.pingIntervalMs ?? 30_000, options.livenessTimeoutMs ?? 60_000));
+      resolve(
+        new WsMessageTransport(
+          socket,
+          options.pingIntervalMs ?? 30_000,
+          options.livenessTimeoutMs ?? 60_000,
+          options.intake ?? sharedIntake,
+        ),
+      );
     };
     socket.once('error', onError);
     socket.once('open', onOpen);

@@ -380,7 +380,9 @@ export class DataChannel {
     const seq = this.nextSeq;
     this.nextSeq += 1;
     const frame = encodeStreamFrame(MessageType.InputStreamData, seq, payloadType, payload, this.options.clock.now());
-    this.window.track(seq, frame);
+    // Kept until acked, which may be long: a copy of its own, since the frame is a slice of Node's shared 64 KiB
+    // buffer pool and would keep all of that alive.
+    this.window.track(seq, new Uint8Array(frame));
     this.transport?.sendBinary(frame);
   }
 

@@ -1,7 +1,10 @@
 import { encodeAgentMessage } from './agent-message.js';
-import { type AgentMessage, Flags, MessageType, PayloadType } from './layout.js';
+import { type AgentMessage, Flags, HEADER, MessageType, PayloadType } from './layout.js';
 import { encodeAcknowledgeContent } from './payloads.js';
-import { randomMessageId } from './uuid.js';
+import { randomMessageId, writeRandomWireUuid } from './uuid.js';
+
+/** Encoded first, then replaced by random bytes: the digest covers only the payload, so the header may change. */
+const PLACEHOLDER_MESSAGE_ID = '00000000-0000-4000-8000-000000000000';
 
 /** The sequenced stream types: the client's input and the agent's output. */
 export type StreamMessageType = typeof MessageType.InputStreamData | typeof MessageType.OutputStreamData;
@@ -31,13 +34,13 @@ export function encodeStreamFrame(
 
 /** The `acknowledge` of a stream frame: outside the sequence (seq 0), SYN|FIN, the acked frame named in the payload. */
 export function encodeAcknowledgeFrame(acked: AgentMessage, createdDate: number): Uint8Array {
-  return encodeAgentMessage({
+  const frame = encodeAgentMessage({
     messageType: MessageType.Acknowledge,
     schemaVersion: 1,
     createdDate,
     sequenceNumber: 0,
     flags: Flags.SynFin,
-    messageId: randomMessageId(),
+    messageId: PLACEHOLDER_MESSAGE_ID,
     payloadType: PayloadType.None,
     payload: encodeAcknowledgeContent({
       acknowledgedMessageType: acked.messageType,
@@ -45,4 +48,6 @@ export function encodeAcknowledgeFrame(acked: AgentMessage, createdDate: number)
       acknowledgedMessageSequenceNumber: acked.sequenceNumber,
     }),
   });
+  writeRandomWireUuid(frame, HEADER.messageId.offset);
+  return frame;
 }

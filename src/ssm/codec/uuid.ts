@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import { EncodeError } from './errors.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -43,15 +43,47 @@ export function writeWireUuid(uuid: string, target: Uint8Array, offset: number):
   }
 }
 
+const HEX_CODES = new TextEncoder().encode('0123456789abcdef');
+/** The canonical text is assembled here and read out as one string: one allocation per MessageId, not twenty. */
+const uuidText = Buffer.alloc(36);
+
 /** Reads a wire MessageId (halves swapped) at `offset` and returns the canonical lowercase UUID string. */
 export function readWireUuid(source: Uint8Array, offset: number): string {
-  let out = '';
+  let position = 0;
   for (let byte = 0; byte < 16; byte += 1) {
-    if (byte === 4 || byte === 6 || byte === 8 || byte === 10) out += '-';
-    const wireIndex = byte < 8 ? byte + 8 : byte - 8;
-    out += HEX[source[offset + wireIndex] as number];
+    if (byte === 4 || byte === 6 || byte === 8 || byte === 10) {
+      uuidText[position] = 0x2d;
+      position += 1;
+    }
+    const value = source[offset + (byte < 8 ? byte + 8 : byte - 8)] as number;
+    uuidText[position] = HEX_CODES[value >> 4] as number;
+    uuidText[position + 1] = HEX_CODES[value & 0x0f] as number;
+    position += 2;
   }
-  return out;
+  return uuidText.toString('latin1', 0, 36);
+}
+
+const RANDOM_POOL_BYTES = 4096;
+const randomPool = Buffer.alloc(RANDOM_POOL_BYTES);
+let randomPoolUsed = RANDOM_POOL_BYTES;
+
+/**
+ * Writes a fresh random (v4) MessageId in wire layout at `offset`, straight from random bytes: one per ack, and an
+ * ack is sent for every output frame, so no string is made and parsed back for it.
+ */
+export function writeRandomWireUuid(target: Uint8Array, offset: number): void {
+  if (randomPoolUsed + 16 > RANDOM_POOL_BYTES) {
+    randomFillSync(randomPool);
+    randomPoolUsed = 0;
+  }
+  // Canonical bytes 8..15 come first on the wire, then 0..7.
+  for (let byte = 0; byte < 16; byte += 1) {
+    target[offset + (byte < 8 ? byte + 8 : byte - 8)] = randomPool[randomPoolUsed + byte] as number;
+  }
+  randomPoolUsed += 16;
+  // Version 4 (canonical byte 6) and the RFC 4122 variant (canonical byte 8).
+  target[offset + 14] = ((target[offset + 14] as number) & 0x0f) | 0x40;
+  target[offset] = ((target[offset] as number) & 0x3f) | 0x80;
 }
 
 /** Swaps the two halves of a canonical UUID string (the transformation the wire applies), for diagnostics and tests. */

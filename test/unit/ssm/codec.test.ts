@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeAgentMessage, encodeAgentMessage } from '../../../src/ssm/codec/agent-message.js';
 import { DecodeError, EncodeError } from '../../../src/ssm/codec/errors.js';
 import type { AgentMessage } from '../../../src/ssm/codec/layout.js';
-import { randomMessageId, readWireUuid, swapUuidHalves, writeWireUuid } from '../../../src/ssm/codec/uuid.js';
+import {
+  randomMessageId,
+  readWireUuid,
+  swapUuidHalves,
+  writeRandomWireUuid,
+  writeWireUuid,
+} from '../../../src/ssm/codec/uuid.js';
 import { FRAME_VECTORS, laxJsClientSize, outputHello } from '../../fixtures/ssm/vectors.js';
 
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -99,6 +105,19 @@ describe('MessageId half swap', () => {
     const a = randomMessageId();
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(randomMessageId()).not.toBe(a);
+  });
+
+  it('writes distinct v4 ids straight in wire layout, across refills of its random bytes', () => {
+    const seen = new Set<string>();
+    const bytes = new Uint8Array(20).fill(0xff);
+    for (let i = 0; i < 600; i += 1) {
+      writeRandomWireUuid(bytes, 2);
+      const id = readWireUuid(bytes, 2);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(600);
+    expect([bytes[0], bytes[1], bytes[18], bytes[19]]).toEqual([0xff, 0xff, 0xff, 0xff]);
   });
 });
 

@@ -4,6 +4,7 @@ import type { ExecRunResult } from '../ecs/exec-runner.js';
 import { backoffDelay, sleep } from '../ecs/rate-budget.js';
 import { isBotError, toUserMessage } from '../errors.js';
 import { createOutputPipeline } from '../output/pipeline.js';
+import { nextTurn } from '../shared/event-loop-turn.js';
 import { groupResults, type ResultGroup, summaryLine } from './grouping.js';
 import type { FleetPlan, PlannedTask } from './plan.js';
 import type { TaskResult, TaskStatus } from './task-result.js';
@@ -63,6 +64,12 @@ export interface FleetRunOptions {
 }
 
 const DEFAULT_THROTTLED_STARTS = 8;
+/**
+ * Hundreds of outputs stream at once in a fan-out, and text each one's redactor holds for a batch outlives the young
+ * generation and ages in the heap: a smaller batch than a single run's (48 Ki characters) keeps it short-lived, for
+ * a few more rescans of the carry-over.
+ */
+const FAN_OUT_REDACTOR_BATCH_CHARS = 8 * 1024;
 
 /**
  * Runs one command on every task of a plan: at most `plan.concurrency` at once, each task at most once, and no new
@@ -171,7 +178,10 @@ async function runOne(
   signal: AbortSignal,
   now: () => number,
 ): Promise<TaskResult> {
-  const pipeline = createOutputPipeline({ maxOutputBytes: options.maxOutputBytes });
+  const pipeline = createOutputPipeline({
+    maxOutputBytes: options.maxOutputBytes,
+    redactor: { batchChars: FAN_OUT_REDACTOR_BATCH_CHARS },
+  });
   const startedAt = now();
   const maxStarts = options.maxThrottledStarts ?? DEFAULT_THROTTLED_STARTS;
   const backoff = options.throttleBackoff ?? { baseMs: 500, capMs: 8_000 };
@@ -179,6 +189,8 @@ async function runOne(
   let budgetRefusals = 0;
   for (;;) {
     try {
+      // Hundreds of tasks start together: each opens its session in a turn of its own (see nextTurn).
+      await nextTurn();
       const run = await options.runTask(task, {
         signal,
         onOutput: (chunk) => {
@@ -186,6 +198,9 @@ async function runOne(
           options.onOutput?.(task, chunk);
         },
       });
+      // Many sessions may end in one batch of frames; finishing each output (the last render and redaction, the
+      // digests) waits for a turn of its own.
+      await nextTurn();
       const output = pipeline.result();
       return {
         task,

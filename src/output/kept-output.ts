@@ -61,7 +61,8 @@ export class KeptOutput {
 
   private newBlock(needed: number, room: number): Buffer {
     this.closeBlock();
-    this.block = Buffer.allocUnsafe(Math.min(Math.max(BLOCK_BYTES, needed), room));
+    // Not from Node's shared 64 KiB pool: kept until the run ends, a slice of the pool would keep all of it alive.
+    this.block = Buffer.allocUnsafeSlow(Math.min(Math.max(BLOCK_BYTES, needed), room));
     return this.block;
   }
 
@@ -76,13 +77,13 @@ export class KeptOutput {
     this.closeBlock();
     const lineEnd = fits > 0 ? encoded.lastIndexOf(0x0a, fits - 1) : -1;
     if (lineEnd >= 0) {
-      this.blocks.push(encoded.subarray(0, lineEnd + 1));
+      this.blocks.push(ownCopy(encoded.subarray(0, lineEnd + 1)));
       this.keptBytes += lineEnd + 1;
     } else if (this.lineEndBytes > 0) {
       // The cut falls at the last line end kept so far, wherever the pieces happened to meet.
       this.dropAfter(this.lineEndBytes);
     } else {
-      const piece = charCut(encoded, fits);
+      const piece = ownCopy(charCut(encoded, fits));
       this.blocks.push(piece);
       this.keptBytes += piece.length;
     }
@@ -100,6 +101,13 @@ export class KeptOutput {
       }
     }
   }
+}
+
+/** `bytes` in memory of its own: a small encoded string is a slice of Node's shared pool, kept alive with it. */
+function ownCopy(bytes: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
 }
 
 /** The longest prefix of UTF-8 `bytes` that fits in `maxBytes` and does not end inside a character. */

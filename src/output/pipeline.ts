@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { OutputUsageError } from './errors.js';
 import { KeptOutput } from './kept-output.js';
-import { emptyRedactionCounts, type RedactionCounts, StreamingRedactor } from './redactor.js';
+import { emptyRedactionCounts, type RedactionCounts, type RedactorOptions, StreamingRedactor } from './redactor.js';
 import { TerminalRenderer } from './terminal-renderer.js';
 
 /** Options of `createOutputPipeline`. */
@@ -14,6 +14,8 @@ export interface OutputPipelineOptions {
   readonly redact?: boolean;
   /** How much of the end of the output is kept for the preview's tail, even past `maxOutputBytes`. */
   readonly tailChars?: number;
+  /** Batch and carry-over of the streaming redactor (default: its own), e.g. smaller for many runs at once. */
+  readonly redactor?: Pick<RedactorOptions, 'batchChars' | 'carryOverChars'>;
 }
 
 /** What a finished run printed, ready for the thread, the file upload and the audit entry. */
@@ -77,7 +79,12 @@ export function createOutputPipeline(options: OutputPipelineOptions): OutputPipe
   if (!Number.isSafeInteger(options.maxOutputBytes) || options.maxOutputBytes < 0) {
     throw new OutputUsageError(`maxOutputBytes must be a non-negative integer, got ${options.maxOutputBytes}`);
   }
-  return new Pipeline(options.maxOutputBytes, options.redact ?? true, options.tailChars ?? DEFAULT_TAIL_CHARS);
+  return new Pipeline(
+    options.maxOutputBytes,
+    options.redact ?? true,
+    options.tailChars ?? DEFAULT_TAIL_CHARS,
+    options.redactor,
+  );
 }
 
 class Pipeline implements OutputPipeline {
@@ -89,7 +96,8 @@ class Pipeline implements OutputPipeline {
   private readonly hash = createHash('sha256');
   private readonly renderer = new TerminalRenderer();
   private readonly redactor: StreamingRedactor | undefined;
-  private readonly rawBlock = Buffer.allocUnsafe(RAW_BLOCK_BYTES);
+  // Not from Node's shared 64 KiB pool: kept for the whole run, a slice of the pool would keep all of it alive.
+  private readonly rawBlock = Buffer.allocUnsafeSlow(RAW_BLOCK_BYTES);
   private rawBlockUsed = 0;
   private readonly kept: KeptOutput;
   private totalBytes = 0;
@@ -106,8 +114,9 @@ class Pipeline implements OutputPipeline {
     maxOutputBytes: number,
     redact: boolean,
     private readonly tailChars: number,
+    redactorOptions?: RedactorOptions,
   ) {
-    this.redactor = redact ? new StreamingRedactor() : undefined;
+    this.redactor = redact ? new StreamingRedactor(redactorOptions) : undefined;
     this.kept = new KeptOutput(maxOutputBytes);
   }
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeAgentMessage, encodeAgentMessage } from '../../../src/ssm/codec/agent-message.js';
 import { DecodeError, EncodeError } from '../../../src/ssm/codec/errors.js';
+import { encodeAcknowledgeFrame } from '../../../src/ssm/codec/frames.js';
 import type { AgentMessage } from '../../../src/ssm/codec/layout.js';
 import {
   randomMessageId,
@@ -105,6 +106,16 @@ describe('MessageId half swap', () => {
     const a = randomMessageId();
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(randomMessageId()).not.toBe(a);
+  });
+
+  it('gives every acknowledge its own v4 MessageId and leaves the rest of the frame as encoded', () => {
+    const acked = decodeAgentMessage(outputHello.bytes);
+    const first = decodeAgentMessage(encodeAcknowledgeFrame(acked, 1503434275000));
+    const second = decodeAgentMessage(encodeAcknowledgeFrame(acked, 1503434275000));
+    expect(first.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(second.messageId).not.toBe(first.messageId);
+    expect({ ...first, messageId: '' }).toEqual({ ...second, messageId: '' });
+    expect(first).toMatchObject({ messageType: 'acknowledge', sequenceNumber: 0, flags: 3, payloadType: 0 });
   });
 
   it('writes distinct v4 ids straight in wire layout, across refills of its random bytes', () => {

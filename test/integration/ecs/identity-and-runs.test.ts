@@ -162,7 +162,11 @@ describe('identity and region', () => {
   it("honours the cluster's region for ECS, STS and KMS and completes the KMS handshake", async () => {
     await run(prod, 'web', 'true');
     const byService = (service: string) => sandbox.calls.filter((c) => c.service === service && !c.byAgent);
-    expect(byService('ecs').every((c) => c.region === 'eu-west-1')).toBe(true);
+    // A task-watcher poll of an earlier test's demo run may still land: that run's client was destroyed with the
+    // poll on the wire, and the SDK sends it again after its back-off.
+    const ecs = byService('ecs').filter((c) => c.input['cluster'] !== 'demo');
+    expect(ecs.length).toBeGreaterThan(0);
+    expect(ecs.every((c) => c.region === 'eu-west-1')).toBe(true);
     expect(byService('sts').every((c) => c.region === 'eu-west-1')).toBe(true);
     const kms = byService('kms').filter((c) => c.operation === 'GenerateDataKey');
     expect(kms).toHaveLength(1);

@@ -1,3 +1,5 @@
+import { utf8CutLength } from './utf8-boundary.js';
+
 /**
  * The redacted output kept for the file upload, up to a byte cap, as UTF-8 in blocks outside the JS heap: megabytes
  * of strings on the heap would be copied by every young-generation collection until promoted, which cost more than
@@ -83,7 +85,7 @@ export class KeptOutput {
       // The cut falls at the last line end kept so far, wherever the pieces happened to meet.
       this.dropAfter(this.lineEndBytes);
     } else {
-      const piece = ownCopy(charCut(encoded, fits));
+      const piece = ownCopy(encoded.subarray(0, utf8CutLength(encoded, fits)));
       this.blocks.push(piece);
       this.keptBytes += piece.length;
     }
@@ -108,14 +110,4 @@ function ownCopy(bytes: Buffer): Buffer {
   const own = Buffer.allocUnsafeSlow(bytes.length);
   bytes.copy(own);
   return own;
-}
-
-/** The longest prefix of UTF-8 `bytes` that fits in `maxBytes` and does not end inside a character. */
-function charCut(bytes: Buffer, maxBytes: number): Buffer {
-  if (maxBytes <= 0) return bytes.subarray(0, 0);
-  if (bytes.length <= maxBytes) return bytes;
-  let end = maxBytes;
-  // Step back over continuation bytes to the start of the character that does not fit.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end);
 }

@@ -114,7 +114,7 @@ export class TerminalRenderer {
   private simplified(text: string): string {
     let at = text.indexOf('\x1b');
     if (at === -1 || this.state !== GROUND || C1_INTRODUCER.test(text)) {
-      return text.includes('\r\n') ? text.replace(CRLF, '\n') : text;
+      return withoutCrBeforeLf(text);
     }
     let colourCodes = false;
     while (at !== -1) {
@@ -122,7 +122,7 @@ export class TerminalRenderer {
         colourCodes = true;
       } else {
         CSI_SEQUENCE.lastIndex = at;
-        if (!CSI_SEQUENCE.test(text)) return text.includes('\r\n') ? text.replace(CRLF, '\n') : text;
+        if (!CSI_SEQUENCE.test(text)) return withoutCrBeforeLf(text);
       }
       at = text.indexOf('\x1b', at + 1);
     }
@@ -380,6 +380,10 @@ function colourCodeEnd(text: string, at: number): number {
     if (code < 0x30 || code > 0x3b) return -1;
   }
   return -1;
+}
+
+function withoutCrBeforeLf(text: string): string {
+  return text.includes('\r\n') ? text.replace(CRLF, '\n') : text;
 }
 
 function isHighSurrogate(code: number): boolean {

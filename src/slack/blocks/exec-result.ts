@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { OutputResult } from '../../output/pipeline.js';
+import { utf8CutLength } from '../../output/utf8-boundary.js';
 import { formatDuration } from '../../shared/duration.js';
 import { neutraliseSlackText, slackUserMention } from '../slack-text.js';
 
@@ -234,11 +235,8 @@ function headOf(output: ExecResultInput['output']): { text: string; whole: boole
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // A newline byte is never part of a longer UTF-8 character: cutting after one never splits a character. Output
   // with no newline that early (one long wrapped line) is cut before the character that does not fit.
-  let end = buffer.lastIndexOf(0x0a, HEAD_SOURCE_BYTES - 1) + 1;
-  if (end === 0) {
-    end = HEAD_SOURCE_BYTES;
-    while (end > 0 && ((buffer[end] ?? 0) & 0xc0) === 0x80) end--;
-  }
+  const lineEnd = buffer.lastIndexOf(0x0a, HEAD_SOURCE_BYTES - 1) + 1;
+  const end = lineEnd > 0 ? lineEnd : utf8CutLength(buffer, HEAD_SOURCE_BYTES);
   return { text: buffer.toString('utf8', 0, end), whole: false };
 }
 
